@@ -1,0 +1,118 @@
+// Package engine is the seam between investigations and the places CloudTrail
+// events live. An Engine runs one rendered catalog query (SQL text with `?`
+// placeholders plus positional arguments) and returns typed columns, rows and
+// statistics. Two implementations exist: engine/local (DuckDB over files on
+// disk) and engine/athena (Amazon Athena over the Glue tables).
+//
+// How to implement an Engine:
+//   - Run must never interpolate Args into the SQL text: they are bound as
+//     prepared-statement arguments (DuckDB) or ExecutionParameters (Athena).
+//   - Table placeholders have already been replaced by the catalog; the engine
+//     receives final SQL.
+//   - Values in Result.Rows are one of: nil, string, int64, float64, bool,
+//     time.Time (always UTC). Column.Type says which one a column holds.
+//   - Run honours ctx: a cancelled context stops the query on the engine side
+//     (Athena: StopQueryExecution) and returns ctx.Err() wrapped.
+//   - Run is safe for concurrent use; investigations run independent queries
+//     at the same time.
+//   - The engine passes the shared conformance suite in engine/enginetest.
+package engine
+
+import (
+	"context"
+	"time"
+)
+
+// Query is one rendered catalog query, ready to run.
+type Query struct {
+	// Name is the catalog name, e.g. "exfil/top_readers".
+	Name string
+	// SQL is the final text with `?` placeholders; it holds no user value.
+	SQL string
+	// Args are the positional arguments for the placeholders, in order.
+	// Each is a string or an int64 (validated by the catalog).
+	Args []any
+}
+
+// Type is the logical type of a result column.
+type Type string
+
+const (
+	String    Type = "string"
+	Integer   Type = "integer"
+	Float     Type = "float"
+	Boolean   Type = "boolean"
+	Timestamp Type = "timestamp"
+)
+
+// Column describes one result column.
+type Column struct {
+	Name string `json:"name"`
+	Type Type   `json:"type"`
+	// EngineType is the engine's own type name (e.g. "BIGINT", "varchar").
+	EngineType string `json:"engine_type,omitempty"`
+}
+
+// Stats are what the engine can say about one run.
+type Stats struct {
+	// ExecutionID is Athena's QueryExecutionId; the local engine makes one up
+	// that is unique within the process.
+	ExecutionID  string        `json:"execution_id"`
+	State        string        `json:"state"`
+	Submitted    time.Time     `json:"submitted"`
+	Completed    time.Time     `json:"completed"`
+	Elapsed      time.Duration `json:"elapsed_ns"`
+	BytesScanned int64         `json:"bytes_scanned"`
+	// CostUSD is the engine's charge for the run ($5 per TB, 10 MB minimum
+	// on Athena; zero locally).
+	CostUSD float64 `json:"cost_usd"`
+}
+
+// Result is the full answer to one query.
+type Result struct {
+	Columns []Column
+	Rows    [][]any
+	Stats   Stats
+}
+
+// Engine runs catalog queries. See the package comment for the contract.
+type Engine interface {
+	// Name is "local" or "athena".
+	Name() string
+	// Version describes the engine for the report (e.g. "DuckDB v1.3.2",
+	// "Athena engine version 3").
+	Version(ctx context.Context) string
+	// Run executes q and returns every row.
+	Run(ctx context.Context, q Query) (*Result, error)
+	// Coverage says what the engine's data covers (files, accounts, regions,
+	// days). It is valid after the first Run.
+	Coverage(ctx context.Context) (Coverage, error)
+	// Close releases resources. It does not cancel running queries.
+	Close() error
+}
+
+// Coverage describes what an engine's data covered for an investigation.
+type Coverage struct {
+	// Sources are where the events came from: a logs folder, or the Glue
+	// tables and their S3 locations.
+	Sources  []string `json:"sources"`
+	Accounts []string `json:"accounts"`
+	Regions  []string `json:"regions"`
+	// Days are the delivery days (YYYY/MM/DD) that had at least one file.
+	Days []string `json:"days"`
+	// MissingDays are days inside the window with no file at all.
+	MissingDays []string `json:"missing_days"`
+	FilesRead   int      `json:"files_read"`
+	// FilesPruned were outside the window's partitions and not opened.
+	FilesPruned int           `json:"files_pruned"`
+	Skipped     []SkippedFile `json:"skipped"`
+	Events      int64         `json:"events"`
+	// DuplicateEvents counts deliveries of an eventID already seen.
+	DuplicateEvents int64 `json:"duplicate_events"`
+}
+
+// SkippedFile is a file that could not be read, and why.
+type SkippedFile struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
