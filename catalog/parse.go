@@ -1,0 +1,274 @@
+package catalog
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+)
+
+var (
+	nameRe   = regexp.MustCompile(`^[a-z][a-z0-9_]*/[a-z][a-z0-9_]*$`)
+	identRe  = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	attackRe = regexp.MustCompile(`^(TA\d{4}|T\d{4}(\.\d{3})?)$`)
+)
+
+type segKind int
+
+const (
+	segText segKind = iota
+	segParam
+	segTable
+)
+
+type segment struct {
+	kind segKind
+	text string // SQL text, parameter name or table name
+	line int
+}
+
+// parse reads one query file. The header is the leading block of `-- key:
+// value` lines; everything after the first line that is not a header line is
+// the body.
+func parse(file, src string) (*Query, error) {
+	q := &Query{File: file, Pack: path.Dir(file)}
+	lines := strings.Split(src, "\n")
+	fail := func(line int, format string, a ...any) error {
+		return fmt.Errorf("%s:%d: %s", file, line, fmt.Sprintf(format, a...))
+	}
+	seen := map[string]int{}
+	i := 0
+	for ; i < len(lines); i++ {
+		l := strings.TrimRight(lines[i], "\r")
+		ln := i + 1
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		if !strings.HasPrefix(l, "--") {
+			break
+		}
+		rest := strings.TrimSpace(strings.TrimPrefix(l, "--"))
+		key, val, ok := strings.Cut(rest, ":")
+		if !ok {
+			// A plain comment ends nothing but must not look like a typo'd key.
+			if strings.Contains(rest, " ") || rest == "" {
+				continue
+			}
+			return nil, fail(ln, "header line %q is not `-- key: value`", l)
+		}
+		key = strings.TrimSpace(key)
+		val = strings.TrimSpace(val)
+		switch key {
+		case "name":
+			if q.Name != "" {
+				return nil, fail(ln, "name given twice (first on line %d)", seen["name"])
+			}
+			if !nameRe.MatchString(val) {
+				return nil, fail(ln, "name %q must be <pack>/<name> in lowercase letters, digits and _", val)
+			}
+			want := strings.TrimSuffix(file, ".sql")
+			if val != want {
+				return nil, fail(ln, "name %q does not match the file path %q", val, want)
+			}
+			q.Name = val
+		case "summary":
+			if q.Summary != "" {
+				return nil, fail(ln, "summary given twice (first on line %d)", seen["summary"])
+			}
+			if val == "" {
+				return nil, fail(ln, "summary is empty")
+			}
+			q.Summary = val
+		case "param":
+			f := strings.Fields(val)
+			if len(f) < 2 {
+				return nil, fail(ln, "param needs `name type [optional] [description]`, got %q", val)
+			}
+			p := Param{Name: f[0], Line: ln}
+			if !identRe.MatchString(p.Name) {
+				return nil, fail(ln, "param name %q must be lowercase letters, digits and _", p.Name)
+			}
+			if _, dup := q.Param(p.Name); dup {
+				return nil, fail(ln, "param %q declared twice", p.Name)
+			}
+			t, ok := types[Type(f[1])]
+			if !ok {
+				return nil, fail(ln, "param %q has unknown type %q (known: %s)", p.Name, f[1], strings.Join(TypeNames(), ", "))
+			}
+			p.Type = t.name
+			doc := f[2:]
+			if len(doc) > 0 && doc[0] == "optional" {
+				p.Optional = true
+				doc = doc[1:]
+			}
+			p.Doc = strings.Join(doc, " ")
+			q.Params = append(q.Params, p)
+		case "table":
+			for _, t := range strings.Fields(val) {
+				if !knownTables[t] {
+					return nil, fail(ln, "unknown table %q (known: data, management)", t)
+				}
+				for _, have := range q.Tables {
+					if have == t {
+						return nil, fail(ln, "table %q declared twice", t)
+					}
+				}
+				q.Tables = append(q.Tables, t)
+			}
+		case "attack":
+			for _, a := range strings.Fields(val) {
+				if !attackRe.MatchString(a) {
+					return nil, fail(ln, "attack id %q is not an ATT&CK tactic (TA0001) or technique (T1078, T1078.004)", a)
+				}
+				q.Attack = append(q.Attack, a)
+			}
+		default:
+			return nil, fail(ln, "unknown header key %q (known: name, summary, param, table, attack)", key)
+		}
+		if _, ok := seen[key]; !ok {
+			seen[key] = ln
+		}
+	}
+	if q.Name == "" {
+		return nil, fail(1, "missing `-- name:` header")
+	}
+	if q.Summary == "" {
+		return nil, fail(1, "missing `-- summary:` header")
+	}
+	if len(q.Tables) == 0 {
+		return nil, fail(1, "missing `-- table:` header")
+	}
+	q.BodyLine = i + 1
+	q.Body = strings.Join(lines[i:], "\n")
+	if strings.TrimSpace(q.Body) == "" {
+		return nil, fail(q.BodyLine, "query has no SQL")
+	}
+	segs, err := tokenize(q.Body, q.BodyLine)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%w", file, err)
+	}
+	q.segments = segs
+	usedP := map[string]bool{}
+	usedT := map[string]bool{}
+	for _, s := range segs {
+		switch s.kind {
+		case segParam:
+			if _, ok := q.Param(s.text); !ok {
+				return nil, fail(s.line, "parameter :%s is used but not declared", s.text)
+			}
+			usedP[s.text] = true
+		case segTable:
+			if !knownTables[s.text] {
+				return nil, fail(s.line, "unknown table {{%s}}", s.text)
+			}
+			declared := false
+			for _, t := range q.Tables {
+				declared = declared || t == s.text
+			}
+			if !declared {
+				return nil, fail(s.line, "table {{%s}} is used but not declared in `-- table:`", s.text)
+			}
+			usedT[s.text] = true
+		}
+	}
+	for _, p := range q.Params {
+		if !usedP[p.Name] {
+			return nil, fail(p.Line, "parameter %q is declared but never used", p.Name)
+		}
+	}
+	for _, t := range q.Tables {
+		if !usedT[t] {
+			return nil, fail(1, "table %q is declared but never used", t)
+		}
+	}
+	return q, nil
+}
+
+// tokenize splits SQL into text, :param and {{table}} segments. It skips
+// string literals, quoted identifiers and comments, so a ':' or '{{' inside
+// them is just text. A bare '?' is refused: positions belong to the catalog.
+func tokenize(sql string, firstLine int) ([]segment, error) {
+	var segs []segment
+	var buf strings.Builder
+	line := firstLine
+	flush := func() {
+		if buf.Len() > 0 {
+			segs = append(segs, segment{kind: segText, text: buf.String(), line: line})
+			buf.Reset()
+		}
+	}
+	n := len(sql)
+	for i := 0; i < n; {
+		c := sql[i]
+		switch {
+		case c == '\n':
+			buf.WriteByte(c)
+			line++
+			i++
+		case c == '\'' || c == '"':
+			// literal or quoted identifier; a doubled quote escapes itself
+			j := i + 1
+			for {
+				if j >= n {
+					return nil, fmt.Errorf("%d: unterminated %c-quoted text", line, c)
+				}
+				if sql[j] == c {
+					if j+1 < n && sql[j+1] == c {
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			lit := sql[i : j+1]
+			line += strings.Count(lit, "\n")
+			buf.WriteString(lit)
+			i = j + 1
+		case c == '-' && i+1 < n && sql[i+1] == '-':
+			j := strings.IndexByte(sql[i:], '\n')
+			if j < 0 {
+				j = n - i
+			}
+			buf.WriteString(sql[i : i+j])
+			i += j
+		case c == '/' && i+1 < n && sql[i+1] == '*':
+			j := strings.Index(sql[i+2:], "*/")
+			if j < 0 {
+				return nil, fmt.Errorf("%d: unterminated /* comment", line)
+			}
+			cm := sql[i : i+2+j+2]
+			line += strings.Count(cm, "\n")
+			buf.WriteString(cm)
+			i += len(cm)
+		case c == '?':
+			return nil, fmt.Errorf("%d: bare '?' placeholder; use a named :param", line)
+		case c == ':' && i+1 < n && sql[i+1] == ':':
+			return nil, fmt.Errorf("%d: '::' casts are not Trino SQL; use CAST(x AS type)", line)
+		case c == ':' && i+1 < n && isIdentStart(sql[i+1]):
+			j := i + 1
+			for j < n && isIdentPart(sql[j]) {
+				j++
+			}
+			flush()
+			segs = append(segs, segment{kind: segParam, text: sql[i+1 : j], line: line})
+			i = j
+		case c == '{' && strings.HasPrefix(sql[i:], "{{"):
+			j := strings.Index(sql[i:], "}}")
+			if j < 0 {
+				return nil, fmt.Errorf("%d: unterminated {{", line)
+			}
+			flush()
+			segs = append(segs, segment{kind: segTable, text: strings.TrimSpace(sql[i+2 : i+j]), line: line})
+			i += j + 2
+		default:
+			buf.WriteByte(c)
+			i++
+		}
+	}
+	flush()
+	return segs, nil
+}
+
+func isIdentStart(c byte) bool { return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
+func isIdentPart(c byte) bool  { return isIdentStart(c) || (c >= '0' && c <= '9') }

@@ -1,0 +1,49 @@
+-- name: exfil/outside_readers
+-- summary: reads by principals outside the organization's accounts, and anonymous reads
+-- param: buckets       s3_bucket_list  the bucket(s) under investigation
+-- param: since         timestamp       start of the window (inclusive)
+-- param: until         timestamp       end of the window (exclusive)
+-- param: day_from      day             first partition day (window start less one day)
+-- param: day_to        day             last partition day (window end plus one day)
+-- param: org_accounts  account_list    the organization's account ids
+-- table: data
+WITH reads AS (
+  SELECT
+    eventid,
+    arbitrary(useridentity.accountid) AS account,
+    arbitrary(useridentity.type) AS identity_type,
+    arbitrary(CASE
+      WHEN useridentity.accountid = 'anonymous' OR useridentity.principalid = 'ANONYMOUS_PRINCIPAL' THEN 'anonymous'
+      ELSE COALESCE(useridentity.arn, useridentity.invokedby,
+                    'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
+                    useridentity.principalid, 'unknown')
+    END) AS principal,
+    arbitrary(sourceipaddress) AS source_ip,
+    arbitrary(useragent) AS user_agent,
+    arbitrary(json_extract_scalar(requestparameters, '$.key')) AS object_key,
+    arbitrary(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS DOUBLE)) AS bytes_out,
+    arbitrary(eventtime) AS eventtime
+  FROM {{data}}
+  WHERE day BETWEEN :day_from AND :day_to
+    AND eventtime >= :since AND eventtime < :until
+    AND eventsource = 's3.amazonaws.com'
+    AND eventname = 'GetObject'
+    AND strpos(',' || :buckets || ',', ',' || json_extract_scalar(requestparameters, '$.bucketName') || ',') > 0
+  GROUP BY eventid
+)
+SELECT
+  CASE WHEN principal = 'anonymous' THEN 'anonymous' ELSE 'outside organization' END AS kind,
+  principal,
+  account,
+  source_ip,
+  user_agent,
+  count(*) AS objects,
+  count(DISTINCT object_key) AS distinct_keys,
+  CAST(round(COALESCE(sum(bytes_out), 0)) AS BIGINT) AS bytes_out,
+  from_iso8601_timestamp(min(eventtime)) AS first_seen,
+  from_iso8601_timestamp(max(eventtime)) AS last_seen
+FROM reads
+WHERE principal = 'anonymous'
+   OR (account IS NOT NULL AND account <> '' AND strpos(',' || :org_accounts || ',', ',' || account || ',') = 0)
+GROUP BY 1, principal, account, source_ip, user_agent
+ORDER BY bytes_out DESC, objects DESC, principal, source_ip, user_agent
