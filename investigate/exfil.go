@@ -1,0 +1,288 @@
+package investigate
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/engine"
+	"github.com/ctathena/ctathena/reports"
+)
+
+// ExfilOptions are the inputs of `ctathena exfil`.
+type ExfilOptions struct {
+	Buckets   []string
+	Principal string
+	// IP is a single address or a CIDR range.
+	IP        string
+	KeyPrefix string
+	Baseline  time.Duration
+	Window    Window
+	// OrgAccounts are the organization's accounts; reads from any other
+	// account are called out.
+	OrgAccounts []string
+}
+
+// ExfilQueries are the catalog queries exfil runs, in report order.
+var ExfilQueries = []string{
+	"exfil/top_readers", "exfil/baseline", "exfil/outside_readers",
+	"exfil/top_keys", "exfil/hourly", "exfil/bucket_changes",
+}
+
+// PlanExfil validates the options and returns the queries to run.
+func PlanExfil(o ExfilOptions) ([]Planned, error) {
+	if len(o.Buckets) == 0 {
+		return nil, &catalog.UsageError{Msg: "exfil needs at least one --bucket"}
+	}
+	for _, b := range o.Buckets {
+		if err := catalog.ValidBucket(b); err != nil {
+			return nil, &catalog.UsageError{Msg: "--bucket: " + err.Error()}
+		}
+	}
+	if o.Baseline <= 0 {
+		o.Baseline = 14 * 24 * time.Hour
+	}
+	baseDays := int64(math.Ceil(o.Baseline.Hours() / 24))
+	ip, lo, hi, err := ipFilter(o.IP)
+	if err != nil {
+		return nil, err
+	}
+	var accounts []string
+	for _, a := range o.OrgAccounts {
+		if a != "" {
+			accounts = append(accounts, a)
+		}
+	}
+	sort.Strings(accounts)
+	w := o.Window
+	dayFrom, dayTo := Days(w.Since, w.Until)
+	common := map[string]string{
+		"buckets": strings.Join(o.Buckets, ","), "since": Stamp(w.Since), "until": Stamp(w.Until),
+		"day_from": dayFrom, "day_to": dayTo,
+	}
+	filtered := with(common, map[string]string{
+		"principal": o.Principal, "ip": ip, "ip_lo": strconv.FormatInt(lo, 10), "ip_hi": strconv.FormatInt(hi, 10),
+		"key_prefix": o.KeyPrefix,
+	})
+	baseSince := w.Since.Add(-o.Baseline)
+	baseFrom, _ := Days(baseSince, w.Until)
+	return []Planned{
+		{Name: "exfil/top_readers", Values: filtered},
+		{Name: "exfil/baseline", Values: with(common, map[string]string{
+			"base_since": Stamp(baseSince), "day_from": baseFrom, "baseline_days": strconv.FormatInt(baseDays, 10)})},
+		{Name: "exfil/outside_readers", Values: with(common, map[string]string{"org_accounts": strings.Join(accounts, ",")})},
+		{Name: "exfil/top_keys", Values: filtered},
+		{Name: "exfil/hourly", Values: filtered},
+		{Name: "exfil/bucket_changes", Values: common},
+	}, nil
+}
+
+func with(base, extra map[string]string) map[string]string {
+	out := make(map[string]string, len(base)+len(extra))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range extra {
+		out[k] = v
+	}
+	return out
+}
+
+// ipFilter turns --ip into the query's parameters: a single address goes in
+// ip; an IPv4 range becomes its numeric bounds (both engines compute the
+// number from the dotted quad).
+func ipFilter(s string) (ip string, lo, hi int64, err error) {
+	lo, hi = -1, -1
+	if s == "" {
+		return "", lo, hi, nil
+	}
+	if !strings.Contains(s, "/") {
+		if _, err := catalog.Check("ip", s); err != nil {
+			return "", 0, 0, &catalog.UsageError{Msg: "--ip: " + err.Error()}
+		}
+		return s, lo, hi, nil
+	}
+	p, perr := netip.ParsePrefix(s)
+	if perr != nil {
+		return "", 0, 0, &catalog.UsageError{Msg: fmt.Sprintf("--ip: %q is not an IP address or CIDR range such as 198.51.100.0/24", s)}
+	}
+	p = p.Masked()
+	if p.Addr().Is6() {
+		if p.Bits() == 128 {
+			return p.Addr().String(), lo, hi, nil
+		}
+		return "", 0, 0, &catalog.UsageError{Msg: fmt.Sprintf("--ip: IPv6 ranges are not supported yet (%s); give single IPv6 addresses", s)}
+	}
+	a := p.Addr().As4()
+	start := int64(a[0])<<24 | int64(a[1])<<16 | int64(a[2])<<8 | int64(a[3])
+	return "", start, start + (int64(1) << (32 - p.Bits())) - 1, nil
+}
+
+// Exfil runs the exfiltration pack and turns its rows into findings.
+func Exfil(ctx context.Context, env *Env, o ExfilOptions) (*Outcome, error) {
+	plans, err := PlanExfil(o)
+	if err != nil {
+		return nil, err
+	}
+	runs, err := env.RunAll(ctx, plans)
+	out := &Outcome{Queries: runs}
+	if err != nil || env.DryRun {
+		return out, err
+	}
+	out.Findings = exfilFindings(o, runs)
+	out.Charts = []reports.Chart{
+		{Title: "Bytes out by principal and source IP", Query: "exfil/top_readers", CategoryColumn: "principal", ValueColumn: "bytes_out", Kind: "bar"},
+		{Title: "Objects read per hour (UTC)", Query: "exfil/hourly", CategoryColumn: "hour", ValueColumn: "objects", Kind: "line"},
+	}
+	return out, nil
+}
+
+func find(runs []reports.QueryRun, name string) *reports.QueryRun {
+	for i := range runs {
+		if runs[i].Name == name {
+			return &runs[i]
+		}
+	}
+	return nil
+}
+
+func colNames(cols []engine.Column) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.Name
+	}
+	return out
+}
+
+type readerTotal struct {
+	principal   string
+	objects     int64
+	bytes       float64
+	ips         map[string]bool
+	first, last time.Time
+}
+
+func exfilFindings(o ExfilOptions, runs []reports.QueryRun) []reports.Finding {
+	var fs []reports.Finding
+	buckets := strings.Join(o.Buckets, ", ")
+	baseDays := int64(math.Ceil(o.Baseline.Hours() / 24))
+	if baseDays <= 0 {
+		baseDays = 14
+	}
+	windowDays := o.Window.Until.Sub(o.Window.Since).Hours() / 24
+
+	baseline := map[string]float64{}
+	if b := find(runs, "exfil/baseline"); b != nil && b.Err == "" {
+		rr := newRowReader(colNames(b.Columns))
+		for _, row := range b.Rows {
+			baseline[rr.str(row, "principal")] = rr.num(row, "baseline_objects_per_day")
+		}
+	}
+
+	if tr := find(runs, "exfil/top_readers"); tr != nil && tr.Err == "" {
+		rr := newRowReader(colNames(tr.Columns))
+		totals := map[string]*readerTotal{}
+		var order []string
+		var allObjects int64
+		var allBytes float64
+		for _, row := range tr.Rows {
+			p := rr.str(row, "principal")
+			t := totals[p]
+			if t == nil {
+				t = &readerTotal{principal: p, ips: map[string]bool{}}
+				totals[p] = t
+				order = append(order, p)
+			}
+			n := int64(rr.num(row, "objects"))
+			b := rr.num(row, "bytes_out")
+			t.objects += n
+			t.bytes += b
+			allObjects += n
+			allBytes += b
+			t.ips[rr.str(row, "source_ip")] = true
+			if f := rr.time(row, "first_seen"); !f.IsZero() && (t.first.IsZero() || f.Before(t.first)) {
+				t.first = f
+			}
+			if l := rr.time(row, "last_seen"); l.After(t.last) {
+				t.last = l
+			}
+		}
+		if len(order) == 0 {
+			fs = append(fs, reports.Finding{Severity: "info", Query: "exfil/top_readers",
+				Text: fmt.Sprintf("No object reads (GetObject) of %s were logged between %s and %s. If S3 data events are not enabled for the bucket, reads would not appear in CloudTrail at all.", buckets, when(o.Window.Since), when(o.Window.Until))})
+		} else {
+			fs = append(fs, reports.Finding{Severity: "info", Query: "exfil/top_readers",
+				Text: fmt.Sprintf("Between %s and %s, %s read %s (%s) from %s.", when(o.Window.Since), when(o.Window.Until),
+					plural(int64(len(order)), "principal", "principals"), plural(allObjects, "object", "objects"), HumanBytes(allBytes), buckets)})
+		}
+		sort.SliceStable(order, func(i, j int) bool { return totals[order[i]].bytes > totals[order[j]].bytes })
+		for i, p := range order {
+			if i == 10 {
+				break
+			}
+			t := totals[p]
+			perDay := baseline[p]
+			base := fmt.Sprintf("its %d-day baseline is %s objects a day", baseDays, strconv.FormatFloat(math.Round(perDay*10)/10, 'f', -1, 64))
+			if perDay == 0 {
+				base = fmt.Sprintf("it read nothing from %s in the %d days before the window", buckets, baseDays)
+			}
+			sev := "medium"
+			windowPerDay := float64(t.objects) / math.Max(windowDays, 1.0/24)
+			if t.objects >= 100 && windowPerDay > 10*perDay {
+				sev = "high"
+			}
+			fs = append(fs, reports.Finding{Severity: sev, Query: "exfil/top_readers",
+				Text: fmt.Sprintf("Principal %s read %s (%s) from %s between %s and %s; %s.",
+					p, plural(t.objects, "object", "objects"), HumanBytes(t.bytes), plural(int64(len(t.ips)), "IP address", "IP addresses"),
+					when(t.first), when(t.last), base)})
+		}
+	}
+
+	if or := find(runs, "exfil/outside_readers"); or != nil && or.Err == "" && len(or.Rows) > 0 {
+		rr := newRowReader(colNames(or.Columns))
+		for i, row := range or.Rows {
+			if i == 10 {
+				fs = append(fs, reports.Finding{Severity: "high", Query: "exfil/outside_readers",
+					Text: fmt.Sprintf("%d more reads from outside the organization are listed in the exfil/outside_readers sheet.", len(or.Rows)-10)})
+				break
+			}
+			who := rr.str(row, "principal")
+			if rr.str(row, "kind") == "anonymous" {
+				who = "An anonymous (unauthenticated) reader"
+			} else {
+				who = fmt.Sprintf("Principal %s of account %s, outside the organization,", who, rr.str(row, "account"))
+			}
+			fs = append(fs, reports.Finding{Severity: "high", Query: "exfil/outside_readers",
+				Text: fmt.Sprintf("%s read %s (%s) from IP address %s between %s and %s.", who,
+					plural(int64(rr.num(row, "objects")), "object", "objects"), HumanBytes(rr.num(row, "bytes_out")),
+					rr.str(row, "source_ip"), when(rr.time(row, "first_seen")), when(rr.time(row, "last_seen")))})
+		}
+	}
+
+	if bc := find(runs, "exfil/bucket_changes"); bc != nil && bc.Err == "" {
+		rr := newRowReader(colNames(bc.Columns))
+		for _, row := range bc.Rows {
+			outcome := "and it succeeded"
+			if e := rr.str(row, "error_code"); e != "" {
+				outcome = "and it failed with " + e
+			}
+			fs = append(fs, reports.Finding{Severity: "high", Query: "exfil/bucket_changes",
+				Text: fmt.Sprintf("At %s, %s called %s on bucket %s from IP address %s, %s.",
+					when(rr.time(row, "event_time")), rr.str(row, "principal"), rr.str(row, "event_name"),
+					rr.str(row, "bucket"), rr.str(row, "source_ip"), outcome)})
+		}
+	}
+	for _, r := range runs {
+		if r.Err != "" {
+			fs = append(fs, reports.Finding{Severity: "high", Query: r.Name,
+				Text: fmt.Sprintf("Query %s failed, so its part of this report is missing: %s", r.Name, r.Err)})
+		}
+	}
+	return fs
+}

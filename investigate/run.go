@@ -1,0 +1,164 @@
+// Package investigate holds the investigation packs (exfil, access, identity,
+// hunt): which catalog queries each runs, in what order, with which
+// parameters, and how their rows become plain-language findings. It renders
+// queries through the catalog, runs them on whatever engine.Engine it is
+// given, and hands its results to the report writer; it knows nothing of the
+// CLI or of a particular engine.
+package investigate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/engine"
+	"github.com/ctathena/ctathena/reports"
+)
+
+// Env is what every investigation needs.
+type Env struct {
+	Engine  engine.Engine
+	Catalog *catalog.Catalog
+	// Tables maps "management" and "data" to the configured identifiers.
+	Tables map[string]string
+	// Parallel is how many queries run at once (the Athena engine has its own
+	// cap too). 0 means 4.
+	Parallel int
+	// Progress receives one line per query state change; may be nil.
+	Progress func(format string, args ...any)
+	// DryRun renders every query and runs none.
+	DryRun bool
+}
+
+// Outcome is what an investigation hands to the report.
+type Outcome struct {
+	Queries  []reports.QueryRun
+	Findings []reports.Finding
+	Charts   []reports.Chart
+	Notes    []string
+}
+
+// Failed lists the queries that did not succeed.
+func (o *Outcome) Failed() []string {
+	var out []string
+	for _, q := range o.Queries {
+		if q.Err != "" {
+			out = append(out, q.Name)
+		}
+	}
+	return out
+}
+
+// Planned is one query with its parameter values, before rendering.
+type Planned struct {
+	Name   string
+	Values map[string]string
+}
+
+func (e *Env) progress(format string, args ...any) {
+	if e.Progress != nil {
+		e.Progress(format, args...)
+	}
+}
+
+// Render turns a plan into rendered queries; a bad value is a
+// *catalog.UsageError, and nothing runs.
+func (e *Env) Render(plans []Planned) ([]*catalog.Rendered, error) {
+	out := make([]*catalog.Rendered, 0, len(plans))
+	for _, p := range plans {
+		q, ok := e.Catalog.Get(p.Name)
+		if !ok {
+			return nil, fmt.Errorf("no catalog query %q", p.Name)
+		}
+		r, err := q.Render(e.Tables, p.Values)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// RunAll renders and runs the plans, independent queries concurrently, and
+// returns one QueryRun per plan in plan order. A failed query is recorded in
+// its QueryRun (the bundle says which failed); a render error stops
+// everything before any query starts. A cancelled context is returned as
+// the error.
+func (e *Env) RunAll(ctx context.Context, plans []Planned) ([]reports.QueryRun, error) {
+	rendered, err := e.Render(plans)
+	if err != nil {
+		return nil, err
+	}
+	runs := make([]reports.QueryRun, len(rendered))
+	for i, r := range rendered {
+		runs[i] = queryRun(r)
+	}
+	if e.DryRun {
+		for i := range runs {
+			runs[i].Stats.State = "NOT RUN (dry run)"
+		}
+		return runs, nil
+	}
+	par := e.Parallel
+	if par <= 0 {
+		par = 4
+	}
+	sem := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	for i, r := range rendered {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				runs[i].Err = ctx.Err().Error()
+				runs[i].Stats.State = "CANCELLED"
+				return
+			}
+			defer func() { <-sem }()
+			e.progress("running %s", r.Name)
+			start := time.Now()
+			res, err := e.Engine.Run(ctx, engine.Query{Name: r.Name, SQL: r.SQL, Args: r.Args})
+			if err != nil {
+				runs[i].Err = err.Error()
+				runs[i].Stats.State = "FAILED"
+				e.progress("%s failed: %v", r.Name, err)
+				return
+			}
+			runs[i].Columns = res.Columns
+			runs[i].Rows = res.Rows
+			runs[i].Stats = res.Stats
+			e.progress("%s: %d rows in %s%s", r.Name, len(res.Rows), time.Since(start).Round(time.Millisecond), scanned(res.Stats))
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return runs, err
+	}
+	return runs, nil
+}
+
+func scanned(s engine.Stats) string {
+	if s.BytesScanned == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %s scanned, $%.4f", HumanBytes(float64(s.BytesScanned)), s.CostUSD)
+}
+
+func queryRun(r *catalog.Rendered) reports.QueryRun {
+	qr := reports.QueryRun{Name: r.Name, Summary: r.Summary, SQL: r.SQL}
+	for _, b := range r.Params {
+		qr.Params = append(qr.Params, reports.Param{Name: b.Name, Value: b.Value})
+	}
+	return qr
+}
+
+// IsUsage reports whether err is the user's fault (exit code 2).
+func IsUsage(err error) bool {
+	var ue *catalog.UsageError
+	return errors.As(err, &ue)
+}
