@@ -7,8 +7,8 @@ import (
 )
 
 // fileBase maps a query name to a file name stem: "exfil/top_readers"
-// becomes "exfil__top_readers". Anything but letters, digits, '.', '-' and
-// '_' becomes '_', so a name can never climb out of its folder. Names are
+// becomes "exfil__top_readers". Anything but ASCII letters, digits, '-' and '_'
+// becomes '_', so a name can never climb out of its folder. Names are
 // made unique in order of appearance (the same catalog query can run several
 // times, e.g. one identity pivot per round) by appending "__2", "__3", ...
 func fileBases(names []string) []string {
@@ -21,8 +21,6 @@ func fileBases(names []string) []string {
 			case r == '/':
 				sb.WriteString("__")
 			case r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_'):
-				sb.WriteRune(r)
-			case r == '.' && sb.Len() > 0:
 				sb.WriteRune(r)
 			default:
 				sb.WriteByte('_')

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -124,10 +125,20 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 		return fmt.Errorf("set document properties: %w", err)
 	}
 	f.SetActiveSheet(0)
-	if err := f.Write(out); err != nil {
+	tmp, err := os.CreateTemp("", "ctathena-report-*.xlsx")
+	if err != nil {
 		return fmt.Errorf("save workbook: %w", err)
 	}
-	return nil
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	if err := f.Write(tmp); err != nil {
+		return fmt.Errorf("save workbook: %w", err)
+	}
+	size, err := tmp.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return fmt.Errorf("save workbook: %w", err)
+	}
+	return canonicalZip(tmp, size, out)
 }
 
 func oneLine(s string) string {
