@@ -35,6 +35,8 @@ func TestEveryQueryRendersWithoutUserText(t *testing.T) {
 		"account_list": "987654321098,987654321099", "arn": "arn:aws:iam::987654321098:user/zz-sentinel",
 		"access_key": "AKIAZZSENTINEL00001", "ip": "203.0.113.254", "int": "424242",
 		"event_name": "ZzSentinelEvent", "text": "zz-sentinel text",
+		"arn_list":        "arn:aws:iam::987654321098:user/zz-sentinel,arn:aws:iam::987654321098:user/zz-sentinel2",
+		"access_key_list": "AKIAZZSENTINEL00001,ASIAZZSENTINEL00002", "ip_list": "203.0.113.254,2001:db8::254",
 	}
 	for _, q := range c.List() {
 		vals := map[string]string{}

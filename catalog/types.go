@@ -136,6 +136,13 @@ func init() {
 		}
 		return nil, fmt.Errorf("%q is not an IP address such as 198.51.100.7", s)
 	})
+	// Lists of identities, keys and addresses feed the identity pivot: one
+	// query takes a whole frontier. Each element is checked by its single
+	// type, and the whole list is capped at MaxListLen because Athena refuses
+	// an execution parameter longer than that.
+	listOf("arn_list", "arn", "comma-separated ARNs")
+	listOf("access_key_list", "access_key", "comma-separated AWS access key ids")
+	listOf("ip_list", "ip", "comma-separated IP addresses")
 	def("int", "a whole number", func(s string) (any, error) {
 		v, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
@@ -182,4 +189,32 @@ func Check(t Type, value string) (any, error) {
 		return nil, fmt.Errorf("unknown parameter type %q", t)
 	}
 	return d.check(value)
+}
+
+// MaxListLen is the longest list value a list type accepts, in bytes:
+// Athena's limit on one execution parameter.
+const MaxListLen = 1024
+
+// listOf defines a comma-separated list type whose elements are of type elem.
+// Empty elements are refused so that ",," can never match an empty column.
+func listOf(name, elem Type, doc string) {
+	def(name, doc+fmt.Sprintf(" (at most %d characters)", MaxListLen), func(s string) (any, error) {
+		if len(s) > MaxListLen {
+			return nil, fmt.Errorf("list of %d characters is longer than %d; split it", len(s), MaxListLen)
+		}
+		parts := strings.Split(s, ",")
+		for _, p := range parts {
+			if p == "" {
+				return nil, fmt.Errorf("%q has an empty element", s)
+			}
+			v, err := types[elem].check(p)
+			if err != nil {
+				return nil, err
+			}
+			if v != p {
+				return nil, fmt.Errorf("%q is not in canonical form (%v)", p, v)
+			}
+		}
+		return s, nil
+	})
 }
