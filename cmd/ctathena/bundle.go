@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/ctathena/ctathena/investigate"
+	"github.com/ctathena/ctathena/reports"
+)
+
+// run is one investigation command's invocation: what the cover page and
+// manifest record.
+type run struct {
+	command string
+	window  investigate.Window
+	params  []reports.Param
+	// primary is the query whose rows go to stdout.
+	primary string
+	// credits name third-party material the results rely on.
+	credits []string
+}
+
+func (g *globals) printWindow(w investigate.Window) {
+	g.warnf("window %s .. %s (UTC, until exclusive)", investigate.Stamp(w.Since), investigate.Stamp(w.Until))
+}
+
+// dryRun prints every rendered query with its parameters and runs nothing.
+func (g *globals) printDryRun(out *investigate.Outcome) error {
+	for _, q := range out.Queries {
+		fmt.Fprintf(g.stdout, "-- query: %s\n-- summary: %s\n", q.Name, q.Summary)
+		for _, p := range q.Params {
+			fmt.Fprintf(g.stdout, "-- param: %s = %q\n", p.Name, p.Value)
+		}
+		fmt.Fprintf(g.stdout, "%s\n", strings.TrimRight(q.SQL, "\n"))
+	}
+	return nil
+}
+
+// finish writes the evidence bundle and the stdout summary, and turns failed
+// queries into exit code 3.
+func (g *globals) finish(ctx context.Context, r run, b *backend, out *investigate.Outcome) error {
+	started := g.now().UTC()
+	cov, err := b.eng.Coverage(ctx)
+	if err != nil {
+		g.warnf("coverage unavailable: %v", err)
+	}
+	if len(cov.Sources) == 0 {
+		cov.Sources = b.sources
+	}
+	dir := g.out
+	if dir == "" {
+		dir = fmt.Sprintf("ctathena-%s-%s", r.command, started.Format("20060102T150405Z"))
+	}
+	bundle := &reports.Bundle{
+		Command: r.command, Case: g.caseID, Examiner: g.examiner, GeneratedAt: started,
+		ToolVersion: version, ToolCommit: toolCommit(),
+		Engine: b.eng.Name(), EngineVersion: b.eng.Version(ctx),
+		Sources: cov.Sources, Since: r.window.Since, Until: r.window.Until,
+		Params: r.params, Coverage: cov, Findings: out.Findings, Charts: out.Charts,
+		Notes: out.Notes, Credits: r.credits, Queries: out.Queries,
+	}
+	w, err := reports.Write(dir, bundle)
+	if err != nil {
+		return fmt.Errorf("write evidence bundle: %w", err)
+	}
+	if err := g.printResults(r, out); err != nil {
+		return err
+	}
+	abs, _ := filepath.Abs(w.Dir)
+	g.warnf("evidence bundle: %s (report: %s)", abs, filepath.Join(abs, reports.ReportName))
+	var scanned int64
+	var cost float64
+	for _, q := range out.Queries {
+		scanned += q.Stats.BytesScanned
+		cost += q.Stats.CostUSD
+	}
+	if scanned > 0 {
+		g.warnf("data scanned %s, cost $%.4f", investigate.HumanBytes(float64(scanned)), cost)
+	}
+	if failed := out.Failed(); len(failed) > 0 {
+		return &exitErr{code: exitPartial, err: fmt.Errorf("%d of %d queries failed (%s); the report says which", len(failed), len(out.Queries), strings.Join(failed, ", "))}
+	}
+	return nil
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/ctathena/ctathena/engine"
+	"github.com/ctathena/ctathena/engine/local"
+)
+
+// backend is an opened engine plus what the investigations need to know
+// about the data behind it.
+type backend struct {
+	eng    engine.Engine
+	tables map[string]string
+	// accounts are the organization's accounts (config on Athena; the
+	// folders or recipient accounts locally).
+	accounts []string
+	sources  []string
+}
+
+// openAthena is set by athena.go; nil until the AWS side is wired.
+var openAthena func(ctx context.Context, g *globals) (*backend, error)
+
+// useLocal says which engine the flags select.
+func (g *globals) useLocal() bool {
+	return g.logs != "" || g.engine == "local"
+}
+
+// dryRunTables are the table identifiers a dry run prints.
+func (g *globals) dryRunTables(ctx context.Context) map[string]string {
+	if g.useLocal() {
+		return map[string]string{"management": local.View, "data": local.View}
+	}
+	if b, err := g.athenaTables(); err == nil {
+		return b
+	}
+	return map[string]string{"management": "management_table", "data": "data_table"}
+}
+
+// athenaTables is set by athena.go to read table names from the config.
+var athenaTablesFn func(g *globals) (map[string]string, error)
+
+func (g *globals) athenaTables() (map[string]string, error) {
+	if athenaTablesFn == nil {
+		return nil, errors.New("athena engine not available")
+	}
+	return athenaTablesFn(g)
+}
+
+// open starts the engine the flags select. from/to is the span of event
+// time the investigation needs (the local engine loads exactly that, with
+// the partition padding).
+func (g *globals) open(ctx context.Context, from, to time.Time) (*backend, error) {
+	if g.useLocal() {
+		if g.logs == "" {
+			return nil, usageErr("--engine local needs --logs DIR: the folder of CloudTrail files to read")
+		}
+		started := time.Now()
+		g.progressf("reading CloudTrail files under %s for %s .. %s", g.logs, from.Format(time.RFC3339), to.Format(time.RFC3339))
+		e, err := local.Open(ctx, local.Options{Dir: g.logs, From: from, To: to, TempDir: os.Getenv("CTATHENA_TMPDIR")})
+		if err != nil {
+			return nil, fmt.Errorf("open logs folder %s: %w", g.logs, err)
+		}
+		cov, err := e.Coverage(ctx)
+		if err != nil {
+			e.Close()
+			return nil, err
+		}
+		g.progressf("loaded %d events from %d files in %s", cov.Events, cov.FilesRead, time.Since(started).Round(time.Millisecond))
+		for _, s := range cov.Skipped {
+			g.warnf("skipped unreadable file %s: %s", s.Path, s.Reason)
+		}
+		return &backend{eng: e, tables: map[string]string{"management": local.View, "data": local.View},
+			accounts: cov.Accounts, sources: cov.Sources}, nil
+	}
+	if openAthena == nil {
+		return nil, usageErr("no logs folder given and the Athena engine is not configured: pass --logs DIR, or run 'ctathena setup' first")
+	}
+	return openAthena(ctx, g)
+}
+
+func isNoLogs(err error) bool { return errors.Is(err, local.ErrNoLogs) }

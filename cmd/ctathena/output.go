@@ -1,0 +1,168 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode"
+
+	"github.com/ctathena/ctathena/investigate"
+	"github.com/ctathena/ctathena/reports"
+)
+
+// printResults writes the command's results to stdout: the findings and the
+// primary query's rows as a table, CSV (primary rows only), or JSON (every
+// query).
+func (g *globals) printResults(r run, out *investigate.Outcome) error {
+	switch g.format {
+	case "json":
+		type jq struct {
+			Name    string           `json:"name"`
+			State   string           `json:"state"`
+			Error   string           `json:"error,omitempty"`
+			Columns []string         `json:"columns"`
+			Rows    []map[string]any `json:"rows"`
+		}
+		doc := struct {
+			Command  string            `json:"command"`
+			Since    string            `json:"since"`
+			Until    string            `json:"until"`
+			Findings []reports.Finding `json:"findings"`
+			Queries  []jq              `json:"queries"`
+		}{Command: r.command, Since: investigate.Stamp(r.window.Since), Until: investigate.Stamp(r.window.Until), Findings: out.Findings}
+		for _, q := range out.Queries {
+			j := jq{Name: q.Name, State: q.Stats.State, Error: q.Err, Rows: []map[string]any{}}
+			for _, c := range q.Columns {
+				j.Columns = append(j.Columns, c.Name)
+			}
+			for _, row := range q.Rows {
+				m := map[string]any{}
+				for i, c := range q.Columns {
+					v := row[i]
+					if t, ok := v.(time.Time); ok {
+						v = t.UTC().Format(time.RFC3339Nano)
+					}
+					m[c.Name] = v
+				}
+				j.Rows = append(j.Rows, m)
+			}
+			doc.Queries = append(doc.Queries, j)
+		}
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	case "csv":
+		q := primary(r, out)
+		if q == nil {
+			return nil
+		}
+		w := csv.NewWriter(g.stdout)
+		var head []string
+		for _, c := range q.Columns {
+			head = append(head, c.Name)
+		}
+		_ = w.Write(head)
+		for _, row := range q.Rows {
+			rec := make([]string, len(row))
+			for i, v := range row {
+				rec[i] = cell(v)
+			}
+			_ = w.Write(rec)
+		}
+		w.Flush()
+		return w.Error()
+	}
+	for _, f := range out.Findings {
+		fmt.Fprintf(g.stdout, "[%s] %s\n", f.Severity, printable(f.Text))
+	}
+	q := primary(r, out)
+	if q == nil || len(q.Rows) == 0 {
+		return nil
+	}
+	fmt.Fprintf(g.stdout, "\n%s (%d rows; all rows in the bundle)\n", q.Name, len(q.Rows))
+	tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
+	var head []string
+	for _, c := range q.Columns {
+		head = append(head, strings.ToUpper(c.Name))
+	}
+	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	for i, row := range q.Rows {
+		if i == 20 {
+			break
+		}
+		var rec []string
+		for _, v := range row {
+			rec = append(rec, clip(printable(cell(v)), 60))
+		}
+		fmt.Fprintln(tw, strings.Join(rec, "\t"))
+	}
+	return tw.Flush()
+}
+
+func primary(r run, out *investigate.Outcome) *reports.QueryRun {
+	for i := range out.Queries {
+		if out.Queries[i].Name == r.primary {
+			return &out.Queries[i]
+		}
+	}
+	if len(out.Queries) > 0 {
+		return &out.Queries[0]
+	}
+	return nil
+}
+
+func cell(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case time.Time:
+		return x.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprint(v)
+}
+
+// printable keeps attacker-controlled text from driving the terminal:
+// control characters are shown escaped.
+func printable(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// printJSON writes items as an indented JSON array after mapping each.
+func printJSONList[T any](g *globals, items []T, f func(T) any) error {
+	out := make([]any, 0, len(items))
+	for _, it := range items {
+		out = append(out, f(it))
+	}
+	enc := json.NewEncoder(g.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
