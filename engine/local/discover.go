@@ -1,0 +1,179 @@
+package local
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// ErrNoLogs is returned (wrapped) by Open when the logs folder is missing,
+// is not a folder, or holds no CloudTrail file. The CLI maps it to a usage
+// error.
+var ErrNoLogs = errors.New("no CloudTrail logs")
+
+// layoutRe matches a file in the org layout
+// (AWSLogs/<o-id>/<account>/CloudTrail/<region>/YYYY/MM/DD/file) or the
+// single-account layout (the same without the org id). The fourth group is
+// the product folder, so CloudTrail-Digest and CloudTrail-Insight are told
+// apart from CloudTrail.
+var layoutRe = regexp.MustCompile(`(?:^|/)AWSLogs/(?:(o-[a-z0-9]{10,32})/)?([0-9]{12})/(CloudTrail[A-Za-z-]*)/([A-Za-z0-9-]+)/([0-9]{4})/([0-9]{2})/([0-9]{2})/[^/]+$`)
+
+// sourceFile is one file selected or considered for loading.
+type sourceFile struct {
+	path string
+	// layout is true for files found in an AWSLogs layout; their partition
+	// columns come from the path. Plain files take them from each event.
+	layout                bool
+	account, region, day  string
+	size                  int64 // on disk
+	estimatedUncompressed int64
+}
+
+// discovery is what walking the logs folder found.
+type discovery struct {
+	selected []sourceFile
+	pruned   int
+	ignored  int // digest/insight files
+}
+
+func isTrailFile(name string) bool {
+	n := strings.ToLower(name)
+	return strings.HasSuffix(n, ".json") || strings.HasSuffix(n, ".json.gz")
+}
+
+// dayWindow returns the delivery-day bounds (YYYY/MM/DD, inclusive) a file's
+// folder date must fall in: Athena partition projection pads by one day on
+// each side because folders are named for the delivery date, which can trail
+// or (with clock skew) lead the event time. Empty means unbounded.
+func dayWindow(from, to time.Time) (lo, hi string) {
+	if !from.IsZero() {
+		lo = from.UTC().AddDate(0, 0, -1).Format("2006/01/02")
+	}
+	if !to.IsZero() {
+		hi = to.UTC().AddDate(0, 0, 1).Format("2006/01/02")
+	}
+	return lo, hi
+}
+
+func discover(dir string, from, to time.Time) (*discovery, error) {
+	if dir == "" {
+		return nil, fmt.Errorf("open logs: no folder given (pass --logs DIR): %w", ErrNoLogs)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open logs folder %s: %v: %w", dir, err, ErrNoLogs)
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("open logs folder %s: %v (check the --logs path): %w", dir, err, ErrNoLogs)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("open logs folder %s: not a folder (pass the folder that holds AWSLogs/ or the .json.gz files): %w", dir, ErrNoLogs)
+	}
+	lo, hi := dayWindow(from, to)
+	d := &discovery{}
+	err = filepath.WalkDir(abs, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			// An unreadable sub-folder must not hide the rest; it is
+			// reported through the walk error only if the root fails.
+			if p == abs {
+				return err
+			}
+			if e != nil && e.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if e.IsDir() || !isTrailFile(e.Name()) {
+			return nil
+		}
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			return nil
+		}
+		slash := filepath.ToSlash(p)
+		f := sourceFile{path: p, size: info.Size()}
+		if m := layoutRe.FindStringSubmatch(slash); m != nil {
+			if m[3] != "CloudTrail" {
+				d.ignored++
+				return nil
+			}
+			f.layout = true
+			f.account, f.region = m[2], m[4]
+			f.day = m[5] + "/" + m[6] + "/" + m[7]
+			if (lo != "" && f.day < lo) || (hi != "" && f.day > hi) {
+				d.pruned++
+				return nil
+			}
+		} else if strings.Contains(slash, "/CloudTrail-Digest/") || strings.Contains(slash, "/CloudTrail-Insight/") {
+			d.ignored++
+			return nil
+		}
+		d.selected = append(d.selected, f)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("walk logs folder %s: %w", dir, err)
+	}
+	if len(d.selected) == 0 && d.pruned == 0 {
+		return nil, fmt.Errorf("open logs folder %s: no CloudTrail files (.json or .json.gz, in AWSLogs/.../CloudTrail/ or a plain folder) found; point --logs at a CloudTrail export: %w", dir, ErrNoLogs)
+	}
+	sort.Slice(d.selected, func(i, j int) bool { return d.selected[i].path < d.selected[j].path })
+	for i := range d.selected {
+		d.selected[i].estimatedUncompressed = uncompressedSize(d.selected[i])
+	}
+	return d, nil
+}
+
+// uncompressedSize guesses how big a file is once decompressed, to size the
+// JSON reader's object buffer: a CloudTrail file is one JSON object, so the
+// buffer must hold the whole file. gzip stores the size modulo 2^32 in its
+// last four bytes, which is exact for any file a trail writes.
+func uncompressedSize(f sourceFile) int64 {
+	if !strings.HasSuffix(strings.ToLower(f.path), ".gz") {
+		return f.size
+	}
+	fh, err := os.Open(f.path)
+	if err != nil {
+		return f.size
+	}
+	defer fh.Close()
+	var b [4]byte
+	if f.size < 18 {
+		return f.size
+	}
+	if _, err := fh.ReadAt(b[:], f.size-4); err != nil {
+		return f.size
+	}
+	n := int64(binary.LittleEndian.Uint32(b[:]))
+	if n < f.size {
+		// Truncated or multi-member files lie; assume a typical ratio.
+		return f.size * 20
+	}
+	return n
+}
+
+// windowDays lists every UTC day (YYYY/MM/DD) the window [from, to) touches.
+// It returns nil for an unbounded or implausibly long window.
+func windowDays(from, to time.Time) []string {
+	if from.IsZero() || to.IsZero() || !to.After(from) {
+		return nil
+	}
+	start := from.UTC().Truncate(24 * time.Hour)
+	last := to.UTC().Add(-time.Nanosecond)
+	var days []string
+	for d := start; !d.After(last); d = d.AddDate(0, 0, 1) {
+		days = append(days, d.Format("2006/01/02"))
+		if len(days) > 3700 {
+			return nil
+		}
+	}
+	return days
+}

@@ -1,0 +1,265 @@
+package local
+
+import (
+	"compress/gzip"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ctathena/ctathena/engine"
+)
+
+// minObjectSize is DuckDB's default maximum_object_size; larger files raise
+// the limit to fit (see loader.objectSize).
+const minObjectSize = 16 << 20
+
+// loader reads source files into the events table, batch by batch, and
+// isolates unreadable files by bisection.
+type loader struct {
+	db       *sql.DB
+	from, to time.Time
+	tmp      string
+	batch    int
+	// format is read_json's format option; "auto" measured fastest (see
+	// bench_test.go and the report).
+	format  string
+	skipped []engine.SkippedFile
+	links   int
+	// readPath maps the path given to DuckDB back to the real file, for the
+	// files that had to be linked under a safe name.
+	realPath map[string]string
+}
+
+func (l *loader) load(ctx context.Context, files []sourceFile) error {
+	if l.batch <= 0 {
+		l.batch = 512
+	}
+	l.realPath = map[string]string{}
+	for start := 0; start < len(files); start += l.batch {
+		end := min(start+l.batch, len(files))
+		if err := l.loadBisect(ctx, files[start:end]); err != nil {
+			return err
+		}
+	}
+	// Files that parsed but had no Records array left one marker row each.
+	rows, err := l.db.QueryContext(ctx, `SELECT DISTINCT src FROM `+table+` WHERE norecords ORDER BY src`)
+	if err != nil {
+		return fmt.Errorf("look for files without Records: %w", err)
+	}
+	var noRecords []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			rows.Close()
+			return fmt.Errorf("look for files without Records: %w", err)
+		}
+		noRecords = append(noRecords, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("look for files without Records: %w", err)
+	}
+	for _, p := range noRecords {
+		l.skipped = append(l.skipped, engine.SkippedFile{Path: p, Reason: `not CloudTrail JSON: no "Records" array`})
+	}
+	if len(noRecords) > 0 {
+		if _, err := l.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE norecords`); err != nil {
+			return fmt.Errorf("drop marker rows: %w", err)
+		}
+	}
+	return nil
+}
+
+// loadBisect loads files in one statement; if DuckDB rejects the batch it
+// splits it in two and retries each half, so one bad file costs a few
+// re-reads of its neighbours instead of a per-file pass over everything.
+// Each INSERT is atomic, so a failed attempt leaves nothing behind.
+func (l *loader) loadBisect(ctx context.Context, files []sourceFile) error {
+	err := l.insert(ctx, files)
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("load CloudTrail files: %w", ctx.Err())
+	}
+	if len(files) == 1 {
+		l.skipped = append(l.skipped, engine.SkippedFile{Path: files[0].path, Reason: diagnose(files[0].path, err)})
+		return nil
+	}
+	mid := len(files) / 2
+	if err := l.loadBisect(ctx, files[:mid]); err != nil {
+		return err
+	}
+	return l.loadBisect(ctx, files[mid:])
+}
+
+// insert reads files with one read_json call. Partition columns come from
+// the path for layout files and from each event for plain files.
+func (l *loader) insert(ctx context.Context, files []sourceFile) error {
+	paths := make([]string, len(files))
+	var maxSize int64
+	var values strings.Builder
+	for i, f := range files {
+		p, err := l.duckPath(f.path)
+		if err != nil {
+			return err
+		}
+		paths[i] = sqlString(p)
+		maxSize = max(maxSize, f.estimatedUncompressed)
+		if i > 0 {
+			values.WriteString(", ")
+		}
+		if f.layout {
+			fmt.Fprintf(&values, "(%s, %s, %s, %s, %s)", sqlString(p), sqlString(f.path), sqlString(f.account), sqlString(f.region), sqlString(f.day))
+		} else {
+			fmt.Fprintf(&values, "(%s, %s, NULL, NULL, NULL)", sqlString(p), sqlString(f.path))
+		}
+	}
+	var where []string
+	var args []any
+	if !l.from.IsZero() {
+		where = append(where, "r.eventTime >= ?")
+		args = append(args, l.from.UTC().Format("2006-01-02T15:04:05Z"))
+	}
+	if !l.to.IsZero() {
+		where = append(where, "r.eventTime < ?")
+		args = append(args, l.to.UTC().Format("2006-01-02T15:04:05Z"))
+	}
+	filter := ""
+	if len(where) > 0 {
+		filter = "WHERE r IS NULL OR (" + strings.Join(where, " AND ") + ")"
+	}
+	var cols []string
+	for _, f := range recordFields {
+		cols = append(cols, `r."`+f.json+`"`)
+	}
+	q := `INSERT INTO ` + table + ` SELECT ` + strings.Join(cols, ", ") + `,
+		coalesce(f.account, r.recipientAccountId),
+		coalesce(f.region, r.awsRegion),
+		coalesce(f.day, replace(substr(r.eventTime, 1, 10), '-', '/')),
+		f.real, r IS NULL
+	FROM (
+		SELECT filename, unnest(CASE WHEN Records IS NULL THEN [NULL] ELSE Records END) AS r
+		FROM read_json([` + strings.Join(paths, ", ") + `],
+			columns = {Records: ` + sqlString(recordType()+"[]") + `},
+			format = ` + sqlString(l.format) + `,
+			filename = true,
+			maximum_object_size = ` + fmt.Sprint(objectSize(maxSize)) + `)
+	) s
+	JOIN (VALUES ` + values.String() + `) f(path, real, account, region, day) ON f.path = s.filename
+	` + filter
+	_, err := l.db.ExecContext(ctx, q, args...)
+	return err
+}
+
+// objectSize is the read_json maximum_object_size for a batch: each file is
+// one JSON object, so the limit must exceed the biggest file; it is not
+// set higher than needed because DuckDB sizes its read buffers from it.
+func objectSize(maxUncompressed int64) int64 {
+	n := maxUncompressed + maxUncompressed/8 + 1<<20
+	if n < minObjectSize {
+		return minObjectSize
+	}
+	if n > 4<<30-1 {
+		return 4<<30 - 1
+	}
+	return n
+}
+
+// duckPath returns a path DuckDB will read literally. DuckDB expands glob
+// characters in file names, so such files are read through a symlink with
+// a plain name inside the temporary folder.
+func (l *loader) duckPath(p string) (string, error) {
+	if !strings.ContainsAny(p, "*?[]{}") {
+		return p, nil
+	}
+	for link, real := range l.realPath {
+		if real == p {
+			return link, nil
+		}
+	}
+	dir := filepath.Join(l.tmp, "links")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("link %s under a plain name: %w", p, err)
+	}
+	l.links++
+	ext := ".json"
+	if strings.HasSuffix(strings.ToLower(p), ".gz") {
+		ext = ".json.gz"
+	}
+	link := filepath.Join(dir, fmt.Sprintf("f%06d%s", l.links, ext))
+	if err := os.Symlink(p, link); err != nil {
+		return "", fmt.Errorf("link %s under a plain name: %w", p, err)
+	}
+	l.realPath[link] = p
+	return link, nil
+}
+
+func sqlString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// diagnose explains in plain words why DuckDB could not read a file. It
+// reads the file again in Go, which is cheap because only files that already
+// failed get here, and falls back to DuckDB's own message.
+func diagnose(path string, duckErr error) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return "cannot open: " + err.Error()
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(strings.ToLower(path), ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return "not gzip: " + err.Error()
+		}
+		// Decompress fully first so a truncated stream is named as such,
+		// not as broken JSON.
+		if _, err := io.Copy(io.Discard, zr); err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				return "truncated gzip: unexpected EOF"
+			}
+			return "corrupt gzip: " + err.Error()
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return "cannot reread: " + err.Error()
+		}
+		if zr, err = gzip.NewReader(f); err != nil {
+			return "not gzip: " + err.Error()
+		}
+		r = zr
+	}
+	var doc struct {
+		Records []json.RawMessage `json:"Records"`
+	}
+	if err := json.NewDecoder(r).Decode(&doc); err != nil {
+		return "not CloudTrail JSON: " + err.Error()
+	}
+	if doc.Records == nil {
+		return `not CloudTrail JSON: no "Records" array`
+	}
+	for i, rec := range doc.Records {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(rec, &obj); err != nil {
+			return fmt.Sprintf("not CloudTrail JSON: record %d is not an object", i+1)
+		}
+	}
+	return "unreadable by DuckDB: " + firstLine(duckErr.Error())
+}
+
+// nestedText renders a nested DuckDB value (list, struct, map) as JSON text.
+func nestedText(v any) string {
+	b, err := json.Marshal(plain(v))
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}

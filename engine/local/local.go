@@ -1,0 +1,472 @@
+// Package local is the embedded engine: it reads CloudTrail files from a
+// folder on disk (an org or single-account AWSLogs layout, or a plain folder
+// of exports) into a temporary DuckDB database once, exposes them as one
+// view named cloudtrail with the Athena table's columns and partition
+// columns, and runs catalog queries on it. Files are pruned by the same
+// padded day rule as Athena's partition projection, unreadable files are
+// reported in Coverage rather than aborting the load, and a set of macros
+// makes the Athena (Trino) functions the catalog uses run unchanged.
+package local
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/ctathena/ctathena/engine"
+)
+
+// View is the name {{management}} and {{data}} render to on this engine.
+const View = "cloudtrail"
+
+// table holds the loaded events; the view selects from it.
+const table = "events"
+
+// DefaultMemoryLimit keeps DuckDB's buffer pool small enough that loading
+// and querying 500k events stays under 256 MiB of process memory; the
+// database is file-backed, so DuckDB spills instead of failing.
+const DefaultMemoryLimit = "160MB"
+
+// Options say where the logs are and what part of them an investigation
+// needs.
+type Options struct {
+	// Dir is the --logs folder.
+	Dir string
+	// From and To bound eventtime (UTC, To exclusive). Zero means unbounded
+	// on that side (and no pruning on that side).
+	From, To time.Time
+	// TempDir is where the temporary database lives ("" = os.TempDir()).
+	TempDir string
+	// MemoryLimit is DuckDB's memory_limit ("" = DefaultMemoryLimit).
+	MemoryLimit string
+	// Threads is DuckDB's thread count (0 = 2).
+	Threads int
+	// BatchFiles caps how many files one read_json call reads (0 = 512).
+	BatchFiles int
+}
+
+// Engine is the DuckDB engine. It is safe for concurrent use.
+type Engine struct {
+	db       *sql.DB
+	dir      string
+	coverage engine.Coverage
+	seq      atomic.Int64
+	version  string
+	closeMu  sync.Mutex
+	closed   bool
+}
+
+var _ engine.Engine = (*Engine)(nil)
+
+// Open discovers the CloudTrail files under o.Dir, prunes them to the
+// window, loads them into a temporary database and creates the view.
+// A missing folder or one without CloudTrail files returns an error
+// wrapping ErrNoLogs.
+func Open(ctx context.Context, o Options) (*Engine, error) {
+	d, err := discover(o.Dir, o.From, o.To)
+	if err != nil {
+		return nil, err
+	}
+	tmpRoot := o.TempDir
+	if tmpRoot == "" {
+		tmpRoot = os.TempDir()
+	}
+	dir, err := os.MkdirTemp(tmpRoot, "ctathena-duckdb-")
+	if err != nil {
+		return nil, fmt.Errorf("create temporary database folder: %w", err)
+	}
+	e := &Engine{dir: dir}
+	ok := false
+	defer func() {
+		if !ok {
+			e.Close()
+		}
+	}()
+	mem := o.MemoryLimit
+	if mem == "" {
+		mem = DefaultMemoryLimit
+	}
+	threads := o.Threads
+	if threads <= 0 {
+		threads = 2
+	}
+	q := url.Values{}
+	q.Set("memory_limit", mem)
+	q.Set("threads", fmt.Sprint(threads))
+	q.Set("temp_directory", filepath.Join(dir, "spill"))
+	// The engine must never reach the network (evidence machines are often
+	// offline); the JSON reader is built in. Without the ICU extension
+	// DuckDB keeps TIMESTAMPTZ in UTC, which is what Athena reports.
+	q.Set("autoinstall_known_extensions", "false")
+	// Insertion order is meaningless for events and keeping it costs memory
+	// on large loads.
+	q.Set("preserve_insertion_order", "false")
+	connector, err := duckdb.NewConnector(filepath.Join(dir, "events.duckdb")+"?"+q.Encode(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("open temporary DuckDB database in %s: %w", dir, err)
+	}
+	e.db = sql.OpenDB(connector)
+	for _, s := range macroStatements() {
+		if _, err := e.db.ExecContext(ctx, s); err != nil {
+			return nil, fmt.Errorf("create compatibility macro (%s): %w", firstLine(s), err)
+		}
+	}
+	if _, err := e.db.ExecContext(ctx, tableDDL(table)); err != nil {
+		return nil, fmt.Errorf("create events table: %w", err)
+	}
+	l := &loader{db: e.db, from: o.From, to: o.To, tmp: dir, batch: o.BatchFiles, format: "auto"}
+	if err := l.load(ctx, d.selected); err != nil {
+		return nil, err
+	}
+	if _, err := e.db.ExecContext(ctx, viewDDL(View, table)); err != nil {
+		return nil, fmt.Errorf("create view %s: %w", View, err)
+	}
+	if err := e.db.QueryRowContext(ctx, "SELECT version()").Scan(&e.version); err != nil {
+		return nil, fmt.Errorf("read DuckDB version: %w", err)
+	}
+	cov, err := e.measure(ctx, o, d, l)
+	if err != nil {
+		return nil, err
+	}
+	e.coverage = cov
+	ok = true
+	return e, nil
+}
+
+// measure builds Coverage from the discovery and the loaded table.
+func (e *Engine) measure(ctx context.Context, o Options, d *discovery, l *loader) (engine.Coverage, error) {
+	abs, _ := filepath.Abs(o.Dir)
+	cov := engine.Coverage{
+		Sources:     []string{abs},
+		FilesPruned: d.pruned,
+		Skipped:     l.skipped,
+	}
+	if cov.Skipped == nil {
+		cov.Skipped = []engine.SkippedFile{}
+	}
+	accounts, regions, days := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	skipped := map[string]bool{}
+	for _, s := range l.skipped {
+		skipped[s.Path] = true
+	}
+	for _, f := range d.selected {
+		if skipped[f.path] {
+			continue
+		}
+		cov.FilesRead++
+		if f.layout {
+			accounts[f.account], regions[f.region], days[f.day] = true, true, true
+		}
+	}
+	// Plain files carry their partitions in each event.
+	rows, err := e.db.QueryContext(ctx, `SELECT DISTINCT account, region, day FROM `+table+` WHERE src IN (SELECT unnest(?::VARCHAR[]))`, plainPaths(d.selected))
+	if err != nil {
+		return cov, fmt.Errorf("measure coverage: %w", err)
+	}
+	for rows.Next() {
+		var a, r, dd sql.NullString
+		if err := rows.Scan(&a, &r, &dd); err != nil {
+			rows.Close()
+			return cov, fmt.Errorf("measure coverage: %w", err)
+		}
+		if a.Valid {
+			accounts[a.String] = true
+		}
+		if r.Valid {
+			regions[r.String] = true
+		}
+		if dd.Valid {
+			days[dd.String] = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return cov, fmt.Errorf("measure coverage: %w", err)
+	}
+	if err := e.db.QueryRowContext(ctx, `SELECT count(*), count(eventid) - count(DISTINCT eventid) FROM `+table).Scan(&cov.Events, &cov.DuplicateEvents); err != nil {
+		return cov, fmt.Errorf("count loaded events: %w", err)
+	}
+	cov.Accounts, cov.Regions, cov.Days = sortedKeys(accounts), sortedKeys(regions), sortedKeys(days)
+	cov.MissingDays = []string{}
+	for _, day := range windowDays(o.From, o.To) {
+		if !days[day] {
+			cov.MissingDays = append(cov.MissingDays, day)
+		}
+	}
+	return cov, nil
+}
+
+func plainPaths(fs []sourceFile) []string {
+	out := []string{}
+	for _, f := range fs {
+		if !f.layout {
+			out = append(out, f.path)
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Name implements engine.Engine.
+func (e *Engine) Name() string { return "local" }
+
+// Version implements engine.Engine, e.g. "DuckDB v1.5.6".
+func (e *Engine) Version(ctx context.Context) string { return "DuckDB " + e.version }
+
+// Coverage implements engine.Engine. The load happens in Open, so it is
+// valid at once.
+func (e *Engine) Coverage(ctx context.Context) (engine.Coverage, error) {
+	c := e.coverage
+	c.Sources = append([]string(nil), c.Sources...)
+	c.Accounts = append([]string(nil), c.Accounts...)
+	c.Regions = append([]string(nil), c.Regions...)
+	c.Days = append([]string(nil), c.Days...)
+	c.MissingDays = append([]string(nil), c.MissingDays...)
+	c.Skipped = append([]engine.SkippedFile(nil), c.Skipped...)
+	return c, nil
+}
+
+// Close removes the temporary database. Running queries are not cancelled
+// (cancel their contexts); database/sql waits for them.
+func (e *Engine) Close() error {
+	e.closeMu.Lock()
+	defer e.closeMu.Unlock()
+	if e.closed {
+		return nil
+	}
+	e.closed = true
+	var errs []error
+	if e.db != nil {
+		if err := e.db.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close DuckDB: %w", err))
+		}
+	}
+	if err := os.RemoveAll(e.dir); err != nil {
+		errs = append(errs, fmt.Errorf("remove temporary database %s: %w", e.dir, err))
+	}
+	return errors.Join(errs...)
+}
+
+// Run implements engine.Engine.
+func (e *Engine) Run(ctx context.Context, q engine.Query) (*engine.Result, error) {
+	res := &engine.Result{Stats: engine.Stats{
+		ExecutionID: fmt.Sprintf("local-%d", e.seq.Add(1)),
+		Submitted:   time.Now().UTC(),
+	}}
+	err := e.run(ctx, q, res)
+	res.Stats.Completed = time.Now().UTC()
+	res.Stats.Elapsed = res.Stats.Completed.Sub(res.Stats.Submitted)
+	if err != nil {
+		res.Stats.State = "FAILED"
+		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+			err = fmt.Errorf("%w (%v)", ctx.Err(), err)
+		}
+		return res, fmt.Errorf("run query %s: %w", q.Name, err)
+	}
+	res.Stats.State = "SUCCEEDED"
+	return res, nil
+}
+
+func (e *Engine) run(ctx context.Context, q engine.Query, res *engine.Result) error {
+	for i, a := range q.Args {
+		switch a.(type) {
+		case string, int64:
+		default:
+			return fmt.Errorf("argument %d is %T; only string and int64 are allowed", i+1, a)
+		}
+	}
+	rows, err := e.db.QueryContext(ctx, q.SQL, q.Args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cts, err := rows.ColumnTypes()
+	if err != nil {
+		return fmt.Errorf("read column types: %w", err)
+	}
+	res.Columns = make([]engine.Column, len(cts))
+	for i, ct := range cts {
+		res.Columns[i] = engine.Column{Name: ct.Name(), Type: logicalType(ct.DatabaseTypeName()), EngineType: ct.DatabaseTypeName()}
+	}
+	res.Rows = [][]any{}
+	raw := make([]any, len(cts))
+	ptrs := make([]any, len(cts))
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return fmt.Errorf("read row %d: %w", len(res.Rows)+1, err)
+		}
+		row := make([]any, len(raw))
+		for i, v := range raw {
+			cv, err := convert(v, res.Columns[i].Type)
+			if err != nil {
+				return fmt.Errorf("read row %d column %s: %w", len(res.Rows)+1, res.Columns[i].Name, err)
+			}
+			row[i] = cv
+		}
+		res.Rows = append(res.Rows, row)
+		if len(res.Rows)%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// logicalType maps a DuckDB type name to the engine's column type. Nested
+// and exotic types become strings (their JSON text).
+func logicalType(t string) engine.Type {
+	switch strings.ToUpper(t) {
+	case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT":
+		return engine.Integer
+	case "FLOAT", "DOUBLE", "REAL":
+		return engine.Float
+	case "BOOLEAN":
+		return engine.Boolean
+	case "TIMESTAMP", "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE", "DATE", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS":
+		return engine.Timestamp
+	}
+	if strings.HasPrefix(strings.ToUpper(t), "DECIMAL") {
+		return engine.Float
+	}
+	return engine.String
+}
+
+// convert turns a scanned DuckDB value into one of the engine's value types.
+func convert(v any, t engine.Type) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case bool:
+		return x, nil
+	case int8:
+		return int64(x), nil
+	case int16:
+		return int64(x), nil
+	case int32:
+		return int64(x), nil
+	case int64:
+		return x, nil
+	case uint8:
+		return int64(x), nil
+	case uint16:
+		return int64(x), nil
+	case uint32:
+		return int64(x), nil
+	case uint64:
+		if x > math.MaxInt64 {
+			return nil, fmt.Errorf("value %d does not fit in int64", x)
+		}
+		return int64(x), nil
+	case *big.Int:
+		if !x.IsInt64() {
+			return nil, fmt.Errorf("value %s does not fit in int64", x)
+		}
+		return x.Int64(), nil
+	case float32:
+		return float64(x), nil
+	case float64:
+		return x, nil
+	case duckdb.Decimal:
+		return x.Float64(), nil
+	case time.Time:
+		return x.UTC(), nil
+	case []byte:
+		return string(x), nil
+	}
+	if t != engine.String {
+		return nil, fmt.Errorf("unexpected %T for a %s column", v, t)
+	}
+	switch v.(type) {
+	case []any, map[string]any, duckdb.OrderedMap, duckdb.Map:
+		return nestedText(v), nil
+	}
+	if s, ok := v.(fmt.Stringer); ok {
+		return s.String(), nil
+	}
+	if dv, ok := v.(driver.Valuer); ok {
+		if val, err := dv.Value(); err == nil {
+			if s, ok := val.(string); ok {
+				return s, nil
+			}
+		}
+	}
+	return fmt.Sprint(v), nil
+}
+
+// plain turns nested driver values into what encoding/json renders
+// faithfully.
+func plain(v any) any {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = plain(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = plain(e)
+		}
+		return out
+	case duckdb.OrderedMap:
+		out := make(map[string]any, x.Len())
+		vals := x.Values()
+		for i, k := range x.Keys() {
+			out[fmt.Sprint(k)] = plain(vals[i])
+		}
+		return out
+	case duckdb.Map:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[fmt.Sprint(k)] = plain(e)
+		}
+		return out
+	case duckdb.Decimal:
+		return x.Float64()
+	case *big.Int:
+		return x.String()
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	case []byte:
+		return string(x)
+	}
+	return v
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

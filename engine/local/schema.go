@@ -1,0 +1,121 @@
+package local
+
+import (
+	"strings"
+)
+
+// field is one top-level CloudTrail record key and the DuckDB type it is read
+// as. Names are spelled exactly as CloudTrail writes them because DuckDB's
+// JSON reader matches object keys case-sensitively; the table then declares
+// the same types in lower case and DuckDB's by-name struct cast (which is
+// case-insensitive) renames every nested field on insert, so the view has
+// Athena's lowercase names (useridentity.sessioncontext.sessionissuer.username).
+type field struct {
+	json string
+	typ  string
+}
+
+// recordFields follows the columns of AWS's documented Athena CloudTrail
+// table. requestParameters, responseElements, additionalEventData,
+// serviceEventDetails and edgeDeviceDetails are VARCHAR: DuckDB renders a
+// JSON object read into VARCHAR as its JSON text, which is what Athena's
+// JsonSerDe exposes for a STRING column. readOnly is VARCHAR for the same
+// reason ('true'/'false').
+var recordFields = []field{
+	{"eventVersion", "VARCHAR"},
+	{"userIdentity", `STRUCT(
+		type VARCHAR, principalId VARCHAR, arn VARCHAR, accountId VARCHAR,
+		invokedBy VARCHAR, accessKeyId VARCHAR, userName VARCHAR,
+		onBehalfOf STRUCT(userId VARCHAR, identityStoreArn VARCHAR),
+		sessionContext STRUCT(
+			attributes STRUCT(mfaAuthenticated VARCHAR, creationDate VARCHAR),
+			sessionIssuer STRUCT(type VARCHAR, principalId VARCHAR, arn VARCHAR, accountId VARCHAR, userName VARCHAR),
+			ec2RoleDelivery VARCHAR,
+			webIdFederationData STRUCT(federatedProvider VARCHAR, attributes MAP(VARCHAR, VARCHAR)),
+			sourceIdentity VARCHAR
+		),
+		credentialId VARCHAR,
+		identityProvider VARCHAR
+	)`},
+	{"eventTime", "VARCHAR"},
+	{"eventSource", "VARCHAR"},
+	{"eventName", "VARCHAR"},
+	{"awsRegion", "VARCHAR"},
+	{"sourceIPAddress", "VARCHAR"},
+	{"userAgent", "VARCHAR"},
+	{"errorCode", "VARCHAR"},
+	{"errorMessage", "VARCHAR"},
+	{"requestParameters", "VARCHAR"},
+	{"responseElements", "VARCHAR"},
+	{"additionalEventData", "VARCHAR"},
+	{"requestID", "VARCHAR"},
+	{"eventID", "VARCHAR"},
+	{"readOnly", "VARCHAR"},
+	{"resources", "STRUCT(ARN VARCHAR, accountId VARCHAR, type VARCHAR)[]"},
+	{"eventType", "VARCHAR"},
+	{"apiVersion", "VARCHAR"},
+	{"recipientAccountId", "VARCHAR"},
+	{"serviceEventDetails", "VARCHAR"},
+	{"sharedEventID", "VARCHAR"},
+	{"vpcEndpointId", "VARCHAR"},
+	{"vpcEndpointAccountId", "VARCHAR"},
+	{"eventCategory", "VARCHAR"},
+	{"addendum", "STRUCT(reason VARCHAR, updatedFields VARCHAR, originalRequestID VARCHAR, originalEventID VARCHAR)"},
+	{"sessionCredentialFromConsole", "VARCHAR"},
+	{"edgeDeviceDetails", "VARCHAR"},
+	{"tlsDetails", "STRUCT(tlsVersion VARCHAR, cipherSuite VARCHAR, clientProvidedHostHeader VARCHAR)"},
+}
+
+// PartitionColumns are the columns the view adds after the record columns,
+// like the Athena table's partition projection.
+var PartitionColumns = []string{"account", "region", "day"}
+
+// Columns lists the view's columns in order: Athena's CloudTrail columns,
+// then the partition columns.
+func Columns() []string {
+	out := make([]string, 0, len(recordFields)+len(PartitionColumns))
+	for _, f := range recordFields {
+		out = append(out, strings.ToLower(f.json))
+	}
+	return append(out, PartitionColumns...)
+}
+
+// compact folds the multi-line type text onto one line so generated SQL
+// stays readable in error messages.
+func compact(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// recordType is the DuckDB type of one element of "Records", with
+// CloudTrail's key spelling.
+func recordType() string {
+	var b strings.Builder
+	b.WriteString("STRUCT(")
+	for i, f := range recordFields {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(`"` + f.json + `" ` + compact(f.typ))
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// tableDDL creates the table events are loaded into. src is the file an
+// event came from (kept for provenance, hidden by the view); norecords marks
+// the placeholder row a file without a "Records" array produces, so such a
+// file is reported instead of vanishing.
+func tableDDL(name string) string {
+	var b strings.Builder
+	b.WriteString("CREATE TABLE " + name + " (")
+	for _, f := range recordFields {
+		b.WriteString(strings.ToLower(f.json) + " " + strings.ToLower(compact(f.typ)) + ", ")
+	}
+	b.WriteString("account VARCHAR, region VARCHAR, day VARCHAR, src VARCHAR, norecords BOOLEAN)")
+	return b.String()
+}
+
+// viewDDL exposes exactly the Athena columns plus partitions.
+func viewDDL(view, table string) string {
+	return "CREATE VIEW " + view + " AS SELECT " + strings.Join(Columns(), ", ") + " FROM " + table
+}
