@@ -1,0 +1,31 @@
+-- name: hunt/lateral_remote_access
+-- summary: remote access to instances: SSM sessions and commands, EC2 Instance Connect and serial console keys pushed, serial console access enabled; failed attempts included
+-- param: since      timestamp  start of the window (inclusive)
+-- param: until      timestamp  end of the window (exclusive)
+-- param: day_from   day        first partition day (window start less one day)
+-- param: day_to     day        last partition day (window end plus one day)
+-- table: management
+-- attack: TA0008 TA0002 T1021.007 T1651 T1098.004
+SELECT
+  from_iso8601_timestamp(arbitrary(eventtime)) AS event_time,
+  arbitrary(eventname) AS event_name,
+  arbitrary(eventsource) AS event_source,
+  arbitrary(COALESCE(useridentity.arn, useridentity.invokedby,
+                     'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
+                     useridentity.principalid, 'unknown')) AS principal,
+  arbitrary(COALESCE(recipientaccountid, account)) AS account,
+  arbitrary(awsregion) AS region,
+  arbitrary(sourceipaddress) AS source_ip,
+  arbitrary(useragent) AS user_agent,
+  arbitrary(errorcode) AS error_code,
+  arbitrary(errormessage) AS error_message,
+  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.instanceId'), json_extract_scalar(requestparameters, '$.target'), json_extract_scalar(requestparameters, '$.instanceIds[0]'))) AS target,
+  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.documentName'), json_extract_scalar(requestparameters, '$.instanceOSUser'))) AS detail,
+  arbitrary(requestparameters) AS request_parameters,
+  eventid AS event_id
+FROM {{management}}
+WHERE day BETWEEN :day_from AND :day_to
+  AND eventtime >= :since AND eventtime < :until
+  AND ((eventsource = 'ssm.amazonaws.com' AND eventname IN ('StartSession', 'SendCommand', 'ResumeSession')) OR (eventsource = 'ec2-instance-connect.amazonaws.com' AND eventname IN ('SendSSHPublicKey', 'SendSerialConsoleSSHPublicKey')) OR (eventsource = 'ec2.amazonaws.com' AND eventname IN ('EnableSerialConsoleAccess')))
+GROUP BY eventid
+ORDER BY event_time, event_id

@@ -1,0 +1,31 @@
+-- name: hunt/persistence_lambda
+-- summary: Lambda functions changed: code replaced, configuration or layers changed, layers published, invoke permission granted; failed attempts included
+-- param: since      timestamp  start of the window (inclusive)
+-- param: until      timestamp  end of the window (exclusive)
+-- param: day_from   day        first partition day (window start less one day)
+-- param: day_to     day        last partition day (window end plus one day)
+-- table: management
+-- attack: TA0003 T1546 T1648
+SELECT
+  from_iso8601_timestamp(arbitrary(eventtime)) AS event_time,
+  arbitrary(eventname) AS event_name,
+  arbitrary(eventsource) AS event_source,
+  arbitrary(COALESCE(useridentity.arn, useridentity.invokedby,
+                     'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
+                     useridentity.principalid, 'unknown')) AS principal,
+  arbitrary(COALESCE(recipientaccountid, account)) AS account,
+  arbitrary(awsregion) AS region,
+  arbitrary(sourceipaddress) AS source_ip,
+  arbitrary(useragent) AS user_agent,
+  arbitrary(errorcode) AS error_code,
+  arbitrary(errormessage) AS error_message,
+  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.functionName'), json_extract_scalar(requestparameters, '$.layerName'))) AS target,
+  arbitrary(COALESCE(CASE WHEN eventname LIKE 'AddPermission%' THEN 'invoke allowed for ' || COALESCE(json_extract_scalar(requestparameters, '$.principal'), 'unknown') END, json_extract_scalar(requestparameters, '$.layers[0]'), json_extract_scalar(requestparameters, '$.handler'))) AS detail,
+  arbitrary(requestparameters) AS request_parameters,
+  eventid AS event_id
+FROM {{management}}
+WHERE day BETWEEN :day_from AND :day_to
+  AND eventtime >= :since AND eventtime < :until
+  AND (eventsource = 'lambda.amazonaws.com' AND regexp_like(eventname, '^(UpdateFunctionCode|UpdateFunctionConfiguration|PublishLayerVersion|AddPermission|AddLayerVersionPermission|CreateFunctionUrlConfig)([0-9]{8}(v[0-9]+){0,1}){0,1}$'))
+GROUP BY eventid
+ORDER BY event_time, event_id
