@@ -174,8 +174,10 @@ func deliver(root string, c Config, r *rand.Rand, recs []Record) (dayStats, erro
 	var st dayStats
 	items := make([]slotted, len(recs))
 	for i := range recs {
+		// The file is named after its delivery, which always follows the
+		// events it holds by a few minutes.
 		delay := 2*time.Minute + time.Duration(r.IntN(10*60))*time.Second
-		items[i] = slotted{rec: &recs[i], slot: recs[i].at.Add(delay).Truncate(deliveryInterval)}
+		items[i] = slotted{rec: &recs[i], slot: recs[i].at.Add(delay).Truncate(deliveryInterval).Add(deliveryInterval)}
 	}
 	sort.Slice(items, func(i, j int) bool {
 		a, b := items[i], items[j]
