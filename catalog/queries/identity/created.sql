@@ -1,0 +1,101 @@
+-- name: identity/created
+-- summary: resources the identities created (successful Create*, Run* and Put* management calls) with the ids from the response
+-- param: arns      arn_list optional         identities (userIdentity.arn) to follow
+-- param: keys      access_key_list optional  access key ids (userIdentity.accessKeyId) to follow
+-- param: ips       ip_list optional          source IP addresses to follow
+-- param: since     timestamp                 start of the window (inclusive)
+-- param: until     timestamp                 end of the window (exclusive)
+-- param: day_from  day                       first partition day (window start less one day)
+-- param: day_to    day                       last partition day (window end plus one day)
+-- table: management data
+WITH hits AS (
+  -- Both tables: management calls and S3 data events. Locally they are one
+  -- view, so every event arrives twice here and the GROUP BY below keeps one.
+  SELECT eventid, eventtime, eventsource, eventname, readonly, errorcode, errormessage, useridentity, sourceipaddress, useragent, requestparameters, responseelements, eventcategory
+  FROM {{management}}
+  WHERE day BETWEEN :day_from AND :day_to
+    AND eventtime >= :since AND eventtime < :until
+    AND (
+      -- A logged value holding a comma could straddle two list elements, so
+      -- such values never match; the Go side never puts them in a list.
+      (:arns <> '' AND strpos(useridentity.arn, ',') = 0
+        AND strpos(',' || :arns || ',', ',' || useridentity.arn || ',') > 0)
+      OR (:keys <> '' AND strpos(useridentity.accesskeyid, ',') = 0
+        AND strpos(',' || :keys || ',', ',' || useridentity.accesskeyid || ',') > 0)
+      OR (:ips <> '' AND strpos(sourceipaddress, ',') = 0
+        AND strpos(',' || :ips || ',', ',' || sourceipaddress || ',') > 0))
+  UNION ALL
+  SELECT eventid, eventtime, eventsource, eventname, readonly, errorcode, errormessage, useridentity, sourceipaddress, useragent, requestparameters, responseelements, eventcategory
+  FROM {{data}}
+  WHERE day BETWEEN :day_from AND :day_to
+    AND eventtime >= :since AND eventtime < :until
+    AND (
+      -- A logged value holding a comma could straddle two list elements, so
+      -- such values never match; the Go side never puts them in a list.
+      (:arns <> '' AND strpos(useridentity.arn, ',') = 0
+        AND strpos(',' || :arns || ',', ',' || useridentity.arn || ',') > 0)
+      OR (:keys <> '' AND strpos(useridentity.accesskeyid, ',') = 0
+        AND strpos(',' || :keys || ',', ',' || useridentity.accesskeyid || ',') > 0)
+      OR (:ips <> '' AND strpos(sourceipaddress, ',') = 0
+        AND strpos(',' || :ips || ',', ',' || sourceipaddress || ',') > 0))
+), ev AS (
+  SELECT
+    eventid,
+    arbitrary(CASE
+      WHEN useridentity.accountid = 'anonymous' OR useridentity.principalid = 'ANONYMOUS_PRINCIPAL' THEN 'anonymous'
+      ELSE COALESCE(useridentity.arn, useridentity.invokedby,
+                    'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
+                    useridentity.principalid, 'unknown')
+    END) AS principal,
+    arbitrary(useridentity.accesskeyid) AS access_key,
+    arbitrary(sourceipaddress) AS source_ip,
+    arbitrary(useragent) AS user_agent,
+    arbitrary(eventsource) AS event_source,
+    arbitrary(eventname) AS event_name,
+    arbitrary(readonly) AS read_only,
+    arbitrary(errorcode) AS error_code,
+    arbitrary(errormessage) AS error_message,
+    arbitrary(eventcategory) AS event_category,
+    arbitrary(requestparameters) AS request_parameters,
+    arbitrary(responseelements) AS response_elements,
+    arbitrary(eventtime) AS eventtime
+  FROM hits
+  GROUP BY eventid
+)
+SELECT
+  from_iso8601_timestamp(eventtime) AS event_time,
+  principal,
+  source_ip,
+  event_source,
+  event_name,
+  COALESCE(
+    json_extract_scalar(response_elements, '$.accessKey.accessKeyId'),
+    json_extract_scalar(response_elements, '$.user.arn'),
+    json_extract_scalar(response_elements, '$.role.arn'),
+    json_extract_scalar(response_elements, '$.group.arn'),
+    json_extract_scalar(response_elements, '$.policy.arn'),
+    json_extract_scalar(response_elements, '$.instanceProfile.arn'),
+    json_extract_scalar(response_elements, '$.loginProfile.userName'),
+    json_extract_scalar(response_elements, '$.instancesSet.items[0].instanceId'),
+    json_extract_scalar(response_elements, '$.keyMetadata.arn'),
+    json_extract_scalar(response_elements, '$.functionArn'),
+    json_extract_scalar(response_elements, '$.trailARN'),
+    json_extract_scalar(response_elements, '$.groupId'),
+    json_extract_scalar(response_elements, '$.snapshotId'),
+    json_extract_scalar(response_elements, '$.volumeId'),
+    json_extract_scalar(response_elements, '$.arn'),
+    json_extract_scalar(response_elements, '$.aRN'),
+    json_extract_scalar(request_parameters, '$.userName'),
+    json_extract_scalar(request_parameters, '$.roleName'),
+    json_extract_scalar(request_parameters, '$.bucketName'),
+    json_extract_scalar(request_parameters, '$.name')) AS resource_id,
+  request_parameters,
+  response_elements,
+  eventid AS event_id
+FROM ev
+WHERE (error_code IS NULL OR error_code = '')
+  AND (starts_with(event_name, 'Create') OR starts_with(event_name, 'Run') OR starts_with(event_name, 'Put'))
+  -- Object uploads are data events, and access --bucket covers them.
+  AND COALESCE(event_category, '') <> 'Data'
+  AND event_name NOT IN ('PutObject', 'PutObjectAcl', 'PutObjectTagging', 'PutObjectRetention', 'PutObjectLegalHold', 'CreateMultipartUpload')
+ORDER BY eventtime, eventid

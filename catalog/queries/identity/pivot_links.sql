@@ -1,0 +1,76 @@
+-- name: identity/pivot_links
+-- summary: one pivot round: every combination of identity, access key, source IP, minted or created key and session issuer in events touching the frontier
+-- param: arns      arn_list optional         identities (userIdentity.arn) to follow
+-- param: keys      access_key_list optional  access key ids (userIdentity.accessKeyId) to follow
+-- param: ips       ip_list optional          source IP addresses to follow
+-- param: since     timestamp                 start of the window (inclusive)
+-- param: until     timestamp                 end of the window (exclusive)
+-- param: day_from  day                       first partition day (window start less one day)
+-- param: day_to    day                       last partition day (window end plus one day)
+-- table: management data
+WITH raw AS (
+  -- Both tables: management calls and S3 data events. Locally they are one
+  -- view, so every event arrives twice and the GROUP BY eventid keeps one.
+  SELECT eventid, eventtime, eventname, useridentity, sourceipaddress,
+    json_extract_scalar(responseelements, '$.credentials.accessKeyId') AS minted_key,
+    json_extract_scalar(responseelements, '$.accessKey.accessKeyId') AS created_key
+  FROM {{management}}
+  WHERE day BETWEEN :day_from AND :day_to
+    AND eventtime >= :since AND eventtime < :until
+  UNION ALL
+  SELECT eventid, eventtime, eventname, useridentity, sourceipaddress,
+    json_extract_scalar(responseelements, '$.credentials.accessKeyId') AS minted_key,
+    json_extract_scalar(responseelements, '$.accessKey.accessKeyId') AS created_key
+  FROM {{data}}
+  WHERE day BETWEEN :day_from AND :day_to
+    AND eventtime >= :since AND eventtime < :until
+), hits AS (
+  SELECT * FROM raw
+  WHERE (:arns <> '' AND strpos(useridentity.arn, ',') = 0
+      AND strpos(',' || :arns || ',', ',' || useridentity.arn || ',') > 0)
+    OR (:keys <> '' AND strpos(useridentity.accesskeyid, ',') = 0
+      AND strpos(',' || :keys || ',', ',' || useridentity.accesskeyid || ',') > 0)
+    -- Keys handed out by a call link back to the key or identity that asked.
+    OR (:keys <> '' AND strpos(minted_key, ',') = 0
+      AND strpos(',' || :keys || ',', ',' || minted_key || ',') > 0)
+    OR (:keys <> '' AND strpos(created_key, ',') = 0
+      AND strpos(',' || :keys || ',', ',' || created_key || ',') > 0)
+    OR (:ips <> '' AND strpos(sourceipaddress, ',') = 0
+      AND strpos(',' || :ips || ',', ',' || sourceipaddress || ',') > 0)
+), ev AS (
+  SELECT
+    eventid,
+    arbitrary(useridentity.type) AS identity_type,
+    arbitrary(CASE
+      WHEN useridentity.accountid = 'anonymous' OR useridentity.principalid = 'ANONYMOUS_PRINCIPAL' THEN 'anonymous'
+      ELSE COALESCE(useridentity.arn, useridentity.invokedby,
+                    'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
+                    useridentity.principalid, 'unknown')
+    END) AS principal,
+    arbitrary(useridentity.arn) AS arn,
+    arbitrary(useridentity.accesskeyid) AS access_key,
+    arbitrary(sourceipaddress) AS source_ip,
+    arbitrary(minted_key) AS minted_key,
+    arbitrary(created_key) AS created_key,
+    arbitrary(useridentity.sessioncontext.sessionissuer.arn) AS session_issuer,
+    arbitrary(CASE WHEN minted_key IS NOT NULL OR created_key IS NOT NULL THEN eventname END) AS via,
+    arbitrary(eventtime) AS eventtime
+  FROM hits
+  GROUP BY eventid
+)
+SELECT
+  identity_type,
+  principal,
+  arn,
+  access_key,
+  source_ip,
+  minted_key,
+  created_key,
+  session_issuer,
+  via,
+  count(*) AS events,
+  from_iso8601_timestamp(min(eventtime)) AS first_seen,
+  from_iso8601_timestamp(max(eventtime)) AS last_seen
+FROM ev
+GROUP BY identity_type, principal, arn, access_key, source_ip, minted_key, created_key, session_issuer, via
+ORDER BY principal, access_key, source_ip, minted_key, created_key, session_issuer, via

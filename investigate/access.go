@@ -1,0 +1,232 @@
+package investigate
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/reports"
+)
+
+// AccessOptions are the inputs of `ctathena access`.
+type AccessOptions struct {
+	Buckets []string
+	Window  Window
+}
+
+// AccessQueries are the catalog queries access runs, in report order.
+var AccessQueries = []string{"access/totals", "access/by_principal"}
+
+// accessClasses is the order operation classes are reported in.
+var accessClasses = []string{"read", "write", "delete", "list", "other"}
+
+// PlanAccess validates the options and returns the queries to run.
+func PlanAccess(o AccessOptions) ([]Planned, error) {
+	if len(o.Buckets) == 0 {
+		return nil, &catalog.UsageError{Msg: "access needs at least one --bucket"}
+	}
+	for _, b := range o.Buckets {
+		if err := catalog.ValidBucket(b); err != nil {
+			return nil, &catalog.UsageError{Msg: "--bucket: " + err.Error()}
+		}
+	}
+	dayFrom, dayTo := Days(o.Window.Since, o.Window.Until)
+	v := map[string]string{
+		"buckets": strings.Join(o.Buckets, ","), "since": Stamp(o.Window.Since), "until": Stamp(o.Window.Until),
+		"day_from": dayFrom, "day_to": dayTo,
+	}
+	var plans []Planned
+	for _, q := range AccessQueries {
+		plans = append(plans, Planned{Name: q, Values: v})
+	}
+	return plans, nil
+}
+
+// Access runs the bucket access pack and turns its rows into findings.
+func Access(ctx context.Context, env *Env, o AccessOptions) (*Outcome, error) {
+	plans, err := PlanAccess(o)
+	if err != nil {
+		return nil, err
+	}
+	runs, err := env.RunAll(ctx, plans)
+	out := &Outcome{Queries: runs}
+	if err != nil || env.DryRun {
+		return out, err
+	}
+	out.Findings = accessFindings(o, runs)
+	out.Charts = []reports.Chart{
+		{Title: "Events by principal, source IP and operation", Query: "access/by_principal", CategoryColumn: "principal", ValueColumn: "events", Kind: "bar"},
+	}
+	return out, nil
+}
+
+type classTotal struct {
+	events, errors, principals, ips, keys int64
+	bytesIn, bytesOut                     float64
+	first, last                           time.Time
+}
+
+func accessFindings(o AccessOptions, runs []reports.QueryRun) []reports.Finding {
+	var fs []reports.Finding
+	buckets := strings.Join(o.Buckets, ", ")
+	if t := find(runs, "access/totals"); t != nil && t.Err == "" {
+		rr := newRowReader(colNames(t.Columns))
+		per := map[string]*classTotal{}
+		var all int64
+		for _, row := range t.Rows {
+			c := rr.str(row, "operation")
+			ct := per[c]
+			if ct == nil {
+				ct = &classTotal{}
+				per[c] = ct
+			}
+			// Per-bucket rows of one class add up; distinct counts across
+			// buckets may overlap, so the sentence says "up to" for them.
+			ct.events += int64(rr.num(row, "events"))
+			ct.errors += int64(rr.num(row, "errors"))
+			ct.principals += int64(rr.num(row, "principals"))
+			ct.ips += int64(rr.num(row, "source_ips"))
+			ct.keys += int64(rr.num(row, "distinct_keys"))
+			ct.bytesIn += rr.num(row, "bytes_in")
+			ct.bytesOut += rr.num(row, "bytes_out")
+			if f := rr.time(row, "first_seen"); !f.IsZero() && (ct.first.IsZero() || f.Before(ct.first)) {
+				ct.first = f
+			}
+			if l := rr.time(row, "last_seen"); l.After(ct.last) {
+				ct.last = l
+			}
+			all += int64(rr.num(row, "events"))
+		}
+		if all == 0 {
+			fs = append(fs, reports.Finding{Severity: "info", Query: "access/totals",
+				Text: fmt.Sprintf("No S3 data events on %s were logged between %s and %s. If S3 data events are not enabled for the bucket, object reads and writes would not appear in CloudTrail at all.", buckets, when(o.Window.Since), when(o.Window.Until))})
+		} else {
+			fs = append(fs, reports.Finding{Severity: "info", Query: "access/totals",
+				Text: fmt.Sprintf("Between %s and %s, CloudTrail logged %s on %s.", when(o.Window.Since), when(o.Window.Until), plural(all, "S3 data event", "S3 data events"), buckets)})
+		}
+		classes := append([]string(nil), accessClasses...)
+		for c := range per {
+			if !accessHasClass(classes, c) {
+				classes = append(classes, c)
+			}
+		}
+		for _, c := range classes {
+			ct := per[c]
+			if ct == nil || ct.events == 0 {
+				continue
+			}
+			var bytes string
+			switch {
+			case ct.bytesOut > 0 && ct.bytesIn > 0:
+				bytes = fmt.Sprintf(", %s out and %s in", HumanBytes(ct.bytesOut), HumanBytes(ct.bytesIn))
+			case ct.bytesOut > 0:
+				bytes = fmt.Sprintf(", %s out", HumanBytes(ct.bytesOut))
+			case ct.bytesIn > 0:
+				bytes = fmt.Sprintf(", %s in", HumanBytes(ct.bytesIn))
+			}
+			failed := ""
+			if ct.errors > 0 {
+				failed = fmt.Sprintf(" (%s failed)", Comma(ct.errors))
+			}
+			sev := "info"
+			if c == "delete" {
+				sev = "medium"
+			}
+			keys := ""
+			if ct.keys > 0 {
+				keys = " on " + plural(ct.keys, "object key", "object keys")
+			}
+			fs = append(fs, reports.Finding{Severity: sev, Query: "access/totals",
+				Text: fmt.Sprintf("%s: %s%s%s%s, by %s from %s, between %s and %s.", classTitle(c),
+					plural(ct.events, "call", "calls"), failed, keys, bytes,
+					plural(ct.principals, "principal", "principals"), plural(ct.ips, "source address", "source addresses"),
+					when(ct.first), when(ct.last))})
+		}
+	}
+	if bp := find(runs, "access/by_principal"); bp != nil && bp.Err == "" {
+		rr := newRowReader(colNames(bp.Columns))
+		type who struct {
+			principal string
+			events    int64
+			errors    int64
+			bytesOut  float64
+			bytesIn   float64
+			ips       map[string]bool
+			classes   map[string]int64
+		}
+		byP := map[string]*who{}
+		var order []string
+		for _, row := range bp.Rows {
+			p := rr.str(row, "principal")
+			w := byP[p]
+			if w == nil {
+				w = &who{principal: p, ips: map[string]bool{}, classes: map[string]int64{}}
+				byP[p] = w
+				order = append(order, p)
+			}
+			n := int64(rr.num(row, "events"))
+			w.events += n
+			w.errors += int64(rr.num(row, "errors"))
+			w.bytesOut += rr.num(row, "bytes_out")
+			w.bytesIn += rr.num(row, "bytes_in")
+			w.ips[rr.str(row, "source_ip")] = true
+			w.classes[rr.str(row, "operation")] += n
+		}
+		sort.SliceStable(order, func(i, j int) bool { return byP[order[i]].events > byP[order[j]].events })
+		for i, p := range order {
+			if i == 10 {
+				fs = append(fs, reports.Finding{Severity: "info", Query: "access/by_principal",
+					Text: fmt.Sprintf("%d more principals are listed in the access/by_principal sheet.", len(order)-10)})
+				break
+			}
+			w := byP[p]
+			var parts []string
+			for _, c := range accessClasses {
+				if n := w.classes[c]; n > 0 {
+					parts = append(parts, fmt.Sprintf("%s %s", Comma(n), c))
+				}
+			}
+			sev := "info"
+			if w.classes["delete"] > 0 || p == "anonymous" {
+				sev = "medium"
+			}
+			fs = append(fs, reports.Finding{Severity: sev, Query: "access/by_principal",
+				Text: fmt.Sprintf("Principal %s made %s (%s) from %s; %s out, %s in; %s failed.", p,
+					plural(w.events, "call", "calls"), strings.Join(parts, ", "), plural(int64(len(w.ips)), "IP address", "IP addresses"),
+					HumanBytes(w.bytesOut), HumanBytes(w.bytesIn), Comma(w.errors))})
+		}
+	}
+	for _, r := range runs {
+		if r.Err != "" {
+			fs = append(fs, reports.Finding{Severity: "high", Query: r.Name,
+				Text: fmt.Sprintf("Query %s failed, so its part of this report is missing: %s", r.Name, r.Err)})
+		}
+	}
+	return fs
+}
+
+func classTitle(c string) string {
+	switch c {
+	case "read":
+		return "Reads (GetObject, HeadObject, ...)"
+	case "write":
+		return "Writes (PutObject, CopyObject, multipart uploads, ...)"
+	case "delete":
+		return "Deletes (DeleteObject, DeleteObjects, ...)"
+	case "list":
+		return "Listings (ListObjects, ListObjectsV2, ListObjectVersions, ...)"
+	}
+	return "Other object operations"
+}
+
+func accessHasClass(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
