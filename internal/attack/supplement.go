@@ -1,10 +1,76 @@
 package attack
 
-// Supplement holds events the hunt catalog looks for that TrailDiscover
-// does not describe (yet). Each says why it is here; the mapping choices are
-// ours, not TrailDiscover's.
-var Supplement = []Event{}
+// Supplement holds events the hunt catalog looks for that TrailDiscover does
+// not describe (yet). Each says why it is here; these mapping choices are
+// ours, not TrailDiscover's, and follow how TrailDiscover maps the nearest
+// event it does describe.
+var Supplement = []Event{
+	{Source: "route53resolver.amazonaws.com", Name: "DeleteResolverQueryLogConfig", Service: "Route53Resolver",
+		Description: "Deletes a Route 53 Resolver query logging configuration, ending DNS query logs for its VPCs.",
+		Tactics:     []Ref{{"TA0005", "Defense Evasion"}}, Techniques: []Ref{{"T1562.008", "Impair Defenses: Disable or Modify Cloud Logs"}},
+		Reason: "Stratus Red Team aws.defense-evasion.dns-delete-logs; TrailDiscover has no Route 53 Resolver logging entry"},
+	{Source: "route53resolver.amazonaws.com", Name: "DisassociateResolverQueryLogConfig", Service: "Route53Resolver",
+		Description: "Detaches a VPC from a Route 53 Resolver query logging configuration, ending its DNS query logs.",
+		Tactics:     []Ref{{"TA0005", "Defense Evasion"}}, Techniques: []Ref{{"T1562.008", "Impair Defenses: Disable or Modify Cloud Logs"}},
+		Reason: "the quieter twin of DeleteResolverQueryLogConfig, same effect on one VPC"},
+	{Source: "securityhub.amazonaws.com", Name: "DisableSecurityHub", Service: "SecurityHub",
+		Description: "Turns Security Hub off for the account and region.",
+		Tactics:     []Ref{{"TA0005", "Defense Evasion"}}, Techniques: []Ref{{"T1562.001", "Impair Defenses: Disable or Modify Tools"}},
+		Reason: "TrailDiscover maps Security Hub's DeleteMembers but not disabling the service itself"},
+	{Source: "rds.amazonaws.com", Name: "ModifyDBClusterSnapshotAttribute", Service: "RDS",
+		Description: "Shares or unshares an Aurora cluster snapshot with other accounts or everyone.",
+		Tactics:     []Ref{{"TA0010", "Exfiltration"}}, Techniques: []Ref{{"T1537", "Transfer Data to Cloud Account"}},
+		Reason: "the cluster counterpart of ModifyDBSnapshotAttribute, which TrailDiscover maps to T1537"},
+	{Source: "rolesanywhere.amazonaws.com", Name: "CreateTrustAnchor", Service: "RolesAnywhere",
+		Description: "Registers a certificate authority whose certificates can then obtain AWS credentials from outside AWS.",
+		Tactics:     []Ref{{"TA0003", "Persistence"}}, Techniques: []Ref{{"T1098", "Account Manipulation"}, {"T1098.001", "Account Manipulation: Additional Cloud Credentials"}},
+		Reason: "on the field list of high-fidelity calls and in Stratus Red Team (aws.persistence.rolesanywhere-create-trust-anchor); not in TrailDiscover"},
+	{Source: "rolesanywhere.amazonaws.com", Name: "CreateProfile", Service: "RolesAnywhere",
+		Description: "Names the roles a Roles Anywhere trust anchor's certificates may assume.",
+		Tactics:     []Ref{{"TA0003", "Persistence"}}, Techniques: []Ref{{"T1098", "Account Manipulation"}},
+		Reason: "the second step of the Roles Anywhere backdoor in Stratus Red Team; not in TrailDiscover"},
+	{Source: "ec2.amazonaws.com", Name: "DeleteVpc", Service: "EC2",
+		Description: "Deletes a VPC; its subnets, gateways and instances must already be gone.",
+		Tactics:     []Ref{{"TA0040", "Impact"}}, Techniques: []Ref{{"T1485", "Data Destruction"}},
+		Reason: "on the field list of high-fidelity calls (rare outside teardown); not in TrailDiscover"},
+	{Source: "bedrock.amazonaws.com", Name: "Converse", Service: "Bedrock",
+		Description: "Sends a conversation to a Bedrock model and returns its reply.",
+		Tactics:     []Ref{{"TA0040", "Impact"}}, Techniques: []Ref{{"T1496", "Resource Hijacking"}},
+		Reason: "the newer API next to InvokeModel, used the same way in LLM hijacking; TrailDiscover maps only InvokeModel"},
+	{Source: "bedrock.amazonaws.com", Name: "ConverseStream", Service: "Bedrock",
+		Description: "Streams a Bedrock model's reply to a conversation.",
+		Tactics:     []Ref{{"TA0040", "Impact"}}, Techniques: []Ref{{"T1496", "Resource Hijacking"}},
+		Reason: "streaming twin of Converse; see Converse"},
+	{Source: "lambda.amazonaws.com", Name: "PublishLayerVersion", Service: "Lambda",
+		Description: "Publishes a Lambda layer version: code that every function using the layer loads.",
+		Tactics:     []Ref{{"TA0003", "Persistence"}}, Techniques: []Ref{{"T1525", "Implant Internal Image"}},
+		Reason: "first step of the Lambda extension backdoor (Stratus aws.persistence.lambda-layer-extension); not in TrailDiscover"},
+	{Source: "lambda.amazonaws.com", Name: "AddLayerVersionPermission", Service: "Lambda",
+		Description: "Lets other accounts or everyone use a Lambda layer version.",
+		Tactics:     []Ref{{"TA0003", "Persistence"}}, Techniques: []Ref{{"T1525", "Implant Internal Image"}},
+		Reason: "how a layer published in one account reaches functions in another; not in TrailDiscover"},
+	{Source: "secretsmanager.amazonaws.com", Name: "BatchGetSecretValue", Service: "SecretsManager",
+		Description: "Returns the values of up to 20 secrets in one call.",
+		Tactics:     []Ref{{"TA0006", "Credential Access"}}, Techniques: []Ref{{"T1555", "Credentials from Password Stores"}, {"T1555.006", "Credentials from Password Stores: Cloud Secrets Management Stores"}},
+		Reason: "batch form of GetSecretValue, mapped as TrailDiscover maps GetSecretValue (Stratus aws.credential-access.secretsmanager-batch-retrieve-secrets)"},
+	{Source: "ssm.amazonaws.com", Name: "GetParameter", Service: "SSM",
+		Description: "Returns one Parameter Store value, decrypted when asked to.",
+		Tactics:     []Ref{{"TA0006", "Credential Access"}}, Techniques: []Ref{{"T1552", "Unsecured Credentials"}},
+		Reason: "single-parameter form of GetParameters, which TrailDiscover maps to T1552"},
+	{Source: "ssm.amazonaws.com", Name: "GetParametersByPath", Service: "SSM",
+		Description: "Returns every Parameter Store value under a path, decrypted when asked to.",
+		Tactics:     []Ref{{"TA0006", "Credential Access"}}, Techniques: []Ref{{"T1552", "Unsecured Credentials"}},
+		Reason: "path form of GetParameters, which TrailDiscover maps to T1552"},
+}
 
 // extraTechniques names technique ids that query headers use but no mapped
 // event carries.
-var extraTechniques = map[string]string{}
+var extraTechniques = map[string]string{
+	"T1666":     "Modify Cloud Resource Hierarchy",
+	"T1098.004": "Account Manipulation: SSH Authorized Keys",
+	"T1037":     "Boot or Logon Initialization Scripts",
+	"T1648":     "Serverless Execution",
+	"T1033":     "System Owner/User Discovery",
+	"T1525":     "Implant Internal Image",
+	"T1485":     "Data Destruction",
+}

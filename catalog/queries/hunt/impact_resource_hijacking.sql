@@ -19,13 +19,13 @@ SELECT
   arbitrary(useragent) AS user_agent,
   arbitrary(errorcode) AS error_code,
   arbitrary(errormessage) AS error_message,
-  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.modelId'), json_extract_scalar(requestparameters, '$.instanceType'))) AS target,
+  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.modelId'), json_extract_scalar(requestparameters, '$.instanceType'), json_extract_scalar(requestparameters, '$.instanceType.value'))) AS target,
   arbitrary(CASE WHEN eventname = 'RunInstances' THEN 'instances: ' || COALESCE(json_extract_scalar(requestparameters, '$.instancesSet.items[0].maxCount'), 'unknown') END) AS detail,
   arbitrary(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to
   AND eventtime >= :since AND eventtime < :until
-  AND ((eventsource = 'bedrock.amazonaws.com' AND eventname IN ('InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream', 'PutUseCaseForModelAccess', 'CreateFoundationModelAgreement', 'PutFoundationModelEntitlement')) OR (eventsource = 'ec2.amazonaws.com' AND eventname = 'RunInstances' AND regexp_like(COALESCE(json_extract_scalar(requestparameters, '$.instanceType'), ''), '^(p[0-9]|g[0-9]|inf[0-9]|trn[0-9]|dl[0-9]|f[0-9])')))
+  AND ((eventsource = 'bedrock.amazonaws.com' AND eventname IN ('InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream', 'PutUseCaseForModelAccess', 'CreateFoundationModelAgreement', 'PutFoundationModelEntitlement')) OR (eventsource = 'ec2.amazonaws.com' AND eventname = 'RunInstances' AND regexp_like(COALESCE(json_extract_scalar(requestparameters, '$.instanceType'), json_extract_scalar(requestparameters, '$.instanceType.value'), ''), '^(p[0-9]|g[0-9]|inf[0-9]|trn[0-9]|dl[0-9]|f[0-9])')))
 GROUP BY eventid
 ORDER BY event_time, event_id

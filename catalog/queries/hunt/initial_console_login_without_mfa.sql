@@ -1,5 +1,5 @@
 -- name: hunt/initial_console_login_without_mfa
--- summary: AWS console sign-ins by IAM users and the root user without MFA, successful or not
+-- summary: AWS console sign-ins by IAM users and the root user without MFA (SAML sign-ins excluded: the identity provider does MFA), successful or not
 -- param: since      timestamp  start of the window (inclusive)
 -- param: until      timestamp  end of the window (exclusive)
 -- param: day_from   day        first partition day (window start less one day)
@@ -26,6 +26,6 @@ SELECT
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to
   AND eventtime >= :since AND eventtime < :until
-  AND (eventsource = 'signin.amazonaws.com' AND eventname = 'ConsoleLogin' AND useridentity.type IN ('IAMUser', 'Root') AND json_extract_scalar(additionaleventdata, '$.MFAUsed') = 'No')
+  AND (eventsource = 'signin.amazonaws.com' AND eventname = 'ConsoleLogin' AND useridentity.type IN ('IAMUser', 'Root') AND json_extract_scalar(additionaleventdata, '$.MFAUsed') = 'No' AND json_extract_scalar(additionaleventdata, '$.SamlProviderArn') IS NULL)
 GROUP BY eventid
 ORDER BY event_time, event_id
