@@ -180,7 +180,11 @@ func AddAttackColumns(run *reports.QueryRun, header []string) {
 	}
 }
 
-// attackFor merges a query's ATT&CK ids with the event's mapping.
+// attackFor merges a query's ATT&CK ids with the event's mapping. A query
+// header speaks for every event the query selects, so for an event the
+// mapping knows, only the header ids that agree with the mapping (the same
+// tactic, or the same technique family) are kept, first; an event the
+// mapping does not know takes the header as it is.
 func attackFor(header []string, source, name string) (tactics, techniques []attack.Ref) {
 	seen := map[string]bool{}
 	add := func(r attack.Ref) {
@@ -188,26 +192,48 @@ func attackFor(header []string, source, name string) (tactics, techniques []atta
 			return
 		}
 		seen[r.ID] = true
-		if strings.HasPrefix(r.ID, "TA") {
+		if attack.IsTactic(r.ID) {
 			tactics = append(tactics, r)
 		} else {
 			techniques = append(techniques, r)
 		}
 	}
-	for _, r := range attack.Describe(header) {
-		add(r)
-	}
+	ev, known := attack.Event{}, false
 	if name != "" {
-		if ev, ok := attack.Lookup(source, name); ok {
-			for _, r := range ev.Tactics {
-				add(r)
-			}
-			for _, r := range ev.Techniques {
-				add(r)
-			}
+		ev, known = attack.Lookup(source, name)
+	}
+	for _, r := range attack.Describe(header) {
+		if !known || agrees(r.ID, ev) {
+			add(r)
 		}
 	}
+	for _, r := range ev.Tactics {
+		add(r)
+	}
+	for _, r := range ev.Techniques {
+		add(r)
+	}
 	return tactics, techniques
+}
+
+// agrees reports whether an ATT&CK id fits what the mapping says of an
+// event: a tactic it lists, or a technique of a family it lists.
+func agrees(id string, ev attack.Event) bool {
+	if attack.IsTactic(id) {
+		for _, t := range ev.Tactics {
+			if t.ID == id {
+				return true
+			}
+		}
+		return false
+	}
+	family, _, _ := strings.Cut(id, ".")
+	for _, t := range ev.Techniques {
+		if f, _, _ := strings.Cut(t.ID, "."); f == family {
+			return true
+		}
+	}
+	return false
 }
 
 func joinRefs(rs []attack.Ref) string {
@@ -226,7 +252,7 @@ func primaryTechnique(header []string, source, name string) (attack.Ref, string,
 	ev, known := attack.Lookup(source, name)
 	tactic := ""
 	for _, r := range hdr {
-		if attack.IsTactic(r.ID) && tactic == "" {
+		if attack.IsTactic(r.ID) && tactic == "" && (!known || agrees(r.ID, ev)) {
 			tactic = r.Name
 		}
 	}
@@ -247,7 +273,7 @@ func primaryTechnique(header []string, source, name string) (attack.Ref, string,
 		return best, tactic, true
 	}
 	for _, h := range hdr {
-		if !attack.IsTactic(h.ID) {
+		if !attack.IsTactic(h.ID) && !known {
 			return h, tactic, true
 		}
 	}
@@ -265,7 +291,9 @@ type hit struct {
 	pack     string
 	query    string
 	at       time.Time
-	eventID  string
+	// eventIDs are the events the statement covers; one event found by
+	// two queries is stated once.
+	eventIDs []string
 	text     string
 }
 
@@ -330,18 +358,25 @@ func huntFindings(packs []HuntPack, runs []reports.QueryRun, headers map[string]
 		rr := newRowReader(colNames(run.Columns))
 		pack := packOf(packs, run.Name)
 		var rowHits []hit
-		for _, row := range run.Rows {
-			h := hit{severity: huntSeverity(run.Name, rr, row), pack: pack, query: run.Name,
-				at: rr.time(row, "event_time"), eventID: rr.str(row, "event_id")}
-			switch run.Name {
-			case "hunt/errors_by_source_ip":
-				h.text = errorStatement(rr, row, headers[run.Name])
-				h.eventID = "" // a group, not one event
-			case "hunt/recon_by_source_ip":
-				h.text = reconStatement(rr, row, headers[run.Name])
-				h.eventID = ""
+		for _, g := range groupRows(run.Name, rr, run.Rows) {
+			h := hit{pack: pack, query: run.Name, at: rr.time(g[0], "event_time"), severity: "info"}
+			for _, row := range g {
+				if sev := huntSeverity(run.Name, rr, row); severityRank[sev] > severityRank[h.severity] {
+					h.severity = sev
+				}
+				if id := rr.str(row, "event_id"); id != "" && run.Name != "hunt/errors_by_source_ip" && run.Name != "hunt/recon_by_source_ip" {
+					h.eventIDs = append(h.eventIDs, id)
+				}
+			}
+			switch {
+			case run.Name == "hunt/errors_by_source_ip":
+				h.text = errorStatement(rr, g, headers[run.Name])
+			case run.Name == "hunt/recon_by_source_ip":
+				h.text = reconStatement(rr, g[0], headers[run.Name])
+			case len(g) == 1:
+				h.text = hitStatement(rr, g[0], headers[run.Name])
 			default:
-				h.text = hitStatement(rr, row, headers[run.Name])
+				h.text = groupStatement(rr, g, headers[run.Name])
 			}
 			rowHits = append(rowHits, h)
 		}
@@ -350,7 +385,7 @@ func huntFindings(packs []HuntPack, runs []reports.QueryRun, headers map[string]
 			sort.SliceStable(rowHits, func(i, j int) bool { return severityRank[rowHits[i].severity] > severityRank[rowHits[j].severity] })
 			sev := rowHits[maxFindingsPerQuery].severity
 			rowHits = append(rowHits[:maxFindingsPerQuery], hit{severity: sev, pack: pack, query: run.Name,
-				text: fmt.Sprintf("%s more rows of %s are listed on its sheet and not repeated here.", Comma(int64(n)), run.Name)})
+				text: fmt.Sprintf("%s more groups of calls found by %s are listed on its sheet and not repeated here.", Comma(int64(n)), run.Name)})
 		}
 		hits = append(hits, rowHits...)
 	}
@@ -368,11 +403,15 @@ func huntFindings(packs []HuntPack, runs []reports.QueryRun, headers map[string]
 	seen := map[string]bool{}
 	var fs []reports.Finding
 	for _, h := range hits {
-		if h.eventID != "" {
-			if seen[h.eventID] {
+		if len(h.eventIDs) > 0 {
+			fresh := false
+			for _, id := range h.eventIDs {
+				fresh = fresh || !seen[id]
+				seen[id] = true
+			}
+			if !fresh {
 				continue
 			}
-			seen[h.eventID] = true
 		}
 		fs = append(fs, reports.Finding{Severity: h.severity, Query: h.query, Text: h.text})
 	}
@@ -464,20 +503,104 @@ func reconStatement(rr rowReader, row []any, header []string) string {
 		plural(n, "time", "times"), when(rr.time(row, "event_time")), when(rr.time(row, "last_seen")), res, attackPhrase(header, rr, row))
 }
 
-func errorStatement(rr rowReader, row []any, header []string) string {
-	n := int64(rr.num(row, "events"))
+// groupRows gathers rows a responder would read as one statement: the same
+// principal calling the same API from the same address with the same
+// outcome (for errors: the same address, API and error code, whatever the
+// message). Aggregated recon rows stay one per row. Order is first
+// appearance, so the SQL's ordering holds.
+func groupRows(query string, rr rowReader, rows [][]any) [][][]any {
+	var out [][][]any
+	idx := map[string]int{}
+	for i, row := range rows {
+		var key string
+		switch query {
+		case "hunt/recon_by_source_ip":
+			key = fmt.Sprint(i)
+		case "hunt/errors_by_source_ip":
+			key = strings.Join([]string{rr.str(row, "source_ip"), rr.str(row, "event_source"), rr.str(row, "event_name"), rr.str(row, "error_code")}, "\x00")
+		default:
+			key = strings.Join([]string{rr.str(row, "principal"), rr.str(row, "event_source"), rr.str(row, "event_name"), rr.str(row, "source_ip"), rr.str(row, "error_code")}, "\x00")
+		}
+		if j, ok := idx[key]; ok {
+			out[j] = append(out[j], row)
+			continue
+		}
+		idx[key] = len(out)
+		out = append(out, [][]any{row})
+	}
+	return out
+}
+
+func span(rr rowReader, rows [][]any, firstCol, lastCol string) (time.Time, time.Time) {
+	var first, last time.Time
+	for _, row := range rows {
+		if t := rr.time(row, firstCol); !t.IsZero() && (first.IsZero() || t.Before(first)) {
+			first = t
+		}
+		if t := rr.time(row, lastCol); t.After(last) {
+			last = t
+		}
+	}
+	return first, last
+}
+
+func groupStatement(rr rowReader, rows [][]any, header []string) string {
+	row := rows[0]
+	first, last := span(rr, rows, "event_time", "event_time")
+	targets := map[string]bool{}
+	for _, r := range rows {
+		if t := rr.str(r, "target"); t != "" {
+			targets[t] = true
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Between %s and %s, %s called %s %s", when(first), when(last), clip(rr.str(row, "principal"), 200),
+		clip(rr.str(row, "event_name"), 100), plural(int64(len(rows)), "time", "times"))
+	switch len(targets) {
+	case 0:
+	case 1:
+		fmt.Fprintf(&b, " on %s", clip(rr.str(row, "target"), 200))
+	default:
+		fmt.Fprintf(&b, " on %d different targets (first: %s)", len(targets), clip(rr.str(row, "target"), 200))
+	}
+	if ip := rr.str(row, "source_ip"); ip != "" {
+		fmt.Fprintf(&b, " from %s", clip(ip, 100))
+	}
+	if a := rr.str(row, "account"); a != "" {
+		fmt.Fprintf(&b, " in account %s", clip(a, 40))
+	}
+	res := "all succeeded"
+	if c := rr.str(row, "error_code"); c != "" {
+		res = "all failed with " + clip(c, 80)
+	}
+	fmt.Fprintf(&b, "; %s%s.", res, attackPhrase(header, rr, row))
+	return b.String()
+}
+
+func errorStatement(rr rowReader, rows [][]any, header []string) string {
+	row := rows[0]
+	var n int64
+	principals := map[string]bool{}
+	for _, r := range rows {
+		n += int64(rr.num(r, "events"))
+		principals[rr.str(r, "principal")] = true
+	}
+	first, last := span(rr, rows, "event_time", "last_seen")
 	who := clip(rr.str(row, "principal"), 200)
-	if p := int64(rr.num(row, "principals")); p > 1 {
-		who = fmt.Sprintf("%d principals (first: %s)", p, who)
+	if p := int64(rr.num(row, "principals")); len(principals) > 1 || p > 1 {
+		who = fmt.Sprintf("several principals (first: %s)", who)
 	}
 	msg := ""
 	if m := rr.str(row, "error_message"); m != "" {
 		msg = fmt.Sprintf(" (%q)", clip(m, 160))
+		if len(rows) > 1 {
+			msg = fmt.Sprintf(" (%d different messages; first: %q)", len(rows), clip(m, 160))
+		}
 	}
 	return fmt.Sprintf("From %s, %s got %s%s on %s %s, first at %s, last at %s%s.",
 		clip(orNone(rr.str(row, "source_ip")), 100), who, clip(rr.str(row, "error_code"), 80), msg,
 		clip(rr.str(row, "event_name"), 100), plural(n, "time", "times"),
-		when(rr.time(row, "event_time")), when(rr.time(row, "last_seen")), attackPhrase(header, rr, row))
+		when(first), when(last), attackPhrase(header, rr, row))
 }
 
 func orNone(s string) string {
