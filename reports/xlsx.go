@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"archive/zip"
+	"compress/flate"
 	"fmt"
 	"io"
 	"os"
@@ -131,7 +133,17 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	if err := f.Write(tmp); err != nil {
+	// excelize's Write assembles the whole zip in a bytes.Buffer (hundreds
+	// of MiB for a million-row sheet) at its default, slow compression.
+	// Handing it our own zip writer on a temporary file keeps memory flat
+	// and lets us pick the fast deflate level; the buffer it passes stays
+	// empty.
+	zw := zip.NewWriter(tmp)
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(w, flate.BestSpeed)
+	})
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zw })
+	if err := f.Write(io.Discard); err != nil {
 		return fmt.Errorf("save workbook: %w", err)
 	}
 	size, err := tmp.Seek(0, io.SeekCurrent)

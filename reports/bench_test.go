@@ -1,0 +1,192 @@
+package reports
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ctathena/ctathena/engine"
+	"github.com/xuri/excelize/v2"
+)
+
+// benchRows builds n rows of 15 text columns shaped like CloudTrail fields.
+// Values come from a pool of pre-built ones so the input itself stays small
+// next to what the writers allocate.
+func benchRows(n int) ([]engine.Column, [][]any) {
+	const ncol, pool = 15, 4096
+	cols := make([]engine.Column, ncol)
+	vals := make([][]any, ncol)
+	for c := range cols {
+		cols[c] = engine.Column{Name: fmt.Sprintf("col_%02d", c), Type: engine.String}
+		vals[c] = make([]any, pool)
+		for i := range vals[c] {
+			vals[c][i] = fmt.Sprintf("arn:aws:iam::%012d:user/u%d-%s", i*7919%1000000000000, c, strings.Repeat("x", i%17))
+		}
+	}
+	cells := make([]any, n*ncol)
+	rows := make([][]any, n)
+	for r := range rows {
+		row := cells[r*ncol : (r+1)*ncol : (r+1)*ncol]
+		for c := range row {
+			row[c] = vals[c][(r*31+c*7)%pool]
+		}
+		rows[r] = row
+	}
+	return cols, rows
+}
+
+// peak tracks the largest heap the Go runtime held and the process's peak
+// resident set (VmHWM, reset through /proc/self/clear_refs where allowed).
+type peak struct {
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	heapSys  uint64
+	resetHWM bool
+}
+
+func startPeak() *peak {
+	p := &peak{stop: make(chan struct{})}
+	p.resetHWM = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		var ms runtime.MemStats
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			p.heapSys = max(p.heapSys, ms.HeapInuse)
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return p
+}
+
+func (p *peak) end() (heapMiB, hwmMiB float64) {
+	close(p.stop)
+	p.wg.Wait()
+	return float64(p.heapSys) / (1 << 20), float64(vmHWM()) / (1 << 20)
+}
+
+func vmHWM() uint64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			kb, _ := strconv.ParseUint(strings.Fields(l)[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// benchN is the row count of BenchmarkSheet1M; lowered only when profiling.
+var benchN = 1_000_000
+
+// BenchmarkSheet1M writes 1,000,000 rows x 15 text columns as a report
+// sheet (the whole workbook path: stream writer, zip, canonical rewrite)
+// and as the results CSV, side by side. Run with -benchtime=1x.
+func BenchmarkSheet1M(b *testing.B) {
+	cols, rows := benchRows(benchN)
+	q := QueryRun{Name: "bench/rows", SQL: "SELECT 1", Columns: cols, Rows: rows}
+	runtime.GC()
+	var csvNs, xlsxNs float64
+	b.Run("csv", func(b *testing.B) {
+		dir := b.TempDir()
+		p := startPeak()
+		start := time.Now()
+		for i := 0; i < b.N; i++ {
+			f, err := os.Create(filepath.Join(dir, "rows.csv"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			bw := bufio.NewWriterSize(f, 1<<20)
+			if err := writeCSV(bw, &q); err != nil {
+				b.Fatal(err)
+			}
+			bw.Flush()
+			f.Close()
+		}
+		csvNs = float64(time.Since(start).Nanoseconds()) / float64(b.N)
+		heap, hwm := p.end()
+		st, _ := os.Stat(filepath.Join(dir, "rows.csv"))
+		b.ReportMetric(heap, "peak-heap-MiB")
+		b.ReportMetric(hwm, "peak-rss-MiB")
+		b.ReportMetric(float64(st.Size())/(1<<20), "file-MiB")
+	})
+	runtime.GC()
+	b.Run("xlsx", func(b *testing.B) {
+		dir := b.TempDir()
+		p := startPeak()
+		start := time.Now()
+		for i := 0; i < b.N; i++ {
+			w := &writer{dir: dir, b: &Bundle{Queries: []QueryRun{q}}, csvs: []string{"results/bench__rows.csv"},
+				sqls: []string{"queries/bench__rows.sql"}, sheet: make([][]string, 1)}
+			f, err := os.Create(filepath.Join(dir, "report.xlsx"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			bw := bufio.NewWriterSize(f, 1<<20)
+			if err := w.writeWorkbook(bw, nil); err != nil {
+				b.Fatal(err)
+			}
+			bw.Flush()
+			f.Close()
+		}
+		xlsxNs = float64(time.Since(start).Nanoseconds()) / float64(b.N)
+		heap, hwm := p.end()
+		st, _ := os.Stat(filepath.Join(dir, "report.xlsx"))
+		b.ReportMetric(heap, "peak-heap-MiB")
+		b.ReportMetric(hwm, "peak-rss-MiB")
+		b.ReportMetric(float64(st.Size())/(1<<20), "file-MiB")
+	})
+	if csvNs > 0 {
+		b.Logf("xlsx/csv time ratio: %.2f (csv %.2fs, xlsx %.2fs)", xlsxNs/csvNs, csvNs/1e9, xlsxNs/1e9)
+	}
+}
+
+// BenchmarkRolloverRealLimit is the honest rollover check at Excel's real
+// row limit (too slow for the unit tests, which lower the limit): 1,048,576
+// data rows need a header row each side, so the last row lands on sheet (2).
+func BenchmarkRolloverRealLimit(b *testing.B) {
+	n := excelize.TotalRows // header + (TotalRows-1) rows fill sheet 1; 1 row left
+	rows := make([][]any, n)
+	for i := range rows {
+		rows[i] = []any{int64(i)}
+	}
+	for i := 0; i < b.N; i++ {
+		dir := filepath.Join(b.TempDir(), "bundle")
+		w, err := Write(dir, &Bundle{Queries: []QueryRun{{Name: "big/rows", SQL: "SELECT 1",
+			Columns: []engine.Column{{Name: "n", Type: engine.Integer}}, Rows: rows}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sheets := w.Manifest.Queries[0].Sheets
+		if len(sheets) != 2 || sheets[1] != "big.rows (2)" {
+			b.Fatalf("sheets %q, want big.rows and big.rows (2)", sheets)
+		}
+		f, err := excelize.OpenFile(filepath.Join(dir, ReportName))
+		if err != nil {
+			b.Fatal(err)
+		}
+		got, _ := f.GetRows(sheets[1])
+		last, _ := f.GetCellValue(sheets[0], fmt.Sprintf("A%d", excelize.TotalRows))
+		f.Close()
+		if len(got) != 2 || got[1][0] != strconv.Itoa(n-1) || last != groupThousands(int64(n-2)) {
+			b.Fatalf("second sheet %q, last row of first %q", got, last)
+		}
+	}
+}
