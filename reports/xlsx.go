@@ -258,11 +258,16 @@ func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, 
 
 // cellValue types one result value for a query sheet. Text is always an
 // inline string cell (never a formula, whatever it starts with).
-func (w *writer) cellValue(st *styles, qi, r, c int, v any) any {
-	switch v := v.(type) {
+func (w *writer) cellValue(st *styles, qi, r, c int, orig any) any {
+	switch v := orig.(type) {
 	case nil:
 		return nil
 	case string:
+		// The common case: nothing to escape or clip, so hand back the
+		// value already boxed instead of allocating a new interface.
+		if len(v) <= maxCellChars && !needsEscape(v) {
+			return orig
+		}
 		return w.queryText(qi, r, c, v)
 	case int64:
 		if v > maxExactInt || v < -maxExactInt {
