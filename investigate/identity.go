@@ -9,6 +9,7 @@ import (
 
 	"github.com/ctathena/ctathena/catalog"
 	"github.com/ctathena/ctathena/engine"
+	"github.com/ctathena/ctathena/internal/attack"
 	"github.com/ctathena/ctathena/reports"
 )
 
@@ -147,6 +148,9 @@ func Identity(ctx context.Context, env *Env, o IdentityOptions) (*Outcome, error
 		}
 	}
 	runs, err := env.RunAll(ctx, activityPlans(o.Window, arns, keys, ips))
+	if a := find(runs, "identity/activity"); a != nil && a.Err == "" && !env.DryRun {
+		addAttack(a)
+	}
 	out.Queries = runs
 	if pv != nil {
 		out.Queries = append(out.Queries, pv.tables()...)
@@ -753,4 +757,44 @@ func (p *pivot) findings() []reports.Finding {
 			Text: fmt.Sprintf("%s %s %s (%s, first at %s).", e.from, verb, e.to, strings.Join(via, ", "), when(st.first))})
 	}
 	return fs
+}
+
+// addAttack puts the ATT&CK tactics and techniques the TrailDiscover mapping
+// gives each event right after the event name, so a reader of the activity
+// sheet sees which calls are adversary behaviour.
+func addAttack(r *reports.QueryRun) {
+	at := -1
+	src := -1
+	for i, c := range r.Columns {
+		switch c.Name {
+		case "event_name":
+			at = i
+		case "event_source":
+			src = i
+		}
+	}
+	if at < 0 || src < 0 {
+		return
+	}
+	join := func(rs []attack.Ref) string {
+		var s []string
+		for _, x := range rs {
+			s = append(s, x.String())
+		}
+		return strings.Join(s, "; ")
+	}
+	cols := append([]engine.Column(nil), r.Columns[:at+1]...)
+	cols = append(cols, engine.Column{Name: "attack_tactics", Type: engine.String}, engine.Column{Name: "attack_techniques", Type: engine.String})
+	r.Columns = append(cols, r.Columns[at+1:]...)
+	for i, row := range r.Rows {
+		source, _ := row[src].(string)
+		name, _ := row[at].(string)
+		var tac, tech string
+		if ev, ok := attack.Lookup(source, name); ok {
+			tac, tech = join(ev.Tactics), join(ev.Techniques)
+		}
+		out := append([]any(nil), row[:at+1]...)
+		out = append(out, tac, tech)
+		r.Rows[i] = append(out, row[at+1:]...)
+	}
 }

@@ -144,6 +144,18 @@ func TestPivotReachesPlantedGraph(t *testing.T) {
 	if e := find(out.Queries, "identity/errors"); e == nil || !strings.Contains(fmt.Sprint(e.Rows), "StopLogging") {
 		t.Errorf("identity/errors lacks the backdoor's StopLogging attempt")
 	}
+	// ATT&CK columns come from the TrailDiscover mapping.
+	a := find(out.Queries, "identity/activity")
+	ar := newRowReader(colNames(a.Columns))
+	var mapped bool
+	for _, row := range a.Rows {
+		if ar.str(row, "event_name") == "StopLogging" {
+			mapped = strings.Contains(ar.str(row, "attack_tactics"), "Defense Evasion")
+		}
+	}
+	if !mapped {
+		t.Errorf("StopLogging in identity/activity is not mapped to Defense Evasion")
+	}
 	t.Logf("findings:\n%s", all)
 }
 
