@@ -28,6 +28,8 @@ var layoutRe = regexp.MustCompile(`(?:^|/)AWSLogs/(?:(o-[a-z0-9]{10,32})/)?([0-9
 // sourceFile is one file selected or considered for loading.
 type sourceFile struct {
 	path string
+	// readAs is what DuckDB reads instead of path, if set (see prepare).
+	readAs string
 	// layout is true for files found in an AWSLogs layout; their partition
 	// columns come from the path. Plain files take them from each event.
 	layout                bool
@@ -153,7 +155,7 @@ func uncompressedSize(f sourceFile) int64 {
 		return f.size
 	}
 	n := int64(binary.LittleEndian.Uint32(b[:]))
-	if n < f.size {
+	if n < f.size || n > f.size*200 {
 		// Truncated or multi-member files lie; assume a typical ratio.
 		return f.size * 20
 	}

@@ -1,6 +1,8 @@
 package local
 
 import (
+	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"database/sql"
@@ -31,20 +33,24 @@ type loader struct {
 	// bench_test.go and the report).
 	format  string
 	skipped []engine.SkippedFile
-	links   int
-	// readPath maps the path given to DuckDB back to the real file, for the
-	// files that had to be linked under a safe name.
-	realPath map[string]string
+	links   int // names files made in tmp
+	// transcodeAbove is the size above which files are rewritten per line.
+	transcodeAbove int64
 }
 
 func (l *loader) load(ctx context.Context, files []sourceFile) error {
 	if l.batch <= 0 {
 		l.batch = 512
 	}
-	l.realPath = map[string]string{}
 	for start := 0; start < len(files); start += l.batch {
 		end := min(start+l.batch, len(files))
-		if err := l.loadBisect(ctx, files[start:end]); err != nil {
+		batch, cleanup, err := l.prepare(ctx, files[start:end])
+		if err != nil {
+			return err
+		}
+		err = l.loadBisect(ctx, batch)
+		cleanup()
+		if err != nil {
 			return err
 		}
 	}
@@ -107,9 +113,9 @@ func (l *loader) insert(ctx context.Context, files []sourceFile) error {
 	var maxSize int64
 	var values strings.Builder
 	for i, f := range files {
-		p, err := l.duckPath(f.path)
-		if err != nil {
-			return err
+		p := f.readAs
+		if p == "" {
+			p = f.path
 		}
 		paths[i] = sqlString(p)
 		maxSize = max(maxSize, f.estimatedUncompressed)
@@ -173,33 +179,148 @@ func objectSize(maxUncompressed int64) int64 {
 	return n
 }
 
-// duckPath returns a path DuckDB will read literally. DuckDB expands glob
-// characters in file names, so such files are read through a symlink with
-// a plain name inside the temporary folder.
-func (l *loader) duckPath(p string) (string, error) {
-	if !strings.ContainsAny(p, "*?[]{}") {
-		return p, nil
-	}
-	for link, real := range l.realPath {
-		if real == p {
-			return link, nil
+// defaultTranscodeAbove is the uncompressed size above which a file is rewritten
+// as one small JSON document per line before DuckDB reads it. DuckDB parses
+// a file that is one JSON object into memory whole, needing about seven
+// times its size; a 20 MiB file did not fit a 160 MB memory_limit. Per-line
+// documents keep the reader's memory proportional to one event.
+const defaultTranscodeAbove = 4 << 20
+
+// prepare gives each file of a batch the path DuckDB will read: the file
+// itself, a link with a plain name (DuckDB expands glob characters in file
+// names), or a per-line rewrite of a big file. Files that fail to rewrite
+// are skipped with their reason. cleanup removes what prepare wrote.
+func (l *loader) prepare(ctx context.Context, files []sourceFile) ([]sourceFile, func(), error) {
+	var made []string
+	cleanup := func() {
+		for _, p := range made {
+			os.Remove(p)
 		}
 	}
-	dir := filepath.Join(l.tmp, "links")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("link %s under a plain name: %w", p, err)
+	out := make([]sourceFile, 0, len(files))
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			cleanup()
+			return nil, func() {}, fmt.Errorf("load CloudTrail files: %w", err)
+		}
+		switch {
+		case f.estimatedUncompressed > l.transcodeAbove:
+			l.links++
+			dst := filepath.Join(l.tmp, fmt.Sprintf("big%06d.ndjson", l.links))
+			made = append(made, dst)
+			maxLine, err := transcode(f.path, dst)
+			if err != nil {
+				l.skipped = append(l.skipped, engine.SkippedFile{Path: f.path, Reason: diagnose(f.path, err)})
+				continue
+			}
+			f.readAs = dst
+			f.estimatedUncompressed = maxLine
+		case strings.ContainsAny(f.path, "*?[]{}"):
+			l.links++
+			ext := ".json"
+			if strings.HasSuffix(strings.ToLower(f.path), ".gz") {
+				ext = ".json.gz"
+			}
+			link := filepath.Join(l.tmp, fmt.Sprintf("f%06d%s", l.links, ext))
+			if err := os.Symlink(f.path, link); err != nil {
+				cleanup()
+				return nil, func() {}, fmt.Errorf("link %s under a plain name: %w", f.path, err)
+			}
+			made = append(made, link)
+			f.readAs = link
+		}
+		out = append(out, f)
 	}
-	l.links++
-	ext := ".json"
-	if strings.HasSuffix(strings.ToLower(p), ".gz") {
-		ext = ".json.gz"
+	return out, cleanup, nil
+}
+
+// transcode streams path's Records array into dst as one
+// {"Records":[event]} document per line, so the same load SQL reads it. A
+// file without a Records array becomes one "{}" line, which the loader
+// reports like any other. It returns the longest line written.
+func transcode(path, dst string) (int64, error) {
+	in, err := os.Open(path)
+	if err != nil {
+		return 0, fmt.Errorf("cannot open: %v", err)
 	}
-	link := filepath.Join(dir, fmt.Sprintf("f%06d%s", l.links, ext))
-	if err := os.Symlink(p, link); err != nil {
-		return "", fmt.Errorf("link %s under a plain name: %w", p, err)
+	defer in.Close()
+	var r io.Reader = bufio.NewReaderSize(in, 1<<20)
+	if strings.HasSuffix(strings.ToLower(path), ".gz") {
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return 0, fmt.Errorf("not gzip: %v", err)
+		}
+		r = zr
 	}
-	l.realPath[link] = p
-	return link, nil
+	out, err := os.Create(dst)
+	if err != nil {
+		return 0, fmt.Errorf("cannot rewrite for reading: %v", err)
+	}
+	defer out.Close()
+	w := bufio.NewWriterSize(out, 1<<20)
+	dec := json.NewDecoder(r)
+	var maxLine int64
+	bad := func(err error) error {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return errors.New("truncated: unexpected EOF")
+		}
+		return fmt.Errorf("not CloudTrail JSON: %v", err)
+	}
+	if tok, err := dec.Token(); err != nil {
+		return 0, bad(err)
+	} else if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return 0, errors.New("not CloudTrail JSON: not a JSON object")
+	}
+	found := false
+	var buf bytes.Buffer
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return 0, bad(err)
+		}
+		if key, _ := tok.(string); key != "Records" {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return 0, bad(err)
+			}
+			continue
+		}
+		if tok, err := dec.Token(); err != nil {
+			return 0, bad(err)
+		} else if d, ok := tok.(json.Delim); !ok || d != '[' {
+			return 0, errors.New(`not CloudTrail JSON: "Records" is not an array`)
+		}
+		found = true
+		for dec.More() {
+			var rec json.RawMessage
+			if err := dec.Decode(&rec); err != nil {
+				return 0, bad(err)
+			}
+			buf.Reset()
+			buf.WriteString(`{"Records":[`)
+			if err := json.Compact(&buf, rec); err != nil {
+				return 0, bad(err)
+			}
+			buf.WriteString("]}\n")
+			maxLine = max(maxLine, int64(buf.Len()))
+			if _, err := w.Write(buf.Bytes()); err != nil {
+				return 0, fmt.Errorf("cannot rewrite for reading: %v", err)
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return 0, bad(err)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return 0, bad(err)
+	}
+	if !found {
+		w.WriteString("{}\n")
+	}
+	if err := w.Flush(); err != nil {
+		return 0, fmt.Errorf("cannot rewrite for reading: %v", err)
+	}
+	return maxLine, out.Close()
 }
 
 func sqlString(s string) string {
@@ -252,7 +373,7 @@ func diagnose(path string, duckErr error) string {
 			return fmt.Sprintf("not CloudTrail JSON: record %d is not an object", i+1)
 		}
 	}
-	return "unreadable by DuckDB: " + firstLine(duckErr.Error())
+	return "unreadable: " + firstLine(duckErr.Error())
 }
 
 // nestedText renders a nested DuckDB value (list, struct, map) as JSON text.

@@ -57,6 +57,10 @@ type Options struct {
 	Threads int
 	// BatchFiles caps how many files one read_json call reads (0 = 512).
 	BatchFiles int
+
+	// Measured alternatives, set only by the benchmark.
+	format         string
+	transcodeAbove int64
 }
 
 // Engine is the DuckDB engine. It is safe for concurrent use.
@@ -128,7 +132,13 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if _, err := e.db.ExecContext(ctx, tableDDL(table)); err != nil {
 		return nil, fmt.Errorf("create events table: %w", err)
 	}
-	l := &loader{db: e.db, from: o.From, to: o.To, tmp: dir, batch: o.BatchFiles, format: "auto"}
+	l := &loader{db: e.db, from: o.From, to: o.To, tmp: dir, batch: o.BatchFiles, format: o.format, transcodeAbove: o.transcodeAbove}
+	if l.format == "" {
+		l.format = "auto"
+	}
+	if l.transcodeAbove == 0 {
+		l.transcodeAbove = defaultTranscodeAbove
+	}
 	if err := l.load(ctx, d.selected); err != nil {
 		return nil, err
 	}
