@@ -11,7 +11,7 @@
 package trailgen
 
 import (
-	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
@@ -195,6 +195,10 @@ func deliver(root string, c Config, r *rand.Rand, recs []Record) (dayStats, erro
 		}
 		return a.rec.EventID < b.rec.EventID
 	})
+	fw, err := newFileWriter(root, c)
+	if err != nil {
+		return st, err
+	}
 	batch := make([]*Record, 0, 64)
 	for i := 0; i < len(items); {
 		j := i
@@ -209,7 +213,7 @@ func deliver(root string, c Config, r *rand.Rand, recs []Record) (dayStats, erro
 			dup = true
 		}
 		slot, acct, region := items[i].slot, items[i].rec.account, items[i].rec.region
-		if err := writeFile(root, c, r, acct, region, slot, batch); err != nil {
+		if err := fw.write(r, acct, region, slot, batch); err != nil {
 			return st, err
 		}
 		st.files++
@@ -218,7 +222,7 @@ func deliver(root string, c Config, r *rand.Rand, recs []Record) (dayStats, erro
 		if dup {
 			// The second copy arrives with a later delivery, as when two
 			// trails write one bucket.
-			if err := writeFile(root, c, r, acct, region, slot.Add(deliveryInterval*time.Duration(1+r.IntN(3))), batch); err != nil {
+			if err := fw.write(r, acct, region, slot.Add(deliveryInterval*time.Duration(1+r.IntN(3))), batch); err != nil {
 				return st, err
 			}
 			st.files++
@@ -235,37 +239,50 @@ type envelope struct {
 	Records []*Record `json:"Records"`
 }
 
-func writeFile(root string, c Config, r *rand.Rand, account, region string, slot time.Time, recs []*Record) error {
-	dir := filepath.Join(root, "AWSLogs", c.OrgID, account, "CloudTrail", region, slot.Format("2006"), slot.Format("01"), slot.Format("02"))
+// fileWriter reuses one compressor and buffer across a day's files: a
+// fresh flate writer per small file costs more than the file itself.
+type fileWriter struct {
+	root string
+	c    Config
+	buf  bytes.Buffer
+	zw   *gzip.Writer
+	enc  *json.Encoder
+	js   bytes.Buffer
+}
+
+func newFileWriter(root string, c Config) (*fileWriter, error) {
+	fw := &fileWriter{root: root, c: c}
+	// A zero header (no name, no mtime) keeps the bytes reproducible.
+	zw, err := gzip.NewWriterLevel(&fw.buf, c.GzipLevel)
+	if err != nil {
+		return nil, fmt.Errorf("set up compression: %w", err)
+	}
+	fw.zw = zw
+	fw.enc = json.NewEncoder(&fw.js)
+	fw.enc.SetEscapeHTML(false)
+	return fw, nil
+}
+
+func (fw *fileWriter) write(r *rand.Rand, account, region string, slot time.Time, recs []*Record) error {
+	dir := filepath.Join(fw.root, "AWSLogs", fw.c.OrgID, account, "CloudTrail", region, slot.Format("2006"), slot.Format("01"), slot.Format("02"))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create delivery folder: %w", err)
 	}
 	name := fmt.Sprintf("%s_CloudTrail_%s_%s_%s.json.gz", account, region, slot.Format("20060102T1504Z"), randString(r, alnum, 16))
 	path := filepath.Join(dir, name)
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("create %s: %w", path, err)
+	fw.js.Reset()
+	if err := fw.enc.Encode(envelope{Records: recs}); err != nil {
+		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	bw := bufio.NewWriterSize(f, 64<<10)
-	// A zero header (no name, no mtime) keeps the bytes reproducible.
-	zw, err := gzip.NewWriterLevel(bw, c.GzipLevel)
-	if err != nil {
-		f.Close()
+	fw.buf.Reset()
+	fw.zw.Reset(&fw.buf)
+	if _, err := fw.zw.Write(fw.js.Bytes()); err != nil {
 		return fmt.Errorf("compress %s: %w", path, err)
 	}
-	enc := json.NewEncoder(zw)
-	enc.SetEscapeHTML(false)
-	err = enc.Encode(envelope{Records: recs})
-	if err == nil {
-		err = zw.Close()
+	if err := fw.zw.Close(); err != nil {
+		return fmt.Errorf("compress %s: %w", path, err)
 	}
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := os.WriteFile(path, fw.buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
