@@ -85,15 +85,15 @@ func BenchmarkLoad(b *testing.B) {
 		name string
 		o    Options
 	}{
-		{"columns_auto_batch512_t2", Options{}},
-		{"columns_unstructured_batch512_t2", Options{format: "unstructured"}},
-		{"columns_auto_perfile_t2", Options{BatchFiles: 1}},
-		{"columns_auto_batch512_t1", Options{Threads: 1}},
-		{"ndjson_rewrite_all_t2", Options{transcodeAbove: -1}},
-		{"columns_unstructured_batch512_t1", Options{format: "unstructured", Threads: 1}},
-		{"columns_auto_batch64_t1", Options{BatchFiles: 64, Threads: 1}},
-		{"columns_auto_batch512_t2_mem512", Options{MemoryLimit: "512MB"}},
-		{"ndjson_rewrite_all_t1", Options{transcodeAbove: -1, Threads: 1}},
+		{"columns_unstructured_batch512_load1", Options{}}, // the default
+		{"columns_auto_batch512_load1", Options{format: "auto"}},
+		{"columns_unstructured_batch512_load2", Options{loadThreads: 2}},
+		{"columns_auto_batch512_load2", Options{format: "auto", loadThreads: 2}},
+		{"columns_auto_batch512_load2_mem512", Options{format: "auto", loadThreads: 2, MemoryLimit: "512MB"}},
+		{"columns_unstructured_perfile_load1", Options{BatchFiles: 1}},
+		{"columns_unstructured_batch64_load1", Options{BatchFiles: 64}},
+		{"ndjson_rewrite_all_load1", Options{transcodeAbove: -1}},
+		{"autodetect_union_by_name_load1", Options{autodetect: true}},
 	}
 	for _, v := range variants {
 		b.Run(v.name, func(b *testing.B) {
@@ -106,7 +106,7 @@ func BenchmarkLoad(b *testing.B) {
 					b.Fatal(err)
 				}
 				cov, _ := e.Coverage(context.Background())
-				if cov.Events != int64(files*events) {
+				if cov.Events != int64(files*events) && !o.autodetect {
 					b.Fatalf("loaded %d events, want %d", cov.Events, files*events)
 				}
 				e.Close()

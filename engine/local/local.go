@@ -61,6 +61,8 @@ type Options struct {
 	// Measured alternatives, set only by the benchmark.
 	format         string
 	transcodeAbove int64
+	loadThreads    int
+	autodetect     bool // read only, with schema inference, to compare
 }
 
 // Engine is the DuckDB engine. It is safe for concurrent use.
@@ -132,15 +134,28 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if _, err := e.db.ExecContext(ctx, tableDDL(table)); err != nil {
 		return nil, fmt.Errorf("create events table: %w", err)
 	}
-	l := &loader{db: e.db, from: o.From, to: o.To, tmp: dir, batch: o.BatchFiles, format: o.format, transcodeAbove: o.transcodeAbove}
+	l := &loader{db: e.db, from: o.From, to: o.To, tmp: dir, batch: o.BatchFiles, format: o.format, transcodeAbove: o.transcodeAbove, autodetect: o.autodetect}
 	if l.format == "" {
-		l.format = "auto"
+		l.format = "unstructured"
 	}
 	if l.transcodeAbove == 0 {
 		l.transcodeAbove = defaultTranscodeAbove
 	}
+	// One thread loads 2-3x faster than two on the 2-core machines we
+	// measured (BenchmarkLoad; see bench_test.go): parallel JSON readers
+	// fight over the small memory_limit. Queries then use Threads.
+	loadThreads := o.loadThreads
+	if loadThreads <= 0 {
+		loadThreads = 1
+	}
+	if _, err := e.db.ExecContext(ctx, fmt.Sprintf("SET threads = %d", loadThreads)); err != nil {
+		return nil, fmt.Errorf("set load threads: %w", err)
+	}
 	if err := l.load(ctx, d.selected); err != nil {
 		return nil, err
+	}
+	if _, err := e.db.ExecContext(ctx, fmt.Sprintf("SET threads = %d", threads)); err != nil {
+		return nil, fmt.Errorf("set query threads: %w", err)
 	}
 	if _, err := e.db.ExecContext(ctx, viewDDL(View, table)); err != nil {
 		return nil, fmt.Errorf("create view %s: %w", View, err)
