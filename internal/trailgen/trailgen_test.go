@@ -17,7 +17,7 @@ import (
 
 func testConfig() Config {
 	return Config{
-		Seed: 42, Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 5, EventsPerDay: 400,
+		Seed: 42, Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 5, EventsPerDay: 200,
 		OrgID: "o-test000001", Accounts: []string{"111122223333", "444455556666", "777788889999"},
 		Regions: []string{"us-east-1", "eu-west-1"}, Scenarios: true,
 	}
