@@ -203,7 +203,7 @@ func BenchmarkRolloverRealLimit(b *testing.B) {
 		got, _ := f.GetRows(sheets[1])
 		last, _ := f.GetCellValue(sheets[0], fmt.Sprintf("A%d", excelize.TotalRows))
 		f.Close()
-		if len(got) != 2 || got[1][0] != strconv.Itoa(n-1) || last != groupThousands(int64(n-2)) {
+		if len(got) != 2 || got[1][0] != groupThousands(int64(n-1)) || last != groupThousands(int64(n-2)) {
 			b.Fatalf("second sheet %q, last row of first %q", got, last)
 		}
 	}
