@@ -161,11 +161,71 @@ func colNames(cols []engine.Column) []string {
 }
 
 type readerTotal struct {
-	principal   string
+	account     string
 	objects     int64
+	failed      int64
 	bytes       float64
 	ips         map[string]bool
 	first, last time.Time
+}
+
+// totalsBy sums per-(principal, IP, user agent) rows into per-principal
+// totals; the rows partition distinct events, so the sums are exact. The
+// order is by bytes, then objects, then name.
+func totalsBy(rr rowReader, rows [][]any) (map[string]*readerTotal, []string) {
+	totals := map[string]*readerTotal{}
+	var order []string
+	for _, row := range rows {
+		p := rr.str(row, "principal")
+		t := totals[p]
+		if t == nil {
+			t = &readerTotal{account: rr.str(row, "account"), ips: map[string]bool{}}
+			totals[p] = t
+			order = append(order, p)
+		}
+		n := int64(rr.num(row, "objects"))
+		t.objects += n
+		t.bytes += rr.num(row, "bytes_out")
+		t.failed += int64(rr.num(row, "failed_reads"))
+		if n == 0 {
+			continue // only failed reads: no source of data
+		}
+		t.ips[rr.str(row, "source_ip")] = true
+		if f := rr.time(row, "first_seen"); !f.IsZero() && (t.first.IsZero() || f.Before(t.first)) {
+			t.first = f
+		}
+		if l := rr.time(row, "last_seen"); l.After(t.last) {
+			t.last = l
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := totals[order[i]], totals[order[j]]
+		if a.bytes != b.bytes {
+			return a.bytes > b.bytes
+		}
+		if a.objects != b.objects {
+			return a.objects > b.objects
+		}
+		return order[i] < order[j]
+	})
+	return totals, order
+}
+
+// ipList names up to three addresses and counts the rest.
+func ipList(ips map[string]bool) string {
+	var l []string
+	for ip := range ips {
+		l = append(l, ip)
+	}
+	sort.Strings(l)
+	if len(l) == 1 {
+		return "IP address " + l[0]
+	}
+	s := fmt.Sprintf("%d IP addresses (", len(l))
+	if len(l) > 3 {
+		return s + strings.Join(l[:3], ", ") + ", …)"
+	}
+	return s + strings.Join(l, ", ") + ")"
 }
 
 func exfilFindings(o ExfilOptions, runs []reports.QueryRun) []reports.Finding {
@@ -187,46 +247,34 @@ func exfilFindings(o ExfilOptions, runs []reports.QueryRun) []reports.Finding {
 
 	if tr := find(runs, "exfil/top_readers"); tr != nil && tr.Err == "" {
 		rr := newRowReader(colNames(tr.Columns))
-		totals := map[string]*readerTotal{}
-		var order []string
-		var allObjects int64
+		totals, order := totalsBy(rr, tr.Rows)
+		var allObjects, readers int64
 		var allBytes float64
-		for _, row := range tr.Rows {
-			p := rr.str(row, "principal")
-			t := totals[p]
-			if t == nil {
-				t = &readerTotal{principal: p, ips: map[string]bool{}}
-				totals[p] = t
-				order = append(order, p)
-			}
-			n := int64(rr.num(row, "objects"))
-			b := rr.num(row, "bytes_out")
-			t.objects += n
-			t.bytes += b
-			allObjects += n
-			allBytes += b
-			t.ips[rr.str(row, "source_ip")] = true
-			if f := rr.time(row, "first_seen"); !f.IsZero() && (t.first.IsZero() || f.Before(t.first)) {
-				t.first = f
-			}
-			if l := rr.time(row, "last_seen"); l.After(t.last) {
-				t.last = l
+		for _, t := range totals {
+			allObjects += t.objects
+			allBytes += t.bytes
+			if t.objects > 0 {
+				readers++
 			}
 		}
-		if len(order) == 0 {
+		if readers == 0 {
 			fs = append(fs, reports.Finding{Severity: "info", Query: "exfil/top_readers",
 				Text: fmt.Sprintf("No object reads (GetObject) of %s were logged between %s and %s. If S3 data events are not enabled for the bucket, reads would not appear in CloudTrail at all.", buckets, when(o.Window.Since), when(o.Window.Until))})
 		} else {
 			fs = append(fs, reports.Finding{Severity: "info", Query: "exfil/top_readers",
 				Text: fmt.Sprintf("Between %s and %s, %s read %s (%s) from %s.", when(o.Window.Since), when(o.Window.Until),
-					plural(int64(len(order)), "principal", "principals"), plural(allObjects, "object", "objects"), HumanBytes(allBytes), buckets)})
+					plural(readers, "principal", "principals"), plural(allObjects, "object", "objects"), HumanBytes(allBytes), buckets)})
 		}
-		sort.SliceStable(order, func(i, j int) bool { return totals[order[i]].bytes > totals[order[j]].bytes })
 		for i, p := range order {
 			if i == 10 {
 				break
 			}
 			t := totals[p]
+			if t.objects == 0 {
+				fs = append(fs, reports.Finding{Severity: "medium", Query: "exfil/top_readers",
+					Text: fmt.Sprintf("Principal %s tried to read %s from %s in the window and every attempt failed.", p, plural(t.failed, "object", "objects"), buckets)})
+				continue
+			}
 			perDay := baseline[p]
 			base := fmt.Sprintf("its %d-day baseline is %s objects a day", baseDays, strconv.FormatFloat(math.Round(perDay*10)/10, 'f', -1, 64))
 			if perDay == 0 {
@@ -239,29 +287,31 @@ func exfilFindings(o ExfilOptions, runs []reports.QueryRun) []reports.Finding {
 			}
 			fs = append(fs, reports.Finding{Severity: sev, Query: "exfil/top_readers",
 				Text: fmt.Sprintf("Principal %s read %s (%s) from %s between %s and %s; %s.",
-					p, plural(t.objects, "object", "objects"), HumanBytes(t.bytes), plural(int64(len(t.ips)), "IP address", "IP addresses"),
+					p, plural(t.objects, "object", "objects"), HumanBytes(t.bytes), ipList(t.ips),
 					when(t.first), when(t.last), base)})
 		}
 	}
 
 	if or := find(runs, "exfil/outside_readers"); or != nil && or.Err == "" && len(or.Rows) > 0 {
 		rr := newRowReader(colNames(or.Columns))
-		for i, row := range or.Rows {
+		totals, order := totalsBy(rr, or.Rows)
+		for i, p := range order {
 			if i == 10 {
 				fs = append(fs, reports.Finding{Severity: "high", Query: "exfil/outside_readers",
-					Text: fmt.Sprintf("%d more reads from outside the organization are listed in the exfil/outside_readers sheet.", len(or.Rows)-10)})
+					Text: fmt.Sprintf("%d more principals outside the organization read objects; see the exfil/outside_readers sheet.", len(order)-10)})
 				break
 			}
-			who := rr.str(row, "principal")
-			if rr.str(row, "kind") == "anonymous" {
-				who = "An anonymous (unauthenticated) reader"
-			} else {
-				who = fmt.Sprintf("Principal %s of account %s, outside the organization,", who, rr.str(row, "account"))
+			t := totals[p]
+			if t.objects == 0 {
+				continue
+			}
+			who := "An anonymous (unauthenticated) reader"
+			if p != "anonymous" {
+				who = fmt.Sprintf("Principal %s of account %s, outside the organization,", p, t.account)
 			}
 			fs = append(fs, reports.Finding{Severity: "high", Query: "exfil/outside_readers",
-				Text: fmt.Sprintf("%s read %s (%s) from IP address %s between %s and %s.", who,
-					plural(int64(rr.num(row, "objects")), "object", "objects"), HumanBytes(rr.num(row, "bytes_out")),
-					rr.str(row, "source_ip"), when(rr.time(row, "first_seen")), when(rr.time(row, "last_seen")))})
+				Text: fmt.Sprintf("%s read %s (%s) from %s between %s and %s.", who,
+					plural(t.objects, "object", "objects"), HumanBytes(t.bytes), ipList(t.ips), when(t.first), when(t.last))})
 		}
 	}
 

@@ -18,6 +18,7 @@ WITH reads AS (
                     useridentity.principalid, 'unknown')
     END) AS principal,
     arbitrary(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS DOUBLE)) AS bytes_out,
+    arbitrary(errorcode) AS error_code,
     arbitrary(eventtime) AS eventtime
   FROM {{data}}
   WHERE day BETWEEN :day_from AND :day_to
@@ -26,6 +27,9 @@ WITH reads AS (
     AND eventname = 'GetObject'
     AND strpos(',' || :buckets || ',', ',' || json_extract_scalar(requestparameters, '$.bucketName') || ',') > 0
   GROUP BY eventid
+), ok AS (
+  -- failed reads (AccessDenied, NoSuchKey) transferred no object
+  SELECT * FROM reads WHERE error_code IS NULL
 ), per AS (
   SELECT
     principal,
@@ -34,7 +38,7 @@ WITH reads AS (
     count_if(eventtime < :since) AS baseline_objects,
     COALESCE(sum(CASE WHEN eventtime < :since THEN bytes_out END), 0) AS baseline_bytes,
     count(DISTINCT CASE WHEN eventtime < :since THEN substr(eventtime, 1, 10) END) AS baseline_active_days
-  FROM reads
+  FROM ok
   GROUP BY principal
 )
 SELECT

@@ -25,6 +25,7 @@ WITH reads AS (
     arbitrary(useragent) AS user_agent,
     arbitrary(json_extract_scalar(requestparameters, '$.key')) AS object_key,
     arbitrary(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS DOUBLE)) AS bytes_out,
+    arbitrary(errorcode) AS error_code,
     arbitrary(eventtime) AS eventtime
   FROM {{data}}
   WHERE day BETWEEN :day_from AND :day_to
@@ -47,9 +48,10 @@ WITH reads AS (
 )
 SELECT
   date_trunc('hour', from_iso8601_timestamp(eventtime)) AS hour,
-  count(*) AS objects,
+  count_if(error_code IS NULL) AS objects,
+  count_if(error_code IS NOT NULL) AS failed_reads,
   count(DISTINCT principal) AS principals,
-  CAST(round(COALESCE(sum(bytes_out), 0)) AS BIGINT) AS bytes_out
+  CAST(round(COALESCE(sum(CASE WHEN error_code IS NULL THEN bytes_out END), 0)) AS BIGINT) AS bytes_out
 FROM filtered
 GROUP BY 1
 ORDER BY 1

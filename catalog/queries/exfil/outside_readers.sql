@@ -22,6 +22,7 @@ WITH reads AS (
     arbitrary(useragent) AS user_agent,
     arbitrary(json_extract_scalar(requestparameters, '$.key')) AS object_key,
     arbitrary(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS DOUBLE)) AS bytes_out,
+    arbitrary(errorcode) AS error_code,
     arbitrary(eventtime) AS eventtime
   FROM {{data}}
   WHERE day BETWEEN :day_from AND :day_to
@@ -37,9 +38,10 @@ SELECT
   account,
   source_ip,
   user_agent,
-  count(*) AS objects,
-  count(DISTINCT object_key) AS distinct_keys,
-  CAST(round(COALESCE(sum(bytes_out), 0)) AS BIGINT) AS bytes_out,
+  count_if(error_code IS NULL) AS objects,
+  count(DISTINCT CASE WHEN error_code IS NULL THEN object_key END) AS distinct_keys,
+  CAST(round(COALESCE(sum(CASE WHEN error_code IS NULL THEN bytes_out END), 0)) AS BIGINT) AS bytes_out,
+  count_if(error_code IS NOT NULL) AS failed_reads,
   from_iso8601_timestamp(min(eventtime)) AS first_seen,
   from_iso8601_timestamp(max(eventtime)) AS last_seen
 FROM reads

@@ -25,6 +25,7 @@ WITH reads AS (
     arbitrary(useragent) AS user_agent,
     arbitrary(json_extract_scalar(requestparameters, '$.key')) AS object_key,
     arbitrary(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS DOUBLE)) AS bytes_out,
+    arbitrary(errorcode) AS error_code,
     arbitrary(eventtime) AS eventtime
   FROM {{data}}
   WHERE day BETWEEN :day_from AND :day_to
@@ -47,10 +48,11 @@ WITH reads AS (
 )
 SELECT
   object_key,
-  count(*) AS reads,
+  count_if(error_code IS NULL) AS reads,
+  count_if(error_code IS NOT NULL) AS failed_reads,
   count(DISTINCT principal) AS readers,
   count(DISTINCT source_ip) AS source_ips,
-  CAST(round(COALESCE(sum(bytes_out), 0)) AS BIGINT) AS bytes_out,
+  CAST(round(COALESCE(sum(CASE WHEN error_code IS NULL THEN bytes_out END), 0)) AS BIGINT) AS bytes_out,
   from_iso8601_timestamp(min(eventtime)) AS first_seen,
   from_iso8601_timestamp(max(eventtime)) AS last_seen
 FROM filtered

@@ -1,5 +1,5 @@
 -- name: exfil/top_readers
--- summary: who read the bucket(s): per principal, source IP and user agent, objects read, distinct keys and bytes out
+-- summary: who read the bucket(s): per principal, source IP and user agent, objects read, distinct keys, bytes out, and failed reads
 -- param: buckets    s3_bucket_list  the bucket(s) under investigation
 -- param: since      timestamp       start of the window (inclusive)
 -- param: until      timestamp       end of the window (exclusive)
@@ -25,6 +25,7 @@ WITH reads AS (
     arbitrary(useragent) AS user_agent,
     arbitrary(json_extract_scalar(requestparameters, '$.key')) AS object_key,
     arbitrary(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS DOUBLE)) AS bytes_out,
+    arbitrary(errorcode) AS error_code,
     arbitrary(eventtime) AS eventtime
   FROM {{data}}
   WHERE day BETWEEN :day_from AND :day_to
@@ -49,9 +50,10 @@ SELECT
   principal,
   source_ip,
   user_agent,
-  count(*) AS objects,
-  count(DISTINCT object_key) AS distinct_keys,
-  CAST(round(COALESCE(sum(bytes_out), 0)) AS BIGINT) AS bytes_out,
+  count_if(error_code IS NULL) AS objects,
+  count(DISTINCT CASE WHEN error_code IS NULL THEN object_key END) AS distinct_keys,
+  CAST(round(COALESCE(sum(CASE WHEN error_code IS NULL THEN bytes_out END), 0)) AS BIGINT) AS bytes_out,
+  count_if(error_code IS NOT NULL) AS failed_reads,
   from_iso8601_timestamp(min(eventtime)) AS first_seen,
   from_iso8601_timestamp(max(eventtime)) AS last_seen
 FROM filtered
