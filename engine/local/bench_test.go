@@ -117,3 +117,39 @@ func BenchmarkLoad(b *testing.B) {
 		})
 	}
 }
+
+// TestLoadRSS measures peak process memory for a large load. It is opt-in
+// because it takes minutes: first generate a tree in one process, then load
+// it in another so the generator's memory is not counted:
+//
+//	CTATHENA_RSS_GEN=/tmp/t500k go test ./engine/local -run LoadRSS -v   (200 files x 2500 events)
+//	CTATHENA_RSS_DIR=/tmp/t500k go test ./engine/local -run LoadRSS -v
+func TestLoadRSS(t *testing.T) {
+	if dir := os.Getenv("CTATHENA_RSS_GEN"); dir != "" {
+		size := genTree(t, dir, 200, 2500)
+		t.Logf("generated %d MB", size>>20)
+		return
+	}
+	dir := os.Getenv("CTATHENA_RSS_DIR")
+	if dir == "" {
+		t.Skip("set CTATHENA_RSS_GEN or CTATHENA_RSS_DIR")
+	}
+	start := time.Now()
+	e, err := Open(context.Background(), Options{Dir: dir, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	loaded := time.Since(start)
+	cov, _ := e.Coverage(context.Background())
+	res, err := e.Run(context.Background(), engineQuery(`SELECT useridentity.arn, sourceipaddress, count(DISTINCT eventid) AS n,
+		sum(CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS BIGINT)) AS bytes
+		FROM cloudtrail WHERE eventname = 'GetObject' GROUP BY 1, 2 ORDER BY n DESC`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	t.Logf("events %d files %d load %v query %v (%d rows) maxrss %d MiB",
+		cov.Events, cov.FilesRead, loaded, res.Stats.Elapsed, len(res.Rows), ru.Maxrss/1024)
+}

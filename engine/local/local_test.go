@@ -416,3 +416,7 @@ func TestArgsAreTypeChecked(t *testing.T) {
 		t.Errorf("float arg: err = %v, want an error naming the query", err)
 	}
 }
+
+func engineQuery(sql string, args ...any) engine.Query {
+	return engine.Query{Name: "test/adhoc", SQL: sql, Args: args}
+}
