@@ -136,6 +136,9 @@ func Exfil(ctx context.Context, env *Env, o ExfilOptions) (*Outcome, error) {
 		return out, err
 	}
 	out.Findings = exfilFindings(o, runs)
+	if len(o.OrgAccounts) == 0 {
+		out.Notes = append(out.Notes, "The organization's accounts are not known (no setup config, no account folders, no --org-accounts), so no reader was classed as outside the organization; anonymous reads are still listed.")
+	}
 	out.Charts = []reports.Chart{
 		{Title: "Bytes out by principal and source IP", Query: "exfil/top_readers", CategoryColumn: "principal", ValueColumn: "bytes_out", Kind: "bar"},
 		{Title: "Objects read per hour (UTC)", Query: "exfil/hourly", CategoryColumn: "hour", ValueColumn: "objects", Kind: "line"},

@@ -5,7 +5,7 @@
 -- param: until         timestamp       end of the window (exclusive)
 -- param: day_from      day             first partition day (window start less one day)
 -- param: day_to        day             last partition day (window end plus one day)
--- param: org_accounts  account_list    the organization's account ids
+-- param: org_accounts  account_list optional  the organization's account ids (none known: no account is called outside)
 -- table: data
 WITH reads AS (
   SELECT
@@ -42,10 +42,10 @@ SELECT
   count(DISTINCT CASE WHEN error_code IS NULL THEN object_key END) AS distinct_keys,
   CAST(round(COALESCE(sum(CASE WHEN error_code IS NULL THEN bytes_out END), 0)) AS BIGINT) AS bytes_out,
   count_if(error_code IS NOT NULL) AS failed_reads,
-  from_iso8601_timestamp(min(eventtime)) AS first_seen,
-  from_iso8601_timestamp(max(eventtime)) AS last_seen
+  from_iso8601_timestamp(min(CASE WHEN error_code IS NULL THEN eventtime END)) AS first_seen,
+  from_iso8601_timestamp(max(CASE WHEN error_code IS NULL THEN eventtime END)) AS last_seen
 FROM reads
 WHERE principal = 'anonymous'
-   OR (account IS NOT NULL AND account <> '' AND strpos(',' || :org_accounts || ',', ',' || account || ',') = 0)
+   OR (:org_accounts <> '' AND account IS NOT NULL AND account <> '' AND strpos(',' || :org_accounts || ',', ',' || account || ',') = 0)
 GROUP BY 1, principal, account, source_ip, user_agent
 ORDER BY bytes_out DESC, objects DESC, principal, source_ip, user_agent

@@ -53,8 +53,8 @@ SELECT
   count(DISTINCT principal) AS readers,
   count(DISTINCT source_ip) AS source_ips,
   CAST(round(COALESCE(sum(CASE WHEN error_code IS NULL THEN bytes_out END), 0)) AS BIGINT) AS bytes_out,
-  from_iso8601_timestamp(min(eventtime)) AS first_seen,
-  from_iso8601_timestamp(max(eventtime)) AS last_seen
+  from_iso8601_timestamp(min(CASE WHEN error_code IS NULL THEN eventtime END)) AS first_seen,
+  from_iso8601_timestamp(max(CASE WHEN error_code IS NULL THEN eventtime END)) AS last_seen
 FROM filtered
 GROUP BY object_key
 ORDER BY bytes_out DESC, reads DESC, object_key

@@ -54,8 +54,8 @@ SELECT
   count(DISTINCT CASE WHEN error_code IS NULL THEN object_key END) AS distinct_keys,
   CAST(round(COALESCE(sum(CASE WHEN error_code IS NULL THEN bytes_out END), 0)) AS BIGINT) AS bytes_out,
   count_if(error_code IS NOT NULL) AS failed_reads,
-  from_iso8601_timestamp(min(eventtime)) AS first_seen,
-  from_iso8601_timestamp(max(eventtime)) AS last_seen
+  from_iso8601_timestamp(min(CASE WHEN error_code IS NULL THEN eventtime END)) AS first_seen,
+  from_iso8601_timestamp(max(CASE WHEN error_code IS NULL THEN eventtime END)) AS last_seen
 FROM filtered
 GROUP BY principal, source_ip, user_agent
 ORDER BY bytes_out DESC, objects DESC, principal, source_ip, user_agent

@@ -1,0 +1,199 @@
+package investigate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/engine/local"
+	"github.com/ctathena/ctathena/internal/refreader"
+	"github.com/ctathena/ctathena/internal/trailgen"
+)
+
+// TestExfilGolden runs the exfil pack on the local engine over the bundled
+// sample and checks every top_readers row against the plain-Go reference
+// reader (encoding/json, no SQL), and the planted answers in truth.json.
+func TestExfilGolden(t *testing.T) {
+	tr, w := exfilTruth(t)
+	ctx := context.Background()
+	base := 14 * 24 * time.Hour
+	eng, err := local.Open(ctx, local.Options{Dir: sampleDir, TempDir: t.TempDir(), From: w.Since.Add(-base), To: w.Until})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cov, _ := eng.Coverage(ctx)
+	env := &Env{Engine: eng, Catalog: cat, Tables: map[string]string{"management": local.View, "data": local.View}}
+	out, err := Exfil(ctx, env, ExfilOptions{Buckets: []string{"payroll-exports"}, Window: w, Baseline: base, OrgAccounts: cov.Accounts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := out.Failed(); len(f) > 0 {
+		for _, q := range out.Queries {
+			if q.Err != "" {
+				t.Errorf("%s: %s", q.Name, q.Err)
+			}
+		}
+		t.FailNow()
+	}
+
+	ref, err := refreader.Exfil(ctx, sampleDir, refreader.Options{Bucket: "payroll-exports", Since: w.Since, Until: w.Until})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for _, r := range ref.Readers {
+		want[r.Principal+"|"+r.SourceIP+"|"+r.UserAgent] = fmt.Sprintf("%d %d %d %s %s", r.Objects, r.DistinctKeys, r.Bytes,
+			r.FirstSeen.UTC().Format(time.RFC3339), r.LastSeen.UTC().Format(time.RFC3339))
+	}
+	top := find(out.Queries, "exfil/top_readers")
+	rr := newRowReader(colNames(top.Columns))
+	got := map[string]string{}
+	for _, row := range top.Rows {
+		if rr.num(row, "objects") == 0 {
+			continue // only failed reads; the reference lists successful readers
+		}
+		got[rr.str(row, "principal")+"|"+rr.str(row, "source_ip")+"|"+rr.str(row, "user_agent")] = fmt.Sprintf("%d %d %d %s %s",
+			int64(rr.num(row, "objects")), int64(rr.num(row, "distinct_keys")), int64(rr.num(row, "bytes_out")),
+			rr.time(row, "first_seen").Format(time.RFC3339), rr.time(row, "last_seen").Format(time.RFC3339))
+	}
+	if len(want) == 0 {
+		t.Fatal("the reference reader found no readers: the sample is broken")
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("reader %s: got %q, want %q", k, got[k], v)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("reader %s is not in the reference answer", k)
+		}
+	}
+
+	// The planted bulk download: principal, IPs, objects over distinct eventIDs, bytes.
+	var objects, bytes int64
+	ips := map[string]bool{}
+	for _, row := range top.Rows {
+		if rr.str(row, "principal") == tr.Exfil.LeakedPrincipal {
+			for _, ip := range tr.Exfil.AttackerIPs {
+				if rr.str(row, "source_ip") == ip {
+					objects += int64(rr.num(row, "objects"))
+					bytes += int64(rr.num(row, "bytes_out"))
+					ips[ip] = true
+				}
+			}
+		}
+	}
+	if objects == 0 || len(ips) != len(tr.Exfil.AttackerIPs) {
+		t.Errorf("the planted download from %v was not found (objects %d, ips %v)", tr.Exfil.AttackerIPs, objects, ips)
+	}
+
+	// Every finding is a sentence that names its source query.
+	var high []string
+	for _, f := range out.Findings {
+		if f.Query == "" || f.Text == "" {
+			t.Errorf("finding without text or query: %+v", f)
+		}
+		if f.Severity == "high" {
+			high = append(high, f.Text)
+		}
+	}
+	joined := strings.Join(high, "\n")
+	for _, must := range []string{tr.Exfil.LeakedPrincipal, "anonymous", "999988887777", "PutBucketPolicy"} {
+		if !strings.Contains(joined, must) {
+			t.Errorf("no high finding mentions %s:\n%s", must, joined)
+		}
+	}
+
+	checkBaseline(t, out, tr.Exfil.LeakedPrincipal)
+	checkBucketChanges(t, out)
+}
+
+func checkBaseline(t *testing.T, out *Outcome, principal string) {
+	t.Helper()
+	b := find(out.Queries, "exfil/baseline")
+	rr := newRowReader(colNames(b.Columns))
+	for _, row := range b.Rows {
+		if rr.str(row, "principal") == principal {
+			if rr.num(row, "baseline_objects") <= 0 || rr.num(row, "window_objects") <= rr.num(row, "baseline_objects") {
+				t.Errorf("baseline of %s: %v", principal, row)
+			}
+			return
+		}
+	}
+	t.Errorf("no baseline row for %s", principal)
+}
+
+func checkBucketChanges(t *testing.T, out *Outcome) {
+	t.Helper()
+	b := find(out.Queries, "exfil/bucket_changes")
+	rr := newRowReader(colNames(b.Columns))
+	var names []string
+	seen := map[string]bool{}
+	for _, row := range b.Rows {
+		id := rr.str(row, "event_id")
+		if seen[id] {
+			t.Errorf("event %s listed twice (double delivery not collapsed)", id)
+		}
+		seen[id] = true
+		names = append(names, rr.str(row, "event_name"))
+	}
+	sort.Strings(names)
+	for _, must := range []string{"PutBucketPolicy", "PutBucketAcl", "DeleteBucketPublicAccessBlock", "PutBucketReplication"} {
+		if sort.SearchStrings(names, must) == len(names) || names[sort.SearchStrings(names, must)] != must {
+			t.Errorf("bucket change %s missing from %v", must, names)
+		}
+	}
+}
+
+// TestExfilDryRunRunsNothing: a dry run renders and returns without an engine.
+func TestExfilDryRunRunsNothing(t *testing.T) {
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := Window{Since: time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 11, 8, 0, 0, 0, 0, time.UTC)}
+	env := &Env{Catalog: cat, Tables: map[string]string{"management": "m", "data": "d"}, DryRun: true}
+	out, err := Exfil(context.Background(), env, ExfilOptions{Buckets: []string{"payroll-exports"}, Window: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Queries) != len(ExfilQueries) {
+		t.Fatalf("%d queries", len(out.Queries))
+	}
+	for i, q := range out.Queries {
+		if q.Name != ExfilQueries[i] || q.Rows != nil || !strings.Contains(q.SQL, "?") {
+			t.Errorf("%s: %+v", q.Name, q)
+		}
+	}
+}
+
+func exfilTruth(t *testing.T) (*trailgen.Truth, Window) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(sampleDir, "truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr trailgen.Truth
+	if err := json.Unmarshal(b, &tr); err != nil {
+		t.Fatal(err)
+	}
+	since, err1 := time.Parse(time.RFC3339, tr.Window.Since)
+	until, err2 := time.Parse(time.RFC3339, tr.Window.Until)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("truth window: %v %v", err1, err2)
+	}
+	return &tr, Window{Since: since, Until: until}
+}
