@@ -340,7 +340,7 @@ func (p *pivot) run(ctx context.Context, env *Env) error {
 		if round > p.o.Pivot {
 			p.stop = "rounds"
 			for _, n := range expandable {
-				n.why = fmt.Sprintf("the pivot stopped after %d rounds (--pivot)", p.o.Pivot)
+				n.why = fmt.Sprintf("the pivot stopped after %s (--pivot)", plural(int64(p.o.Pivot), "round", "rounds"))
 			}
 			return nil
 		}
@@ -550,7 +550,7 @@ func (p *pivot) notes() []string {
 	case "budget":
 		return []string{fmt.Sprintf("pivot stopped after %d queries: the budget; %d identities, keys or IP addresses were not expanded (raise --max-queries to follow them)", p.used, len(p.unexpanded()))}
 	case "rounds":
-		return []string{fmt.Sprintf("pivot stopped after %d rounds (--pivot); %d identities, keys or IP addresses were not expanded", p.o.Pivot, len(p.unexpanded()))}
+		return []string{fmt.Sprintf("pivot stopped after %s (--pivot); %d identities, keys or IP addresses were not expanded", plural(int64(p.o.Pivot), "round", "rounds"), len(p.unexpanded()))}
 	case "dry run":
 		return []string{"dry run: only the pivot's first round is shown; later rounds depend on its answers"}
 	}

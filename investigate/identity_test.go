@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/engine/local"
+	"github.com/ctathena/ctathena/internal/trailgen"
 	"github.com/ctathena/ctathena/reports"
 )
 
@@ -197,7 +199,7 @@ func TestPivotBudget(t *testing.T) {
 			t.Errorf("round-1 pivot reached %s in round %s", v, g[1])
 		}
 	}
-	if len(out1.Notes) != 1 || !strings.Contains(out1.Notes[0], "after 1 rounds") {
+	if len(out1.Notes) != 1 || !strings.Contains(out1.Notes[0], "after 1 round (--pivot)") {
 		t.Errorf("notes %q", out1.Notes)
 	}
 }
@@ -283,4 +285,52 @@ func TestDryRunShowsFirstRound(t *testing.T) {
 		t.Errorf("dry run queries %v", names)
 	}
 	var _ reports.QueryRun
+}
+
+// TestPivotOnFreshTree repeats the planted-graph check on a tree generated
+// here with another seed and more background noise, so the pivot is not
+// tuned to the bundled sample.
+func TestPivotOnFreshTree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and loads a fresh CloudTrail tree")
+	}
+	dir := t.TempDir()
+	truth, err := trailgen.Generate(dir, trailgen.Config{Seed: 977, Start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Days: 5,
+		EventsPerDay: 1500, Scenarios: true, OrgID: trailgen.DefaultOrgID, Accounts: trailgen.DefaultAccounts[:3], Regions: trailgen.DefaultRegions[:2]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	since, _ := time.Parse(time.RFC3339, truth.Window.Since)
+	until, _ := time.Parse(time.RFC3339, truth.Window.Until)
+	w := Window{Since: since, Until: until}
+	eng, err := local.Open(context.Background(), local.Options{Dir: dir, TempDir: t.TempDir(), From: since, To: until})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &Env{Engine: eng, Catalog: cat, Tables: map[string]string{"management": local.View, "data": local.View}}
+	out, err := Identity(context.Background(), env, IdentityOptions{AccessKeys: []string{truth.Pivot.Seed}, Window: w, Pivot: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := graphNodes(t, out)
+	want := map[string]bool{}
+	for _, n := range truth.Pivot.Nodes {
+		want[n.Value] = true
+		if g, ok := got[n.Value]; !ok || g[0] != n.Kind || g[1] != fmt.Sprint(n.Round) {
+			t.Errorf("planted %s %s (round %d): got %v", n.Kind, n.Value, n.Round, g)
+		}
+	}
+	for v, g := range got {
+		if (g[0] == KindIdentity || g[0] == KindAccessKey || g[0] == KindIP) && !want[v] {
+			t.Errorf("reached %s %s outside the planted graph", g[0], v)
+		}
+	}
+	if len(truth.Pivot.Nodes) < 8 {
+		t.Errorf("the generator planted only %d nodes", len(truth.Pivot.Nodes))
+	}
 }
