@@ -123,7 +123,7 @@ func runSetup(cmd *cobra.Command, g *globals, o *setupOptions) error {
 	}
 	opts := tables.Options{
 		Database: o.database, Workgroup: o.workgroup, ResultsLocation: o.results, ScanLimitBytes: limit,
-		Trail: tables.Source{Bucket: o.trailBucket, Prefix: o.trailPrefix},
+		Trail:           tables.Source{Bucket: o.trailBucket, Prefix: o.trailPrefix},
 		ManagementTable: o.mgmtTable, DataTable: o.dataTable,
 		Accounts: splitList(o.accounts), Regions: splitList(o.regions), Force: o.force, DryRun: g.dryRun,
 	}
