@@ -174,7 +174,11 @@ type pivotNode struct {
 	expanded    bool
 	// why says why the node was not expanded ("" while it may still be).
 	why string
+	// local marks a node followed only through rows other queries fetched.
+	local bool
 }
+
+const noARN = "no ARN a query can match exactly: followed only through rows fetched for other nodes"
 
 type pivotEdge struct{ from, to, rel string }
 
@@ -252,7 +256,11 @@ func (p *pivot) add(kind, value string, round int) bool {
 		n.why = "a role is not expanded: every session of it would follow"
 	case KindIdentity:
 		if v, err := catalog.Check("arn", value); err != nil || v != value || strings.Contains(value, ",") {
-			n.why = "no ARN that a query can match exactly"
+			// Principals without an ARN (web identity and SAML users,
+			// anonymous callers, ARNs with a comma) cannot be queried, but
+			// the rows already fetched still show what they did.
+			n.why = noARN
+			n.local = true
 		}
 	case KindAccessKey:
 		if v, err := catalog.Check("access_key", value); err != nil || v != value {
@@ -328,19 +336,23 @@ func (p *pivot) run(ctx context.Context, env *Env) error {
 	frontier := append([]string(nil), p.order...)
 	p.stop = "fixed point"
 	for round := 1; ; round++ {
-		var expandable []*pivotNode
+		var expandable, local []*pivotNode
 		for _, v := range frontier {
-			if n := p.nodes[v]; n.why == "" && !n.expanded {
+			switch n := p.nodes[v]; {
+			case n.why == "" && !n.expanded:
 				expandable = append(expandable, n)
+			case n.local && !n.expanded:
+				local = append(local, n)
 			}
 		}
-		if len(expandable) == 0 {
+		if len(expandable)+len(local) == 0 {
 			return nil
 		}
 		if round > p.o.Pivot {
 			p.stop = "rounds"
-			for _, n := range expandable {
+			for _, n := range append(expandable, local...) {
 				n.why = fmt.Sprintf("the pivot stopped after %s (--pivot)", plural(int64(p.o.Pivot), "round", "rounds"))
+				n.local = false
 			}
 			return nil
 		}
@@ -357,14 +369,18 @@ func (p *pivot) run(ctx context.Context, env *Env) error {
 		if take < len(cs) {
 			p.stop = "budget"
 		}
-		if take == 0 {
+		if take == 0 && len(local) == 0 {
 			return nil
 		}
 		var plans []Planned
 		for _, c := range cs[:take] {
 			plans = append(plans, Planned{Name: PivotQuery, Values: selectorValues(p.o.Window, c.arns, c.keys, c.ips)})
 		}
-		runs, err := env.RunAll(ctx, plans)
+		var runs []reports.QueryRun
+		var err error
+		if len(plans) > 0 {
+			runs, err = env.RunAll(ctx, plans)
+		}
 		p.used += len(runs)
 		p.runs = append(p.runs, runs...)
 		if err != nil {
@@ -376,6 +392,10 @@ func (p *pivot) run(ctx context.Context, env *Env) error {
 			return nil
 		}
 		expandedNow := map[string]bool{}
+		for _, n := range local {
+			n.expanded = true
+			expandedNow[n.value] = true
+		}
 		for i, r := range runs {
 			for _, n := range cs[i].nodes {
 				if r.Err != "" {
@@ -398,7 +418,7 @@ func (p *pivot) run(ctx context.Context, env *Env) error {
 			}
 		}
 		sort.Strings(added)
-		p.rounds = append(p.rounds, pivotRound{round: round, queries: take, expanded: len(expandedNow), added: added})
+		p.rounds = append(p.rounds, pivotRound{round: round, queries: len(runs), expanded: len(expandedNow), added: added})
 		if p.stop == "budget" {
 			return nil
 		}
