@@ -46,7 +46,7 @@ func TestPivotHandWrittenGraph(t *testing.T) {
 	const acct = "123456789012"
 	want := map[string]string{
 		// round 1: the key's user, and the session key it asked for
-		"AKIAHOSTILE000000001": "access_key 0 yes",
+		"AKIAHOSTILE000000001":                   "access_key 0 yes",
 		"arn:aws:iam::" + acct + ":user/mallory": "identity 1 yes",
 		"ASIAHOSTILESESSION01":                   "access_key 1 yes",
 		// round 2: mallory's addresses, and the federation key the session minted
