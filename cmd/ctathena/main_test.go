@@ -60,6 +60,7 @@ func TestScripts(t *testing.T) {
 				zw := gzip.NewWriter(&buf)
 				_, _ = zw.Write([]byte(ts.ReadFile(args[0])))
 				ts.Check(zw.Close())
+				ts.Check(os.MkdirAll(filepath.Dir(ts.MkAbs(args[1])), 0o755))
 				ts.Check(os.WriteFile(ts.MkAbs(args[1]), buf.Bytes(), 0o644))
 			},
 			// truncate FILE N cuts a file to N bytes (a download that broke off).

@@ -154,7 +154,7 @@ func runQuery(cmd *cobra.Command, g *globals, o *queryOptions, name string) erro
 		}
 		return g.printDryRun(&investigate.Outcome{Queries: runs})
 	}
-	env := &investigate.Env{Catalog: cat}
+	env := &investigate.Env{Catalog: cat, Tables: map[string]string{"management": "validate", "data": "validate"}}
 	if _, err := env.Render(plan); err != nil { // validate before opening anything
 		return err
 	}
