@@ -21,10 +21,10 @@ import (
 
 const sampleDir = "../testdata/sample"
 
-// refRecord is the part of a CloudTrail record the reference readers need,
+// accRefRecord is the part of a CloudTrail record the reference readers need,
 // decoded with encoding/json instead of SQL so that the expected answers do
 // not share code with the queries under test.
-type refRecord struct {
+type accRefRecord struct {
 	EventID      string `json:"eventID"`
 	EventTime    string `json:"eventTime"`
 	EventSource  string `json:"eventSource"`
@@ -46,7 +46,7 @@ type refRecord struct {
 	AdditionalEventData map[string]any `json:"additionalEventData"`
 }
 
-func (r *refRecord) principal() string {
+func (r *accRefRecord) principal() string {
 	u := r.UserIdentity
 	pid := ""
 	if u.PrincipalID != nil {
@@ -71,17 +71,17 @@ func (r *refRecord) principal() string {
 }
 
 var (
-	refOnce    sync.Once
-	refRecords []refRecord
-	refErr     error
+	accRefOnce       sync.Once
+	accRefRecordsAll []accRefRecord
+	accRefErr        error
 )
 
-// sampleRecords reads every record of the sample once, one per eventID.
-func sampleRecords(t *testing.T) []refRecord {
+// accSampleRecords reads every record of the sample once, one per eventID.
+func accSampleRecords(t *testing.T) []accRefRecord {
 	t.Helper()
-	refOnce.Do(func() {
+	accRefOnce.Do(func() {
 		seen := map[string]bool{}
-		refErr = filepath.WalkDir(sampleDir, func(p string, d fs.DirEntry, err error) error {
+		accRefErr = filepath.WalkDir(sampleDir, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json.gz") {
 				return err
 			}
@@ -98,26 +98,26 @@ func sampleRecords(t *testing.T) []refRecord {
 			if err != nil {
 				return fmt.Errorf("%s: %w", p, err)
 			}
-			var doc struct{ Records []refRecord }
+			var doc struct{ Records []accRefRecord }
 			if err := json.Unmarshal(b, &doc); err != nil {
 				return fmt.Errorf("%s: %w", p, err)
 			}
 			for _, r := range doc.Records {
 				if !seen[r.EventID] {
 					seen[r.EventID] = true
-					refRecords = append(refRecords, r)
+					accRefRecordsAll = append(accRefRecordsAll, r)
 				}
 			}
 			return nil
 		})
 	})
-	if refErr != nil {
-		t.Fatalf("read sample: %v", refErr)
+	if accRefErr != nil {
+		t.Fatalf("read sample: %v", accRefErr)
 	}
-	return refRecords
+	return accRefRecordsAll
 }
 
-type sampleTruth struct {
+type idSampleTruth struct {
 	Window struct{ Since, Until string } `json:"window"`
 	Exfil  struct {
 		Bucket string `json:"bucket"`
@@ -136,13 +136,13 @@ type sampleTruth struct {
 	} `json:"pivot"`
 }
 
-func loadTruth(t *testing.T) (sampleTruth, Window) {
+func idLoadTruth(t *testing.T) (idSampleTruth, Window) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(sampleDir, "truth.json"))
 	if err != nil {
 		t.Skipf("no sample truth: %v", err)
 	}
-	var tr sampleTruth
+	var tr idSampleTruth
 	if err := json.Unmarshal(b, &tr); err != nil {
 		t.Fatal(err)
 	}
@@ -155,31 +155,31 @@ func loadTruth(t *testing.T) (sampleTruth, Window) {
 }
 
 var (
-	sampleEngOnce sync.Once
-	sampleEng     *local.Engine
-	sampleEngErr  error
+	idSampleEngOnce sync.Once
+	idSampleEng     *local.Engine
+	idSampleEngErr  error
 )
 
-// sampleEnv opens the local engine over the sample's window once per test
+// idSampleEnv opens the local engine over the sample's window once per test
 // binary (every test uses the truth's window): loading is the slow part.
-func sampleEnv(t *testing.T, w Window) *Env {
+func idSampleEnv(t *testing.T, w Window) *Env {
 	t.Helper()
-	sampleEngOnce.Do(func() {
+	idSampleEngOnce.Do(func() {
 		tmp, err := os.MkdirTemp("", "ctathena-investigate-test-")
 		if err != nil {
-			sampleEngErr = err
+			idSampleEngErr = err
 			return
 		}
-		sampleEng, sampleEngErr = local.Open(context.Background(), local.Options{Dir: sampleDir, TempDir: tmp, From: w.Since, To: w.Until})
+		idSampleEng, idSampleEngErr = local.Open(context.Background(), local.Options{Dir: sampleDir, TempDir: tmp, From: w.Since, To: w.Until})
 	})
-	if sampleEngErr != nil {
-		t.Fatalf("open sample: %v", sampleEngErr)
+	if idSampleEngErr != nil {
+		t.Fatalf("open sample: %v", idSampleEngErr)
 	}
 	cat, err := catalog.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{Engine: sampleEng, Catalog: cat, Tables: map[string]string{"management": local.View, "data": local.View}}
+	return &Env{Engine: idSampleEng, Catalog: cat, Tables: map[string]string{"management": local.View, "data": local.View}}
 }
 
 var accessObjectOps = map[string]string{
@@ -192,7 +192,7 @@ var accessObjectOps = map[string]string{
 	"ListObjects": "list", "ListObjectsV2": "list", "ListObjectVersions": "list", "ListMultipartUploads": "list", "ListParts": "list",
 }
 
-func refNumber(m map[string]any, k string) float64 {
+func accRefNumber(m map[string]any, k string) float64 {
 	switch v := m[k].(type) {
 	case float64:
 		return v
@@ -207,8 +207,8 @@ func refNumber(m map[string]any, k string) float64 {
 // row of access/by_principal against counts computed in Go from the raw
 // files.
 func TestAccessMatchesReference(t *testing.T) {
-	tr, w := loadTruth(t)
-	env := sampleEnv(t, w)
+	tr, w := idLoadTruth(t)
+	env := idSampleEnv(t, w)
 	bucket := tr.Exfil.Bucket
 	out, err := Access(context.Background(), env, AccessOptions{Buckets: []string{bucket}, Window: w})
 	if err != nil {
@@ -227,7 +227,7 @@ func TestAccessMatchesReference(t *testing.T) {
 	}
 	want := map[key]*agg{}
 	since, until := Stamp(w.Since), Stamp(w.Until)
-	for _, r := range sampleRecords(t) {
+	for _, r := range accSampleRecords(t) {
 		if r.EventTime < since || r.EventTime >= until || r.EventSource != "s3.amazonaws.com" {
 			continue
 		}
@@ -251,8 +251,8 @@ func TestAccessMatchesReference(t *testing.T) {
 		if r.ErrorCode != "" {
 			a.errors++
 		} else {
-			a.bytesIn += int64(refNumber(r.AdditionalEventData, "bytesTransferredIn"))
-			a.bytesOut += int64(refNumber(r.AdditionalEventData, "bytesTransferredOut"))
+			a.bytesIn += int64(accRefNumber(r.AdditionalEventData, "bytesTransferredIn"))
+			a.bytesOut += int64(accRefNumber(r.AdditionalEventData, "bytesTransferredOut"))
 		}
 		if ok, _ := r.RequestParameters["key"].(string); ok != "" {
 			a.keys[ok] = true

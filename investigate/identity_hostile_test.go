@@ -66,7 +66,7 @@ func TestPivotHandWrittenGraph(t *testing.T) {
 		"arn:aws:iam::" + acct + ":role/web-app": "role 6 no",
 		"AWS Internal":                           "aws_service 6 no",
 	}
-	got := graphNodes(t, out)
+	got := idGraphNodes(t, out)
 	var diffs []string
 	for v, w := range want {
 		g := got[v]

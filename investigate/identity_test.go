@@ -14,8 +14,8 @@ import (
 	"github.com/ctathena/ctathena/reports"
 )
 
-// graphNodes returns the pivot_nodes sheet as value -> "kind round expanded".
-func graphNodes(t *testing.T, out *Outcome) map[string][]string {
+// idGraphNodes returns the pivot_nodes sheet as value -> "kind round expanded".
+func idGraphNodes(t *testing.T, out *Outcome) map[string][]string {
 	t.Helper()
 	n := find(out.Queries, PivotNodes)
 	if n == nil || !n.Derived {
@@ -44,11 +44,11 @@ func pivotLinkRuns(out *Outcome) int {
 // identities, keys and addresses, each in the round the generator says, and
 // never follows the AWS-internal sources.
 func TestPivotReachesPlantedGraph(t *testing.T) {
-	tr, w := loadTruth(t)
+	tr, w := idLoadTruth(t)
 	if tr.Pivot.Seed == "" {
 		t.Skip("sample has no pivot truth")
 	}
-	env := sampleEnv(t, w)
+	env := idSampleEnv(t, w)
 	out, err := Identity(context.Background(), env, IdentityOptions{AccessKeys: []string{tr.Pivot.Seed}, Window: w, Pivot: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +56,7 @@ func TestPivotReachesPlantedGraph(t *testing.T) {
 	if f := out.Failed(); len(f) > 0 {
 		t.Fatalf("failed: %v", f)
 	}
-	got := graphNodes(t, out)
+	got := idGraphNodes(t, out)
 	want := map[string]bool{}
 	for _, n := range tr.Pivot.Nodes {
 		want[n.Value] = true
@@ -164,11 +164,11 @@ func TestPivotReachesPlantedGraph(t *testing.T) {
 // TestPivotBudget gives the pivot two queries: it must run no more, say so
 // in a note, and list what it did not follow.
 func TestPivotBudget(t *testing.T) {
-	tr, w := loadTruth(t)
+	tr, w := idLoadTruth(t)
 	if tr.Pivot.Seed == "" {
 		t.Skip("sample has no pivot truth")
 	}
-	env := sampleEnv(t, w)
+	env := idSampleEnv(t, w)
 	out, err := Identity(context.Background(), env, IdentityOptions{AccessKeys: []string{tr.Pivot.Seed}, Window: w, Pivot: 10, MaxQueries: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +179,7 @@ func TestPivotBudget(t *testing.T) {
 	if len(out.Notes) != 1 || !strings.HasPrefix(out.Notes[0], "pivot stopped after 2 queries: the budget; ") {
 		t.Fatalf("notes %q", out.Notes)
 	}
-	got := graphNodes(t, out)
+	got := idGraphNodes(t, out)
 	var cut int
 	for _, g := range got {
 		if strings.Contains(g[3], "budget") {
@@ -194,7 +194,7 @@ func TestPivotBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for v, g := range graphNodes(t, out1) {
+	for v, g := range idGraphNodes(t, out1) {
 		if g[1] != "0" && g[1] != "1" {
 			t.Errorf("round-1 pivot reached %s in round %s", v, g[1])
 		}
@@ -317,7 +317,7 @@ func TestPivotOnFreshTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := graphNodes(t, out)
+	got := idGraphNodes(t, out)
 	want := map[string]bool{}
 	for _, n := range truth.Pivot.Nodes {
 		want[n.Value] = true
