@@ -154,32 +154,24 @@ func idLoadTruth(t *testing.T) (idSampleTruth, Window) {
 	return tr, Window{Since: since, Until: until}
 }
 
-var (
-	idSampleEngOnce sync.Once
-	idSampleEng     *local.Engine
-	idSampleEngErr  error
-)
-
-// idSampleEnv opens the local engine over the sample's window once per test
-// binary (every test uses the truth's window): loading is the slow part.
+// idSampleEnv opens the local engine over the sample's window, in the
+// test's own temporary folder so nothing outlives the test.
 func idSampleEnv(t *testing.T, w Window) *Env {
 	t.Helper()
-	idSampleEngOnce.Do(func() {
-		tmp, err := os.MkdirTemp("", "ctathena-investigate-test-")
-		if err != nil {
-			idSampleEngErr = err
-			return
-		}
-		idSampleEng, idSampleEngErr = local.Open(context.Background(), local.Options{Dir: sampleDir, TempDir: tmp, From: w.Since, To: w.Until})
-	})
-	if idSampleEngErr != nil {
-		t.Fatalf("open sample: %v", idSampleEngErr)
+	eng, err := local.Open(context.Background(), local.Options{Dir: sampleDir, TempDir: t.TempDir(), From: w.Since, To: w.Until})
+	if err != nil {
+		t.Fatalf("open sample: %v", err)
 	}
+	t.Cleanup(func() {
+		if err := eng.Close(); err != nil {
+			t.Errorf("close engine: %v", err)
+		}
+	})
 	cat, err := catalog.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{Engine: idSampleEng, Catalog: cat, Tables: map[string]string{"management": local.View, "data": local.View}}
+	return &Env{Engine: eng, Catalog: cat, Tables: map[string]string{"management": local.View, "data": local.View}}
 }
 
 var accessObjectOps = map[string]string{
