@@ -419,9 +419,9 @@ func (p *pivot) run(ctx context.Context, env *Env) error {
 		}
 		sort.Strings(added)
 		p.rounds = append(p.rounds, pivotRound{round: round, queries: len(runs), expanded: len(expandedNow), added: added})
-		if p.stop == "budget" {
-			return nil
-		}
+		// Once the budget is spent the next round runs no query: it marks
+		// what this round added as not expanded, and follows only what
+		// needs no query.
 		frontier = added
 	}
 }

@@ -123,3 +123,51 @@ func TestPivotHandWrittenGraph(t *testing.T) {
 		t.Fatalf("verify: %v %+v", err, v)
 	}
 }
+
+// TestPivotBudgetCutMidRound makes every value its own query, so the budget
+// runs out in the middle of a round: nodes of the cut round and of the
+// round that found them all say why they were not followed, and no more
+// queries run than the budget allows.
+func TestPivotBudgetCutMidRound(t *testing.T) {
+	old := listBudget
+	listBudget = 25
+	defer func() { listBudget = old }()
+	since := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
+	w := Window{Since: since, Until: since.Add(24 * time.Hour)}
+	dir, _ := filepath.Abs("../testdata/identity/hostile")
+	eng, err := local.Open(context.Background(), local.Options{Dir: dir, TempDir: t.TempDir(), From: w.Since, To: w.Until})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &Env{Engine: eng, Catalog: cat, Tables: map[string]string{"management": local.View, "data": local.View}}
+	// Round 1 takes one query (the seed), round 2 needs two (mallory and
+	// the session key) but only one is left.
+	out, err := Identity(context.Background(), env, IdentityOptions{AccessKeys: []string{"AKIAHOSTILE000000001"}, Window: w, Pivot: 10, MaxQueries: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := pivotLinkRuns(out); n != 2 {
+		t.Errorf("%d pivot queries with a budget of 2", n)
+	}
+	got := idGraphNodes(t, out)
+	var cut []string
+	for v, g := range got {
+		if g[2] != "yes" && g[3] == "" {
+			t.Errorf("%s %s was not expanded and does not say why", g[0], v)
+		}
+		if strings.Contains(g[3], "budget") {
+			cut = append(cut, v)
+		}
+	}
+	if len(cut) < 2 {
+		t.Errorf("only %v cut by the budget", cut)
+	}
+	if len(out.Notes) != 1 || !strings.Contains(out.Notes[0], fmt.Sprintf("the budget; %d identities", len(cut))) {
+		t.Errorf("notes %q, %d cut", out.Notes, len(cut))
+	}
+}

@@ -189,6 +189,12 @@ func TestPivotBudget(t *testing.T) {
 	if cut == 0 || !strings.Contains(out.Notes[0], fmt.Sprintf("; %d identities", cut)) {
 		t.Errorf("note %q does not count the %d nodes left unexpanded", out.Notes[0], cut)
 	}
+	// Every node is either expanded, or says why not.
+	for v, g := range got {
+		if g[2] != "yes" && g[3] == "" {
+			t.Errorf("%s %s was not expanded and does not say why", g[0], v)
+		}
+	}
 	// Round limit: one round reaches only the seed's neighbours.
 	out1, err := Identity(context.Background(), env, IdentityOptions{AccessKeys: []string{tr.Pivot.Seed}, Window: w, Pivot: 1})
 	if err != nil {
