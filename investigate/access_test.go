@@ -138,7 +138,7 @@ type idSampleTruth struct {
 
 func idLoadTruth(t *testing.T) (idSampleTruth, Window) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(sampleDir, "truth.json"))
+	b, err := os.ReadFile(sampleDir + "-truth.json")
 	if err != nil {
 		t.Skipf("no sample truth: %v", err)
 	}

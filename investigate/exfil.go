@@ -140,8 +140,8 @@ func Exfil(ctx context.Context, env *Env, o ExfilOptions) (*Outcome, error) {
 		out.Notes = append(out.Notes, "The organization's accounts are not known (no setup config, no account folders, no --org-accounts), so no reader was classed as outside the organization; anonymous reads are still listed.")
 	}
 	out.Charts = []reports.Chart{
-		{Title: "Bytes out by principal and source IP", Query: "exfil/top_readers", CategoryColumn: "principal", ValueColumn: "bytes_out", Kind: "bar"},
-		{Title: "Objects read per hour (UTC)", Query: "exfil/hourly", CategoryColumn: "hour", ValueColumn: "objects", Kind: "line"},
+		{Title: "Bytes read in the window, by principal", Query: "exfil/baseline", CategoryColumn: "principal", ValueColumn: "window_bytes", Kind: "bar"},
+		{Title: "Objects read per hour (UTC)", Query: "exfil/hourly", CategoryColumn: "hour_utc", ValueColumn: "objects", Kind: "line"},
 	}
 	return out, nil
 }

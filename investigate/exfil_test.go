@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -19,7 +18,7 @@ import (
 
 // TestExfilGolden runs the exfil pack on the local engine over the bundled
 // sample and checks every top_readers row against the plain-Go reference
-// reader (encoding/json, no SQL), and the planted answers in truth.json.
+// reader (encoding/json, no SQL), and the planted answers in sample-truth.json.
 func TestExfilGolden(t *testing.T) {
 	tr, w := exfilTruth(t)
 	ctx := context.Background()
@@ -182,7 +181,7 @@ func TestExfilDryRunRunsNothing(t *testing.T) {
 
 func exfilTruth(t *testing.T) (*trailgen.Truth, Window) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(sampleDir, "truth.json"))
+	b, err := os.ReadFile(sampleDir + "-truth.json")
 	if err != nil {
 		t.Fatal(err)
 	}

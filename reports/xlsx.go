@@ -116,6 +116,16 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 			return err
 		}
 	}
+	// Every sheet prints one page wide, as many pages long as it needs.
+	for _, name := range []string{sheetCover, sheetFindings, sheetQueries, sheetCoverage} {
+		orientation := "portrait"
+		if name == sheetQueries || name == sheetFindings {
+			orientation = "landscape"
+		}
+		if err := printOnePageWide(f, name, orientation); err != nil {
+			return err
+		}
+	}
 	if err := f.SetDocProps(&excelize.DocProperties{
 		Title:   "ctathena evidence report" + strings.TrimSpace(" "+oneLine(w.b.Case)),
 		Creator: "ctathena " + oneLine(w.b.ToolVersion),
@@ -210,6 +220,11 @@ func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, 
 		if err := f.AutoFilter(name, "A1:"+last, nil); err != nil {
 			return fmt.Errorf("set autofilter: %w", err)
 		}
+	}
+	// Also while the sheet is empty, and after AutoFilter, which replaces
+	// the sheet properties: the stream writer carries these parts through.
+	if err := printOnePageWide(f, name, "landscape"); err != nil {
+		return err
 	}
 	sw, err := f.NewStreamWriter(name)
 	if err != nil {
@@ -510,6 +525,11 @@ func (w *writer) writeFindings(f *excelize.File, st *styles) error {
 			sheet = w.sheet[qi][0]
 		}
 		g.line(int64(i+1), fd.Severity, styled{fd.Text, st.wrap}, fd.Query, sheet)
+		// Spreadsheet programs do not grow a row for wrapped text written by
+		// a library; size it for the lines the sentence needs at this width.
+		if lines := wrappedLines(fd.Text, 100); lines > 1 && g.err == nil {
+			g.err = f.SetRowHeight(sheetFindings, g.row, float64(lines)*15)
+		}
 		if sheet != "" && g.err == nil {
 			cell, _ := excelize.CoordinatesToCellName(5, g.row)
 			g.err = f.SetCellHyperLink(sheetFindings, cell, sheetRef(sheet)+"!A1", "Location")
@@ -671,4 +691,39 @@ func (w *writer) writeCoverage(f *excelize.File, st *styles) error {
 	}
 	list("Days with logs", c.Days)
 	return wrapErr("write coverage sheet", g.err)
+}
+
+// printOnePageWide makes a sheet print one page wide.
+func printOnePageWide(f *excelize.File, name, orientation string) error {
+	one, zero, fit := 1, 0, true
+	if err := f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return fmt.Errorf("print setup of %s: %w", name, err)
+	}
+	if err := f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &orientation, FitToWidth: &one, FitToHeight: &zero}); err != nil {
+		return fmt.Errorf("print setup of %s: %w", name, err)
+	}
+	return nil
+}
+
+// wrappedLines estimates how many lines text takes in a column of width
+// characters, breaking at spaces.
+func wrappedLines(text string, width int) int {
+	lines, col := 1, 0
+	for _, word := range strings.Fields(text) {
+		n := utf8.RuneCountInString(word)
+		switch {
+		case col == 0:
+			col = n
+		case col+1+n <= width:
+			col += 1 + n
+		default:
+			lines++
+			col = n
+		}
+		for col > width {
+			lines++
+			col -= width
+		}
+	}
+	return min(lines, 400/15)
 }

@@ -42,6 +42,9 @@ func (g *globals) printDryRun(out *investigate.Outcome) error {
 // queries into exit code 3.
 func (g *globals) finish(ctx context.Context, r run, b *backend, out *investigate.Outcome) error {
 	started := g.now().UTC()
+	if err := g.enrich(out); err != nil { // idempotent: commands may have enriched already
+		return err
+	}
 	cov, err := b.eng.Coverage(ctx)
 	if err != nil {
 		g.warnf("coverage unavailable: %v", err)

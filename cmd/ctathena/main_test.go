@@ -42,11 +42,13 @@ func TestScripts(t *testing.T) {
 		t.Fatal(err)
 	}
 	stratus, _ := filepath.Abs("../../testdata/stratus")
+	identity, _ := filepath.Abs("../../testdata/identity")
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("SAMPLE", sample)
 			env.Setenv("STRATUS", stratus)
+			env.Setenv("IDENTITY", identity)
 			env.Setenv("CTATHENA_TMPDIR", env.WorkDir)
 			return nil
 		},

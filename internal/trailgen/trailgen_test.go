@@ -127,12 +127,12 @@ func TestCommittedSampleIsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile(filepath.Join(sample, "truth.json"))
+	got, err := os.ReadFile(sample + "-truth.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(bytes.TrimSpace(got), want) {
-		t.Fatal("testdata/sample/truth.json is stale: run go generate ./tools/trailgen")
+		t.Fatal("testdata/sample-truth.json is stale: run go generate ./tools/trailgen")
 	}
 	fresh, committed := readTree(t, root), readTree(t, sample)
 	if len(fresh) != len(committed) {

@@ -4,7 +4,7 @@
 // (-bench). It prints the planted truth to -truth (default OUT/truth.json).
 package main
 
-//go:generate go run . -out ../../testdata/sample -clean -seed 20261101 -start 2026-11-01 -days 7 -events-per-day 600 -accounts 3 -regions 2
+//go:generate go run . -out ../../testdata/sample -truth ../../testdata/sample-truth.json -clean -seed 20261101 -start 2026-11-01 -days 7 -events-per-day 600 -accounts 3 -regions 2
 
 import (
 	"encoding/json"

@@ -47,11 +47,12 @@ WITH reads AS (
     AND (:key_prefix = '' OR starts_with(object_key, :key_prefix))
 )
 SELECT
-  date_trunc('hour', from_iso8601_timestamp(eventtime)) AS hour,
+  from_iso8601_timestamp(substr(eventtime, 1, 13) || ':00:00Z') AS hour,
+  substr(eventtime, 1, 13) || ':00' AS hour_utc,
   count_if(error_code IS NULL) AS objects,
   count_if(error_code IS NOT NULL) AS failed_reads,
   count(DISTINCT principal) AS principals,
   CAST(round(COALESCE(sum(CASE WHEN error_code IS NULL THEN bytes_out END), 0)) AS BIGINT) AS bytes_out
 FROM filtered
-GROUP BY 1
-ORDER BY 1
+GROUP BY substr(eventtime, 1, 13)
+ORDER BY 2
