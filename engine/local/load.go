@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -42,35 +43,61 @@ type loader struct {
 }
 
 func (l *loader) load(ctx context.Context, files []sourceFile) error {
-	if err := l.loadAll(ctx, files); err != nil {
+	// Small files (nearly all CloudTrail deliveries) stream through Go into
+	// NDJSON chunks; big ones are rewritten per record and read directly.
+	var small, big []sourceFile
+	streamed := map[string]bool{}
+	for _, f := range files {
+		if l.autodetect || f.estimatedUncompressed > l.transcodeAbove {
+			big = append(big, f)
+			continue
+		}
+		small = append(small, f)
+		streamed[f.path] = true
+	}
+	if err := l.streamLoad(ctx, small, 2); err != nil {
 		return err
 	}
-	return l.checkSilent(ctx, files)
+	if err := l.loadAll(ctx, big); err != nil {
+		return err
+	}
+	if l.autodetect {
+		return nil
+	}
+	return l.account(ctx, files, streamed)
 }
 
-// checkSilent looks again at every file that gave no row at all. DuckDB's
-// gzip reader takes a stream cut off inside its first block for an empty
-// file, so without this a truncated download would vanish without a word.
-// Files whose events all fall outside the window also give no row; they are
-// fine once their gzip stream is whole, and only their decompression is
-// repeated (no JSON parse), which is cheap next to loading.
-func (l *loader) checkSilent(ctx context.Context, files []sourceFile) error {
-	rows, err := l.db.QueryContext(ctx, `SELECT DISTINCT src FROM `+table)
+// account makes sure every file is either loaded or reported: files that
+// parsed without a "Records" array, streamed files whose line DuckDB
+// rejected (they left no row at all), and directly read files that gave no
+// row and turn out to be cut off or empty. Then it removes the placeholder
+// rows.
+func (l *loader) account(ctx context.Context, files []sourceFile, streamed map[string]bool) error {
+	rows, err := l.db.QueryContext(ctx, `SELECT src, bool_or(norecords) FROM `+table+` GROUP BY src`)
 	if err != nil {
 		return fmt.Errorf("list loaded files: %w", err)
 	}
 	loaded := map[string]bool{}
+	var noRecords []string
 	for rows.Next() {
 		var p sql.NullString
-		if err := rows.Scan(&p); err != nil {
+		var nr sql.NullBool
+		if err := rows.Scan(&p, &nr); err != nil {
 			rows.Close()
 			return fmt.Errorf("list loaded files: %w", err)
 		}
 		loaded[p.String] = true
+		if nr.Bool {
+			noRecords = append(noRecords, p.String)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("list loaded files: %w", err)
+	}
+	sort.Strings(noRecords)
+	for _, p := range noRecords {
+		l.skipped = append(l.skipped, engine.SkippedFile{Path: p, Reason: `not CloudTrail JSON: no "Records" array`})
 	}
 	already := map[string]bool{}
 	for _, s := range l.skipped {
@@ -83,9 +110,14 @@ func (l *loader) checkSilent(ctx context.Context, files []sourceFile) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("check files: %w", ctx.Err())
 		}
-		if reason := silentReason(f.path); reason != "" {
+		if streamed[f.path] {
+			l.skipped = append(l.skipped, engine.SkippedFile{Path: f.path, Reason: diagnose(f.path, errors.New("the JSON reader rejected it"))})
+		} else if reason := silentReason(f.path); reason != "" {
 			l.skipped = append(l.skipped, engine.SkippedFile{Path: f.path, Reason: reason})
 		}
+	}
+	if _, err := l.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE norecords OR marker`); err != nil {
+		return fmt.Errorf("drop placeholder rows: %w", err)
 	}
 	return nil
 }
@@ -132,32 +164,6 @@ func (l *loader) loadAll(ctx context.Context, files []sourceFile) error {
 		cleanup()
 		if err != nil {
 			return err
-		}
-	}
-	// Files that parsed but had no Records array left one marker row each.
-	rows, err := l.db.QueryContext(ctx, `SELECT DISTINCT src FROM `+table+` WHERE norecords ORDER BY src`)
-	if err != nil {
-		return fmt.Errorf("look for files without Records: %w", err)
-	}
-	var noRecords []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			rows.Close()
-			return fmt.Errorf("look for files without Records: %w", err)
-		}
-		noRecords = append(noRecords, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("look for files without Records: %w", err)
-	}
-	for _, p := range noRecords {
-		l.skipped = append(l.skipped, engine.SkippedFile{Path: p, Reason: `not CloudTrail JSON: no "Records" array`})
-	}
-	if len(noRecords) > 0 {
-		if _, err := l.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE norecords`); err != nil {
-			return fmt.Errorf("drop marker rows: %w", err)
 		}
 	}
 	return nil
@@ -208,20 +214,7 @@ func (l *loader) insert(ctx context.Context, files []sourceFile) error {
 			fmt.Fprintf(&values, "(%s, %s, NULL, NULL, NULL)", sqlString(p), sqlString(f.path))
 		}
 	}
-	var where []string
-	var args []any
-	if !l.from.IsZero() {
-		where = append(where, "r.eventTime >= ?")
-		args = append(args, l.from.UTC().Format("2006-01-02T15:04:05Z"))
-	}
-	if !l.to.IsZero() {
-		where = append(where, "r.eventTime < ?")
-		args = append(args, l.to.UTC().Format("2006-01-02T15:04:05Z"))
-	}
-	filter := ""
-	if len(where) > 0 {
-		filter = "WHERE r IS NULL OR (" + strings.Join(where, " AND ") + ")"
-	}
+	filter, args := l.windowFilter()
 	var cols []string
 	for _, f := range recordFields {
 		cols = append(cols, `r."`+f.json+`"`)
@@ -230,7 +223,7 @@ func (l *loader) insert(ctx context.Context, files []sourceFile) error {
 		coalesce(f.account, r.recipientAccountId),
 		coalesce(f.region, r.awsRegion),
 		coalesce(f.day, replace(substr(r.eventTime, 1, 10), '-', '/')),
-		f.real, r IS NULL
+		f.real, r IS NULL, false
 	FROM (
 		SELECT filename, unnest(CASE WHEN Records IS NULL THEN [NULL] ELSE Records END) AS r
 		FROM read_json([` + strings.Join(paths, ", ") + `],
@@ -239,8 +232,7 @@ func (l *loader) insert(ctx context.Context, files []sourceFile) error {
 			filename = true,
 			maximum_object_size = ` + fmt.Sprint(objectSize(maxSize)) + `)
 	) s
-	JOIN (VALUES ` + values.String() + `) f(path, real, account, region, day) ON f.path = s.filename
-	` + filter
+	JOIN (VALUES ` + values.String() + `) f(path, real, account, region, day) ON f.path = s.filename` + filter
 	if l.autodetect {
 		q = `SELECT count(*) FROM (SELECT unnest(Records) FROM read_json([` + strings.Join(paths, ", ") + `],
 			union_by_name = true, format = ` + sqlString(l.format) + `,

@@ -104,14 +104,16 @@ func recordType() string {
 // tableDDL creates the table events are loaded into. src is the file an
 // event came from (kept for provenance, hidden by the view); norecords marks
 // the placeholder row a file without a "Records" array produces, so such a
-// file is reported instead of vanishing.
+// file is reported instead of vanishing; marker is the one extra row every
+// streamed file yields, so a file that was read is known even when none of
+// its events is in the window. Both kinds are deleted after loading.
 func tableDDL(name string) string {
 	var b strings.Builder
 	b.WriteString("CREATE TABLE " + name + " (")
 	for _, f := range recordFields {
 		b.WriteString(strings.ToLower(f.json) + " " + strings.ToLower(compact(f.typ)) + ", ")
 	}
-	b.WriteString("account VARCHAR, region VARCHAR, day VARCHAR, src VARCHAR, norecords BOOLEAN)")
+	b.WriteString("account VARCHAR, region VARCHAR, day VARCHAR, src VARCHAR, norecords BOOLEAN, marker BOOLEAN)")
 	return b.String()
 }
 
