@@ -156,12 +156,10 @@ func (f *fakeAthena) GetQueryResults(ctx context.Context, in *athena.GetQueryRes
 	f.count("GetQueryResults")
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	all := make([]types.Row, 0, len(f.rows)+1)
 	header := types.Row{}
 	for _, c := range f.cols {
 		header.Data = append(header.Data, types.Datum{VarCharValue: c.Name})
 	}
-	all = append(all, header)
 	off := 0
 	if t := aws.ToString(in.NextToken); t != "" {
 		off, _ = strconv.Atoi(strings.TrimPrefix(t, "tok-"))

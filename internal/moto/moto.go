@@ -91,7 +91,9 @@ func Start(t testing.TB) *Server {
 	go func() { exited <- s.cmd.Wait() }()
 	t.Cleanup(func() {
 		_ = s.cmd.Process.Kill()
-		<-exited
+		if err := <-exited; err != nil && !strings.Contains(err.Error(), "killed") {
+			t.Logf("moto server exited: %v", err)
+		}
 		if t.Failed() {
 			t.Logf("moto server log:\n%s", tail(s.log.String(), 4000))
 		}

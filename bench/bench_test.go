@@ -1,0 +1,181 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/engine"
+	"github.com/ctathena/ctathena/engine/local"
+	"github.com/ctathena/ctathena/internal/refreader"
+	"github.com/ctathena/ctathena/internal/trailgen"
+)
+
+var (
+	start = time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	end   = start.AddDate(0, 0, 30)
+)
+
+// tree returns the benchmark trail, generating it the first time.
+func tree(b *testing.B) string {
+	b.Helper()
+	dir := os.Getenv("CTATHENA_BENCH_DIR")
+	if dir == "" {
+		dir = filepath.Join("..", ".bench", "trail-30d-500k")
+	}
+	marker := dir + ".ready" // beside the tree, not in it: the engine would report it
+	if _, err := os.Stat(marker); err == nil {
+		return dir
+	}
+	b.Logf("generating the 30-day, ~500,000-event trail into %s (once; about a minute)", dir)
+	tr, err := trailgen.Generate(dir, trailgen.Config{Seed: 7, Start: start, Days: 30, EventsPerDay: 500_000 / 30,
+		OrgID: trailgen.DefaultOrgID, Accounts: trailgen.DefaultAccounts, Regions: trailgen.DefaultRegions, Scenarios: true, GzipLevel: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(marker, []byte(fmt.Sprintf(`{"events": %d, "files": %d}`, tr.Events, tr.Files)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// jqProgram computes the aggregate the engines compute: per principal,
+// successful GetObject calls on the bucket over distinct eventIDs, and their
+// bytes out.
+const jqProgram = `[inputs.Records[]
+  | select(.eventSource == "s3.amazonaws.com" and .eventName == "GetObject" and .errorCode == null
+           and .requestParameters.bucketName == "payroll-exports")
+  | {id: .eventID, p: (.userIdentity.arn // .userIdentity.principalId // "anonymous"),
+     b: (.additionalEventData.bytesTransferredOut // 0)}]
+  | unique_by(.id) | group_by(.p)
+  | map({principal: .[0].p, objects: length, bytes: (map(.b) | add)})`
+
+// BenchmarkAggregate: one aggregate over 30 days, read from the files every
+// time, by the local engine (load + query), by `zcat | jq`, and by a plain
+// Go encoding/json reader with 2 goroutines. Goals: jq/local >= 8, go/local >= 2.
+func BenchmarkAggregate(b *testing.B) {
+	dir := tree(b)
+	ctx := context.Background()
+	cat, err := catalog.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	dayFrom, dayTo := start.AddDate(0, 0, -1).Format("2006/01/02"), end.AddDate(0, 0, 1).Format("2006/01/02")
+	r, err := cat.MustGet("exfil/top_readers").Render(map[string]string{"data": local.View}, map[string]string{
+		"buckets": "payroll-exports", "since": start.Format(time.RFC3339), "until": end.Format(time.RFC3339),
+		"day_from": dayFrom, "day_to": dayTo, "ip_lo": "-1", "ip_hi": "-1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var localT, jqT, goT time.Duration
+	var localObjects, goObjects int64
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		e, err := local.Open(ctx, local.Options{Dir: dir, From: start, To: end, TempDir: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := e.Run(ctx, engine.Query{Name: r.Name, SQL: r.SQL, Args: r.Args})
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.Close()
+		localT += time.Since(t0)
+		localObjects = sumCol(res, "objects")
+
+		t0 = time.Now()
+		ans, err := refreader.Exfil(ctx, dir, refreader.Options{Bucket: "payroll-exports", Since: start, Until: end, Workers: 2})
+		if err != nil {
+			b.Fatal(err)
+		}
+		goT += time.Since(t0)
+		goObjects = ans.Objects
+
+		if _, err := exec.LookPath("jq"); err == nil {
+			t0 = time.Now()
+			cmd := exec.Command("bash", "-c", `find "$1" -path '*/CloudTrail/*' -name '*.json.gz' -print0 | xargs -0 zcat | jq -n -c "$2" > /dev/null`, "bash", dir, jqProgram)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("zcat | jq: %v\n%s", err, out)
+			}
+			jqT += time.Since(t0)
+		}
+	}
+	if localObjects != goObjects {
+		b.Fatalf("the engines disagree: local %d objects, Go reader %d", localObjects, goObjects)
+	}
+	n := float64(b.N)
+	b.ReportMetric(localT.Seconds()/n, "local-s")
+	b.ReportMetric(goT.Seconds()/n, "gojson2-s")
+	b.ReportMetric(goT.Seconds()/localT.Seconds(), "gojson2/local")
+	if jqT > 0 {
+		b.ReportMetric(jqT.Seconds()/n, "jq-s")
+		b.ReportMetric(jqT.Seconds()/localT.Seconds(), "jq/local")
+	} else {
+		b.Log("jq not installed: apt-get install jq for the zcat | jq baseline")
+	}
+}
+
+func sumCol(r *engine.Result, col string) int64 {
+	idx := -1
+	for i, c := range r.Columns {
+		if c.Name == col {
+			idx = i
+		}
+	}
+	var n int64
+	for _, row := range r.Rows {
+		if v, ok := row[idx].(int64); ok {
+			n += v
+		}
+	}
+	return n
+}
+
+// BenchmarkExfilWindow: the whole `ctathena exfil` (a separate process, as a
+// user runs it, bundle included) over 30 days against one day, and its peak
+// memory. Partition pruning should make one day >= 4x cheaper; the 14-day
+// baseline widens what one day reads, so both are measured with
+// --baseline 1d (pruning alone) and with the default 14d.
+func BenchmarkExfilWindow(b *testing.B) {
+	dir := tree(b)
+	bin := filepath.Join(b.TempDir(), "ctathena")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/ctathena").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	run := func(since, until, baseline string) (time.Duration, int64) {
+		out := filepath.Join(b.TempDir(), "bundle")
+		cmd := exec.Command(bin, "exfil", "--logs", dir, "--bucket", "payroll-exports", "--since", since, "--until", until,
+			"--baseline", baseline, "--out", out, "--quiet", "--format", "json")
+		cmd.Env = append(os.Environ(), "CTATHENA_TMPDIR="+b.TempDir())
+		t0 := time.Now()
+		if o, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("exfil %s..%s: %v\n%s", since, until, err, tailOf(string(o)))
+		}
+		rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
+		return time.Since(t0), rss
+	}
+	oneDay := start.AddDate(0, 0, 20)
+	for i := 0; i < b.N; i++ {
+		for _, base := range []string{"1d", "14d"} {
+			t30, rss30 := run(start.Format("2006-01-02"), end.Format("2006-01-02"), base)
+			t1, rss1 := run(oneDay.Format("2006-01-02"), oneDay.AddDate(0, 0, 1).Format("2006-01-02"), base)
+			b.ReportMetric(t30.Seconds(), "30d-s/baseline-"+base)
+			b.ReportMetric(t1.Seconds(), "1d-s/baseline-"+base)
+			b.ReportMetric(t30.Seconds()/t1.Seconds(), "30d/1d/baseline-"+base)
+			b.ReportMetric(float64(max(rss30, rss1))/1024, "peak-rss-MiB/baseline-"+base)
+		}
+	}
+}
+
+func tailOf(s string) string {
+	if len(s) > 2000 {
+		return s[len(s)-2000:]
+	}
+	return s
+}
