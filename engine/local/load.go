@@ -45,18 +45,22 @@ type loader struct {
 func (l *loader) load(ctx context.Context, files []sourceFile) error {
 	// Small files (nearly all CloudTrail deliveries) stream through Go into
 	// NDJSON chunks; big ones are rewritten per record and read directly.
-	var small, big []sourceFile
-	streamed := map[string]bool{}
+	// Sizes are read by the streaming workers (one open per file); a file
+	// too big to stream is handed back and rewritten per record.
+	if l.autodetect {
+		estimateAll(files)
+		return l.loadAll(ctx, files)
+	}
+	big, err := l.streamLoad(ctx, files, 2)
+	if err != nil {
+		return err
+	}
+	streamed := make(map[string]bool, len(files))
 	for _, f := range files {
-		if l.autodetect || f.estimatedUncompressed > l.transcodeAbove {
-			big = append(big, f)
-			continue
-		}
-		small = append(small, f)
 		streamed[f.path] = true
 	}
-	if err := l.streamLoad(ctx, small, 2); err != nil {
-		return err
+	for _, f := range big {
+		delete(streamed, f.path)
 	}
 	if err := l.loadAll(ctx, big); err != nil {
 		return err

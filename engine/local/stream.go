@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 
@@ -33,13 +34,16 @@ type streamLine struct {
 	file   int
 	line   []byte
 	reason string // non-empty: the file is unreadable, and why
+	big    *sourceFile // set: too big to stream, read it per record
 }
 
 // streamLoad loads small files through NDJSON chunks. Files it cannot
-// decompress or that are not a JSON object are recorded in l.skipped.
-func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int) error {
+// decompress or that are not a JSON object are recorded in l.skipped; files
+// bigger than l.transcodeAbove once decompressed are returned, with their
+// sizes, for the per-record path.
+func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int) ([]sourceFile, error) {
 	if len(files) == 0 {
-		return nil
+		return nil, nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -51,9 +55,14 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				line, reason := streamFile(files[i])
+				f := files[i]
+				line, reason, big := streamFile(&f, l.transcodeAbove)
+				sl := streamLine{file: i, line: line, reason: reason}
+				if big {
+					sl.big = &f
+				}
 				select {
-				case lines <- streamLine{file: i, line: line, reason: reason}:
+				case lines <- sl:
 				case <-ctx.Done():
 					return
 				}
@@ -89,7 +98,12 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 		defer os.Remove(name)
 		return l.ingestChunk(ctx, name, maxLine)
 	}
+	var big []sourceFile
 	for sl := range lines {
+		if sl.big != nil {
+			big = append(big, *sl.big)
+			continue
+		}
 		if sl.reason != "" {
 			l.skipped = append(l.skipped, engine.SkippedFile{Path: files[sl.file].path, Reason: sl.reason})
 			continue
@@ -98,7 +112,7 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 			n++
 			f, err := os.Create(filepath.Join(l.tmp, fmt.Sprintf("chunk%05d.ndjson", n)))
 			if err != nil {
-				return fmt.Errorf("create load chunk: %w", err)
+				return nil, fmt.Errorf("create load chunk: %w", err)
 			}
 			chunk, w, size, maxLine = f, bufio.NewWriterSize(f, 1<<20), 0, 0
 		}
@@ -107,49 +121,63 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 		maxLine = max(maxLine, int64(len(sl.line)))
 		if size >= streamChunkBytes {
 			if err := flush(); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("load CloudTrail files: %w", err)
+		return nil, fmt.Errorf("load CloudTrail files: %w", err)
 	}
-	return flush()
+	sort.Slice(big, func(i, j int) bool { return big[i].path < big[j].path })
+	return big, flush()
 }
 
 // streamFile reads one file and returns it as one NDJSON line: the
 // document with its newlines folded (JSON strings cannot hold a raw
 // newline, so only whitespace changes) and the provenance keys injected
 // after its opening brace.
-func streamFile(f sourceFile) ([]byte, string) {
-	raw, err := os.ReadFile(f.path)
+// A file whose decompressed size exceeds bigAbove is not read: big is true
+// and f's sizes are filled in.
+func streamFile(f *sourceFile, bigAbove int64) (line []byte, reason string, big bool) {
+	fh, err := os.Open(f.path)
 	if err != nil {
-		return nil, "cannot open: " + err.Error()
+		return nil, "cannot open: " + err.Error(), false
+	}
+	defer fh.Close()
+	if err := estimateSize(f, fh); err != nil {
+		return nil, "cannot open: " + err.Error(), false
+	}
+	if f.estimatedUncompressed > bigAbove {
+		return nil, "", true
+	}
+	raw := make([]byte, f.size)
+	if _, err := io.ReadFull(fh, raw); err != nil {
+		return nil, "cannot open: " + err.Error(), false
 	}
 	doc := raw
 	if strings.HasSuffix(strings.ToLower(f.path), ".gz") {
 		zr, err := gzip.NewReader(bytes.NewReader(raw))
 		if err != nil {
-			return nil, "not gzip: " + err.Error()
+			return nil, "not gzip: " + err.Error(), false
 		}
 		var buf bytes.Buffer
 		buf.Grow(len(raw) * 8)
 		if _, err := io.Copy(&buf, zr); err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) {
-				return nil, "truncated gzip: unexpected EOF"
+				return nil, "truncated gzip: unexpected EOF", false
 			}
-			return nil, "corrupt gzip: " + err.Error()
+			return nil, "corrupt gzip: " + err.Error(), false
 		}
 		doc = buf.Bytes()
 	}
 	doc = bytes.TrimSpace(doc)
 	if len(doc) == 0 {
-		return nil, "empty file"
+		return nil, "empty file", false
 	}
 	if doc[0] != '{' {
-		return nil, "not CloudTrail JSON: not a JSON object"
+		return nil, "not CloudTrail JSON: not a JSON object", false
 	}
-	prefix := provenance(f)
+	prefix := provenance(*f)
 	rest := bytes.TrimLeft(doc[1:], " \t\r\n")
 	out := make([]byte, 0, len(prefix)+len(doc)+2)
 	out = append(out, prefix...)
@@ -162,7 +190,7 @@ func streamFile(f sourceFile) ([]byte, string) {
 		}
 		out = append(out, c)
 	}
-	return append(out, '\n'), ""
+	return append(out, '\n'), "", false
 }
 
 // provenance is the opening of a line: the source file and its partition
