@@ -21,6 +21,9 @@ type Rendered struct {
 	SQL string
 	// Args are the positional arguments, one per `?` (strings or int64).
 	Args []any
+	// ArgNames name the parameter behind each of Args (a parameter used
+	// twice fills two placeholders).
+	ArgNames []string
 	// Params are the declared parameters with their validated values, in
 	// declaration order.
 	Params []Bound
@@ -91,6 +94,7 @@ func (q *Query) Render(tables map[string]string, values map[string]string) (*Ren
 		case segParam:
 			sb.WriteByte('?')
 			r.Args = append(r.Args, args[s.text])
+			r.ArgNames = append(r.ArgNames, s.text)
 		case segTable:
 			id, ok := tables[s.text]
 			if !ok || id == "" {

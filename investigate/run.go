@@ -150,9 +150,11 @@ func scanned(s engine.Stats) string {
 }
 
 func queryRun(r *catalog.Rendered) reports.QueryRun {
+	// The bundle lists values in placeholder order, so anyone can re-run
+	// the SQL exactly as it ran.
 	qr := reports.QueryRun{Name: r.Name, Summary: r.Summary, SQL: r.SQL}
-	for _, b := range r.Params {
-		qr.Params = append(qr.Params, reports.Param{Name: b.Name, Value: b.Value})
+	for i, a := range r.Args {
+		qr.Params = append(qr.Params, reports.Param{Name: r.ArgNames[i], Value: fmt.Sprint(a)})
 	}
 	return qr
 }
