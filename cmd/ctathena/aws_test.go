@@ -139,6 +139,50 @@ func TestAthenaEndToEnd(t *testing.T) {
 			t.Errorf("query ran in workgroup %q", aws.ToString(qe.QueryExecution.WorkGroup))
 		}
 	}
+	// The other packs on Athena: every value an ExecutionParameter, never SQL text.
+	seen := map[string]bool{}
+	for _, id := range l.QueryExecutionIds {
+		seen[id] = true
+	}
+	for _, args := range [][]string{
+		{"hunt", "--since", "2026-11-01", "--until", "2026-11-03"},
+		{"access", "--bucket", "payroll-exports", "--since", "2026-11-01", "--until", "2026-11-03"},
+		{"identity", "--arn", "arn:aws:iam::111111111111:user/alice", "--access-key", "AKIAIOSFODNN7EXAMPLE", "--pivot", "2", "--since", "2026-11-01", "--until", "2026-11-03"},
+	} {
+		out := filepath.Join(dir, args[0])
+		if code, _, errs := runMain(t, append(args, "--config", conf, "--out", out)...); code != 0 {
+			t.Fatalf("%s on athena: exit %d\n%s", args[0], code, errs)
+		}
+		l, err := ac.ListQueryExecutions(ctx, &athena.ListQueryExecutionsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, id := range l.QueryExecutionIds {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			n++
+			qe, err := ac.GetQueryExecution(ctx, &athena.GetQueryExecutionInput{QueryExecutionId: aws.String(id)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := aws.ToString(qe.QueryExecution.Query)
+			for _, v := range []string{"2026-11-0", "payroll-exports", "alice", "AKIAIOSFODNN7EXAMPLE"} {
+				if strings.Contains(q, v) {
+					t.Errorf("%s: %q reached the SQL text:\n%s", args[0], v, q)
+				}
+			}
+			if len(qe.QueryExecution.ExecutionParameters) == 0 {
+				t.Errorf("%s: a query ran without execution parameters:\n%s", args[0], q)
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s started no query on Athena", args[0])
+		}
+	}
+
 	if code, out, _ := runMain(t, "verify", bundle); code != 0 {
 		t.Fatalf("verify: %d %s", code, out)
 	}
