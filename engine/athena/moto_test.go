@@ -2,6 +2,7 @@ package athena
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"strconv"
 	"strings"
@@ -117,6 +118,9 @@ func Prime(t testing.TB, srv *moto.Server, cols []engine.Column, rows [][]any) {
 		res.Rows = append(res.Rows, row)
 	}
 	if err := srv.QueueAthenaResults(context.Background(), moto.Region, res); err != nil {
+		if errors.Is(err, moto.ErrMotoOnly) {
+			t.Skip("canned Athena results need moto; an external emulator runs real queries")
+		}
 		t.Fatal(err)
 	}
 }

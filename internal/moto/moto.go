@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -32,12 +33,16 @@ const (
 	Region          = "us-east-1"
 )
 
-// Server is a running moto server.
+// Server is a running moto server, or an external emulator.
 type Server struct {
 	// URL is the endpoint to send every service's requests to.
 	URL string
-	cmd *exec.Cmd
-	log *lockedBuffer
+	// External is true when the tests run against an emulator the user
+	// started (CTATHENA_EMULATOR=external with AWS_ENDPOINT_URL, e.g.
+	// LocalStack); moto-only calls then skip their test.
+	External bool
+	cmd      *exec.Cmd
+	log      *lockedBuffer
 }
 
 type lockedBuffer struct {
@@ -70,6 +75,13 @@ func unavailable(t testing.TB, why string) {
 // stops it at cleanup.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	if os.Getenv("CTATHENA_EMULATOR") == "external" {
+		url := os.Getenv("AWS_ENDPOINT_URL")
+		if url == "" {
+			t.Fatal("CTATHENA_EMULATOR=external needs AWS_ENDPOINT_URL (e.g. http://localhost:4566 for LocalStack)")
+		}
+		return &Server{URL: url, External: true}
+	}
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		unavailable(t, "python3 not found")
@@ -163,6 +175,9 @@ type AthenaResult struct {
 // in region: each StartQueryExecution there takes the next one, and moto
 // writes it as CSV to the query's output location.
 func (s *Server) QueueAthenaResults(ctx context.Context, region string, results ...AthenaResult) error {
+	if s.External {
+		return ErrMotoOnly
+	}
 	body, err := json.Marshal(map[string]any{"account_id": AccountID, "region": region, "results": results})
 	if err != nil {
 		return fmt.Errorf("encode athena results: %w", err)
@@ -170,8 +185,14 @@ func (s *Server) QueueAthenaResults(ctx context.Context, region string, results 
 	return s.post(ctx, "/moto-api/static/athena/query-results", body, http.StatusCreated)
 }
 
+// ErrMotoOnly is returned by moto's own API calls on an external emulator.
+var ErrMotoOnly = errors.New("this call needs moto's own API; not available on an external emulator")
+
 // Reset forgets every resource moto holds.
 func (s *Server) Reset(ctx context.Context) error {
+	if s.External {
+		return ErrMotoOnly
+	}
 	return s.post(ctx, "/moto-api/reset", nil, http.StatusOK)
 }
 
