@@ -118,6 +118,90 @@ func TestExfilGolden(t *testing.T) {
 
 	checkBaseline(t, out, tr.Exfil.LeakedPrincipal)
 	checkBucketChanges(t, out)
+	checkAgainstTruth(t, out, tr)
+}
+
+// checkAgainstTruth compares the other exfil queries with the generator's
+// planted answers.
+func checkAgainstTruth(t *testing.T, out *Outcome, tr *trailgen.Truth) {
+	t.Helper()
+	sum := func(name, col string) int64 {
+		q := find(out.Queries, name)
+		rr := newRowReader(colNames(q.Columns))
+		var n int64
+		for _, row := range q.Rows {
+			n += int64(rr.num(row, col))
+		}
+		return n
+	}
+	e := tr.Exfil
+	if got := sum("exfil/hourly", "objects"); got != e.Objects {
+		t.Errorf("hourly objects %d, truth %d", got, e.Objects)
+	}
+	if got := sum("exfil/hourly", "bytes_out"); got != e.Bytes {
+		t.Errorf("hourly bytes %d, truth %d", got, e.Bytes)
+	}
+	if got := sum("exfil/hourly", "failed_reads"); got != int64(len(e.FailedReads)) {
+		t.Errorf("hourly failed reads %d, truth %d", got, len(e.FailedReads))
+	}
+	keys := find(out.Queries, "exfil/top_keys")
+	if got := sum("exfil/top_keys", "reads"); got != e.Objects || len(keys.Rows) != int(e.DistinctKeys) {
+		t.Errorf("top_keys: %d reads over %d keys, truth %d over %d", got, len(keys.Rows), e.Objects, e.DistinctKeys)
+	}
+	or := find(out.Queries, "exfil/outside_readers")
+	rr := newRowReader(colNames(or.Columns))
+	got := map[string][2]int64{}
+	for _, row := range or.Rows {
+		k := rr.str(row, "principal")
+		if k != "anonymous" {
+			k += "|" + rr.str(row, "source_ip")
+		}
+		v := got[k]
+		got[k] = [2]int64{v[0] + int64(rr.num(row, "objects")), v[1] + int64(rr.num(row, "bytes_out"))}
+	}
+	want := map[string][2]int64{"anonymous": {e.Anonymous.Objects, e.Anonymous.Bytes}}
+	for _, x := range e.External {
+		want[x.Principal+"|"+x.SourceIP] = [2]int64{x.Objects, x.Bytes}
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("outside reader %s: objects/bytes %v, truth %v", k, got[k], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("outside readers %v, truth %v", got, want)
+	}
+	b := find(out.Queries, "exfil/baseline")
+	rb := newRowReader(colNames(b.Columns))
+	for _, x := range e.Baseline {
+		found := false
+		for _, row := range b.Rows {
+			if rb.str(row, "principal") == x.Principal {
+				found = true
+				if int64(rb.num(row, "baseline_objects")) != x.Objects || int64(rb.num(row, "baseline_bytes")) != x.Bytes ||
+					int(rb.num(row, "baseline_active_days")) != x.ActiveDays {
+					t.Errorf("baseline of %s: %v, truth %+v", x.Principal, row, x)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no baseline for %s", x.Principal)
+		}
+	}
+	bc := find(out.Queries, "exfil/bucket_changes")
+	rc := newRowReader(colNames(bc.Columns))
+	ids := map[string]bool{}
+	for _, row := range bc.Rows {
+		ids[rc.str(row, "event_id")] = true
+	}
+	for _, x := range e.BucketChanges {
+		if !ids[x.EventID] {
+			t.Errorf("bucket change %s %s missing", x.EventName, x.EventID)
+		}
+	}
+	if len(ids) != len(e.BucketChanges) {
+		t.Errorf("%d bucket changes, truth %d", len(ids), len(e.BucketChanges))
+	}
 }
 
 func checkBaseline(t *testing.T, out *Outcome, principal string) {

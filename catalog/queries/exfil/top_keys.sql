@@ -1,5 +1,5 @@
 -- name: exfil/top_keys
--- summary: the most-read objects: reads, readers, bytes out, first and last read
+-- summary: every object read, most bytes first: reads, failed reads, readers, source IPs, bytes out, first and last read
 -- param: buckets    s3_bucket_list  the bucket(s) under investigation
 -- param: since      timestamp       start of the window (inclusive)
 -- param: until      timestamp       end of the window (exclusive)
@@ -58,4 +58,3 @@ SELECT
 FROM filtered
 GROUP BY object_key
 ORDER BY bytes_out DESC, reads DESC, object_key
-LIMIT 1000
