@@ -17,7 +17,7 @@ import (
 	"sync"
 )
 
-//go:embed queries
+//go:embed all:queries
 var embedded embed.FS
 
 // Tables a query may read. Both are substituted with identifiers from the
@@ -79,6 +79,8 @@ func Default() (*Catalog, error) {
 func Load(fsys fs.FS, root string) (*Catalog, error) {
 	c := &Catalog{byName: map[string]*Query{}}
 	var errs []string
+	sources := map[string]string{}
+	var order []string
 	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -91,19 +93,40 @@ func Load(fsys fs.FS, root string) (*Catalog, error) {
 			return err
 		}
 		rel := strings.TrimPrefix(p, root+"/")
-		q, err := parse(rel, string(b))
-		if err != nil {
-			errs = append(errs, err.Error())
-			return nil
-		}
-		if prev, dup := c.byName[q.Name]; dup {
-			errs = append(errs, fmt.Sprintf("%s:1: query name %q already used by %s", rel, q.Name, prev.File))
-			return nil
-		}
-		c.byName[q.Name] = q
-		c.names = append(c.names, q.Name)
+		sources[rel] = string(b)
+		order = append(order, rel)
 		return nil
 	})
+	if err == nil {
+		// Fragments first, then the queries that include them.
+		fragments := map[string][]segment{}
+		for _, rel := range order {
+			if strings.HasPrefix(path.Base(rel), "_") {
+				segs, ferr := parseFragment(rel, sources[rel])
+				if ferr != nil {
+					errs = append(errs, ferr.Error())
+					continue
+				}
+				fragments[strings.TrimSuffix(rel, ".sql")] = segs
+			}
+		}
+		for _, rel := range order {
+			if strings.HasPrefix(path.Base(rel), "_") {
+				continue
+			}
+			q, perr := parse(rel, sources[rel], fragments)
+			if perr != nil {
+				errs = append(errs, perr.Error())
+				continue
+			}
+			if prev, dup := c.byName[q.Name]; dup {
+				errs = append(errs, fmt.Sprintf("%s:1: query name %q already used by %s", rel, q.Name, prev.File))
+				continue
+			}
+			c.byName[q.Name] = q
+			c.names = append(c.names, q.Name)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load query catalog: %w", err)
 	}

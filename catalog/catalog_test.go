@@ -155,3 +155,33 @@ func TestTypes(t *testing.T) {
 		t.Errorf("timestamp not normalised to UTC: %v", v)
 	}
 }
+
+func TestFragments(t *testing.T) {
+	fsys := fstest.MapFS{
+		"queries/p/_shared.sql": {Data: []byte("shared AS (\n  SELECT eventid FROM {{data}} WHERE eventtime >= :since\n)")},
+		"queries/p/q.sql":       {Data: []byte("-- name: p/q\n-- summary: s\n-- param: since timestamp\n-- table: data\nWITH {{> p/_shared}}\nSELECT * FROM shared")},
+	}
+	c, err := Load(fsys, "queries")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.MustGet("p/q").Render(map[string]string{"data": "t"}, map[string]string{"since": "2026-11-01T00:00:00Z"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "WITH shared AS (\n  SELECT eventid FROM \"t\" WHERE eventtime >= ?\n)\nSELECT * FROM shared\n"; r.SQL != want {
+		t.Fatalf("got %q", r.SQL)
+	}
+	if len(c.List()) != 1 {
+		t.Fatalf("a fragment was listed as a query: %v", c.List())
+	}
+	// A parameter the including query does not declare is named in the fragment.
+	fsys["queries/p/q.sql"] = &fstest.MapFile{Data: []byte("-- name: p/q\n-- summary: s\n-- table: data\nWITH {{> p/_shared}}\nSELECT * FROM shared")}
+	if _, err := Load(fsys, "queries"); err == nil || !strings.Contains(err.Error(), "p/_shared.sql:2: parameter :since is used but not declared (by p/q)") {
+		t.Fatalf("got %v", err)
+	}
+	fsys["queries/p/q.sql"] = &fstest.MapFile{Data: []byte("-- name: p/q\n-- summary: s\n-- table: data\nWITH {{> p/_missing}}\nSELECT 1 FROM {{data}}")}
+	if _, err := Load(fsys, "queries"); err == nil || !strings.Contains(err.Error(), "p/q.sql:4: unknown fragment") {
+		t.Fatalf("got %v", err)
+	}
+}

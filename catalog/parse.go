@@ -19,18 +19,43 @@ const (
 	segText segKind = iota
 	segParam
 	segTable
+	segInclude
 )
 
 type segment struct {
 	kind segKind
-	text string // SQL text, parameter name or table name
+	text string // SQL text, parameter name, table name or fragment name
 	line int
+	// file is set on segments spliced in from a fragment, so errors point
+	// into the fragment.
+	file string
+}
+
+// fragmentRe names a fragment: a file queries/<pack>/_<name>.sql, included
+// in a query's body as {{> <pack>/_<name>}}. Fragments hold the CTEs several
+// queries share; the SQL that runs, and that the bundle records, is always
+// the expanded text.
+var fragmentRe = regexp.MustCompile(`^[a-z][a-z0-9_]*/_[a-z][a-z0-9_]*$`)
+
+// parseFragment tokenizes a fragment file.
+func parseFragment(file, src string) ([]segment, error) {
+	segs, err := tokenize(src, 1)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%w", file, err)
+	}
+	for i := range segs {
+		if segs[i].kind == segInclude {
+			return nil, fmt.Errorf("%s:%d: a fragment cannot include another fragment", file, segs[i].line)
+		}
+		segs[i].file = file
+	}
+	return segs, nil
 }
 
 // parse reads one query file. The header is the leading block of `-- key:
 // value` lines; everything after the first line that is not a header line is
 // the body.
-func parse(file, src string) (*Query, error) {
+func parse(file, src string, fragments map[string][]segment) (*Query, error) {
 	q := &Query{File: file, Pack: path.Dir(file)}
 	lines := strings.Split(src, "\n")
 	fail := func(line int, format string, a ...any) error {
@@ -143,30 +168,48 @@ func parse(file, src string) (*Query, error) {
 	if strings.TrimSpace(q.Body) == "" {
 		return nil, fail(q.BodyLine, "query has no SQL")
 	}
-	segs, err := tokenize(q.Body, q.BodyLine)
+	raw, err := tokenize(q.Body, q.BodyLine)
 	if err != nil {
 		return nil, fmt.Errorf("%s:%w", file, err)
 	}
+	var segs []segment
+	for _, sg := range raw {
+		if sg.kind != segInclude {
+			segs = append(segs, sg)
+			continue
+		}
+		frag, ok := fragments[sg.text]
+		if !ok {
+			return nil, fail(sg.line, "unknown fragment {{> %s}} (fragments are queries/<pack>/_<name>.sql)", sg.text)
+		}
+		segs = append(segs, frag...)
+	}
 	q.segments = segs
+	at := func(sg segment) string {
+		if sg.file != "" {
+			return sg.file
+		}
+		return file
+	}
 	usedP := map[string]bool{}
 	usedT := map[string]bool{}
 	for _, s := range segs {
 		switch s.kind {
 		case segParam:
 			if _, ok := q.Param(s.text); !ok {
-				return nil, fail(s.line, "parameter :%s is used but not declared", s.text)
+				return nil, fmt.Errorf("%s:%d: parameter :%s is used but not declared (by %s)", at(s), s.line, s.text, q.Name)
 			}
 			usedP[s.text] = true
 		case segTable:
 			if !knownTables[s.text] {
-				return nil, fail(s.line, "unknown table {{%s}}", s.text)
+				return nil, fmt.Errorf("%s:%d: unknown table {{%s}}", at(s), s.line, s.text)
 			}
 			declared := false
 			for _, t := range q.Tables {
 				declared = declared || t == s.text
 			}
 			if !declared {
-				return nil, fail(s.line, "table {{%s}} is used but not declared in `-- table:`", s.text)
+				return nil, fmt.Errorf("%s:%d: table {{%s}} is used but not declared in `-- table:` (by %s)", at(s), s.line, s.text, q.Name)
 			}
 			usedT[s.text] = true
 		}
@@ -259,7 +302,16 @@ func tokenize(sql string, firstLine int) ([]segment, error) {
 				return nil, fmt.Errorf("%d: unterminated {{", line)
 			}
 			flush()
-			segs = append(segs, segment{kind: segTable, text: strings.TrimSpace(sql[i+2 : i+j]), line: line})
+			inner := strings.TrimSpace(sql[i+2 : i+j])
+			if name, ok := strings.CutPrefix(inner, ">"); ok {
+				name = strings.TrimSpace(name)
+				if !fragmentRe.MatchString(name) {
+					return nil, fmt.Errorf("%d: fragment name %q must be <pack>/_<name>", line, name)
+				}
+				segs = append(segs, segment{kind: segInclude, text: name, line: line})
+			} else {
+				segs = append(segs, segment{kind: segTable, text: inner, line: line})
+			}
 			i += j + 2
 		default:
 			buf.WriteByte(c)

@@ -6,48 +6,7 @@
 -- param: day_from   day             first partition day (window start less one day)
 -- param: day_to     day             last partition day (window end plus one day)
 -- table: data
-WITH ev AS (
-  -- CloudTrail delivers some events twice: one row per eventid.
-  SELECT
-    eventid,
-    arbitrary(CASE
-      WHEN useridentity.accountid = 'anonymous' OR useridentity.principalid = 'ANONYMOUS_PRINCIPAL' THEN 'anonymous'
-      ELSE COALESCE(useridentity.arn, useridentity.invokedby,
-                    'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
-                    useridentity.principalid, 'unknown')
-    END) AS principal,
-    arbitrary(sourceipaddress) AS source_ip,
-    arbitrary(CASE
-      WHEN eventname IN ('GetObject', 'HeadObject', 'GetObjectAcl', 'GetObjectAttributes', 'GetObjectTagging',
-                         'GetObjectRetention', 'GetObjectLegalHold', 'GetObjectTorrent', 'SelectObjectContent') THEN 'read'
-      WHEN eventname IN ('PutObject', 'CopyObject', 'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy',
-                         'CompleteMultipartUpload', 'PutObjectAcl', 'PutObjectTagging', 'PutObjectRetention',
-                         'PutObjectLegalHold', 'RestoreObject') THEN 'write'
-      WHEN eventname IN ('DeleteObject', 'DeleteObjects', 'DeleteObjectTagging', 'AbortMultipartUpload') THEN 'delete'
-      WHEN eventname IN ('ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'ListMultipartUploads', 'ListParts') THEN 'list'
-      ELSE 'other'
-    END) AS operation,
-    arbitrary(json_extract_scalar(requestparameters, '$.key')) AS object_key,
-    arbitrary(errorcode) AS error_code,
-    arbitrary(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredIn') AS DOUBLE)) AS bytes_in,
-    arbitrary(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS DOUBLE)) AS bytes_out,
-    arbitrary(eventtime) AS eventtime
-  FROM {{data}}
-  WHERE day BETWEEN :day_from AND :day_to
-    AND eventtime >= :since AND eventtime < :until
-    AND eventsource = 's3.amazonaws.com'
-    -- Only data events: locally both tables are one view, and logs older
-    -- than eventCategory are recognised by their object-level event names.
-    AND (eventcategory = 'Data' OR (eventcategory IS NULL AND eventname IN (
-      'GetObject', 'HeadObject', 'GetObjectAcl', 'GetObjectAttributes', 'GetObjectTagging', 'GetObjectRetention',
-      'GetObjectLegalHold', 'GetObjectTorrent', 'SelectObjectContent', 'PutObject', 'CopyObject',
-      'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'CompleteMultipartUpload', 'PutObjectAcl',
-      'PutObjectTagging', 'PutObjectRetention', 'PutObjectLegalHold', 'RestoreObject', 'DeleteObject',
-      'DeleteObjects', 'DeleteObjectTagging', 'AbortMultipartUpload', 'ListObjects', 'ListObjectsV2',
-      'ListObjectVersions', 'ListMultipartUploads', 'ListParts')))
-    AND strpos(',' || :buckets || ',', ',' || json_extract_scalar(requestparameters, '$.bucketName') || ',') > 0
-  GROUP BY eventid
-)
+WITH {{> access/_events}}
 SELECT
   principal,
   source_ip,

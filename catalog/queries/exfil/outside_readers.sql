@@ -7,31 +7,7 @@
 -- param: day_to        day             last partition day (window end plus one day)
 -- param: org_accounts  account_list optional  the organization's account ids (none known: no account is called outside)
 -- table: data
-WITH reads AS (
-  SELECT
-    eventid,
-    arbitrary(useridentity.accountid) AS account,
-    arbitrary(useridentity.type) AS identity_type,
-    arbitrary(CASE
-      WHEN useridentity.accountid = 'anonymous' OR useridentity.principalid = 'ANONYMOUS_PRINCIPAL' THEN 'anonymous'
-      ELSE COALESCE(useridentity.arn, useridentity.invokedby,
-                    'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
-                    useridentity.principalid, 'unknown')
-    END) AS principal,
-    arbitrary(sourceipaddress) AS source_ip,
-    arbitrary(useragent) AS user_agent,
-    arbitrary(json_extract_scalar(requestparameters, '$.key')) AS object_key,
-    arbitrary(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS DOUBLE)) AS bytes_out,
-    arbitrary(errorcode) AS error_code,
-    arbitrary(eventtime) AS eventtime
-  FROM {{data}}
-  WHERE day BETWEEN :day_from AND :day_to
-    AND eventtime >= :since AND eventtime < :until
-    AND eventsource = 's3.amazonaws.com'
-    AND eventname = 'GetObject'
-    AND strpos(',' || :buckets || ',', ',' || json_extract_scalar(requestparameters, '$.bucketName') || ',') > 0
-  GROUP BY eventid
-)
+WITH {{> exfil/_reads}}
 SELECT
   CASE WHEN principal = 'anonymous' THEN 'anonymous' ELSE 'outside organization' END AS kind,
   principal,

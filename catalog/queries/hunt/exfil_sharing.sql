@@ -7,18 +7,7 @@
 -- table: management
 -- attack: TA0010 T1537
 SELECT
-  from_iso8601_timestamp(arbitrary(eventtime)) AS event_time,
-  arbitrary(eventname) AS event_name,
-  arbitrary(eventsource) AS event_source,
-  arbitrary(COALESCE(useridentity.arn, useridentity.invokedby,
-                     'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
-                     useridentity.principalid, 'unknown')) AS principal,
-  arbitrary(COALESCE(recipientaccountid, account)) AS account,
-  arbitrary(awsregion) AS region,
-  arbitrary(sourceipaddress) AS source_ip,
-  arbitrary(useragent) AS user_agent,
-  arbitrary(errorcode) AS error_code,
-  arbitrary(errormessage) AS error_message,
+  {{> hunt/_columns}}
   arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.snapshotId'), json_extract_scalar(requestparameters, '$.imageId'), json_extract_scalar(requestparameters, '$.dBSnapshotIdentifier'), json_extract_scalar(requestparameters, '$.dBClusterSnapshotIdentifier'), json_extract_scalar(requestparameters, '$.bucketName'))) AS target,
   arbitrary(CASE WHEN eventsource = 's3.amazonaws.com' THEN 'bucket access changed' WHEN (json_extract_scalar(requestparameters, '$.createVolumePermission.add.items[0].userId') IS NOT NULL OR json_extract_scalar(requestparameters, '$.createVolumePermission.add.items[0].group') IS NOT NULL OR json_extract_scalar(requestparameters, '$.launchPermission.add.items[0].userId') IS NOT NULL OR json_extract_scalar(requestparameters, '$.launchPermission.add.items[0].group') IS NOT NULL OR json_extract_scalar(requestparameters, '$.valuesToAdd[0]') IS NOT NULL) AND (json_extract_scalar(requestparameters, '$.createVolumePermission.remove.items[0].userId') IS NOT NULL OR json_extract_scalar(requestparameters, '$.createVolumePermission.remove.items[0].group') IS NOT NULL OR json_extract_scalar(requestparameters, '$.launchPermission.remove.items[0].userId') IS NOT NULL OR json_extract_scalar(requestparameters, '$.launchPermission.remove.items[0].group') IS NOT NULL OR json_extract_scalar(requestparameters, '$.valuesToRemove[0]') IS NOT NULL) THEN 'share and unshare' WHEN (json_extract_scalar(requestparameters, '$.createVolumePermission.add.items[0].userId') IS NOT NULL OR json_extract_scalar(requestparameters, '$.createVolumePermission.add.items[0].group') IS NOT NULL OR json_extract_scalar(requestparameters, '$.launchPermission.add.items[0].userId') IS NOT NULL OR json_extract_scalar(requestparameters, '$.launchPermission.add.items[0].group') IS NOT NULL OR json_extract_scalar(requestparameters, '$.valuesToAdd[0]') IS NOT NULL) THEN 'share' WHEN (json_extract_scalar(requestparameters, '$.createVolumePermission.remove.items[0].userId') IS NOT NULL OR json_extract_scalar(requestparameters, '$.createVolumePermission.remove.items[0].group') IS NOT NULL OR json_extract_scalar(requestparameters, '$.launchPermission.remove.items[0].userId') IS NOT NULL OR json_extract_scalar(requestparameters, '$.launchPermission.remove.items[0].group') IS NOT NULL OR json_extract_scalar(requestparameters, '$.valuesToRemove[0]') IS NOT NULL) THEN 'unshare' ELSE 'attribute changed' END || COALESCE(' with ' || COALESCE(json_extract_scalar(requestparameters, '$.createVolumePermission.add.items[0].userId'), json_extract_scalar(requestparameters, '$.createVolumePermission.add.items[0].group'), json_extract_scalar(requestparameters, '$.launchPermission.add.items[0].userId'), json_extract_scalar(requestparameters, '$.launchPermission.add.items[0].group'), json_extract_scalar(requestparameters, '$.valuesToAdd[0]')), '')) AS detail,
   arbitrary(requestparameters) AS request_parameters,

@@ -7,18 +7,7 @@
 -- table: management
 -- attack: TA0008 TA0004 T1078.004
 SELECT
-  from_iso8601_timestamp(arbitrary(eventtime)) AS event_time,
-  arbitrary(eventname) AS event_name,
-  arbitrary(eventsource) AS event_source,
-  arbitrary(COALESCE(useridentity.arn, useridentity.invokedby,
-                     'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
-                     useridentity.principalid, 'unknown')) AS principal,
-  arbitrary(COALESCE(recipientaccountid, account)) AS account,
-  arbitrary(awsregion) AS region,
-  arbitrary(sourceipaddress) AS source_ip,
-  arbitrary(useragent) AS user_agent,
-  arbitrary(errorcode) AS error_code,
-  arbitrary(errormessage) AS error_message,
+  {{> hunt/_columns}}
   arbitrary(json_extract_scalar(requestparameters, '$.roleArn')) AS target,
   arbitrary(json_extract_scalar(requestparameters, '$.roleSessionName')) AS detail,
   arbitrary(requestparameters) AS request_parameters,

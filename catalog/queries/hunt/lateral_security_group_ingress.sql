@@ -7,18 +7,7 @@
 -- table: management
 -- attack: TA0005 TA0008 T1562.007
 SELECT
-  from_iso8601_timestamp(arbitrary(eventtime)) AS event_time,
-  arbitrary(eventname) AS event_name,
-  arbitrary(eventsource) AS event_source,
-  arbitrary(COALESCE(useridentity.arn, useridentity.invokedby,
-                     'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
-                     useridentity.principalid, 'unknown')) AS principal,
-  arbitrary(COALESCE(recipientaccountid, account)) AS account,
-  arbitrary(awsregion) AS region,
-  arbitrary(sourceipaddress) AS source_ip,
-  arbitrary(useragent) AS user_agent,
-  arbitrary(errorcode) AS error_code,
-  arbitrary(errormessage) AS error_message,
+  {{> hunt/_columns}}
   arbitrary(json_extract_scalar(requestparameters, '$.groupId')) AS target,
   arbitrary(CASE WHEN strpos(requestparameters, '0.0.0.0/0') > 0 OR strpos(requestparameters, '::/0') > 0 OR regexp_like(COALESCE(json_extract_scalar(requestparameters, '$.cidrIp'), ''), '/0$') THEN 'open to any address' END || COALESCE(' port ' || json_extract_scalar(requestparameters, '$.fromPort'), '')) AS detail,
   arbitrary(requestparameters) AS request_parameters,

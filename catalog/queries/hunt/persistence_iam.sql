@@ -7,18 +7,7 @@
 -- table: management
 -- attack: TA0003 T1098 T1098.001 T1136.003
 SELECT
-  from_iso8601_timestamp(arbitrary(eventtime)) AS event_time,
-  arbitrary(eventname) AS event_name,
-  arbitrary(eventsource) AS event_source,
-  arbitrary(COALESCE(useridentity.arn, useridentity.invokedby,
-                     'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
-                     useridentity.principalid, 'unknown')) AS principal,
-  arbitrary(COALESCE(recipientaccountid, account)) AS account,
-  arbitrary(awsregion) AS region,
-  arbitrary(sourceipaddress) AS source_ip,
-  arbitrary(useragent) AS user_agent,
-  arbitrary(errorcode) AS error_code,
-  arbitrary(errormessage) AS error_message,
+  {{> hunt/_columns}}
   arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.userName'), json_extract_scalar(requestparameters, '$.roleName'), json_extract_scalar(requestparameters, '$.policyArn'), json_extract_scalar(requestparameters, '$.name'))) AS target,
   arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.policyArn'), json_extract_scalar(requestparameters, '$.policyName'), CASE WHEN eventname = 'UpdateAssumeRolePolicy' OR eventname = 'CreateRole' THEN 'trust policy in request_parameters' END)) AS detail,
   arbitrary(requestparameters) AS request_parameters,

@@ -7,18 +7,7 @@
 -- table: management
 -- attack: TA0003 T1546 T1648
 SELECT
-  from_iso8601_timestamp(arbitrary(eventtime)) AS event_time,
-  arbitrary(eventname) AS event_name,
-  arbitrary(eventsource) AS event_source,
-  arbitrary(COALESCE(useridentity.arn, useridentity.invokedby,
-                     'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
-                     useridentity.principalid, 'unknown')) AS principal,
-  arbitrary(COALESCE(recipientaccountid, account)) AS account,
-  arbitrary(awsregion) AS region,
-  arbitrary(sourceipaddress) AS source_ip,
-  arbitrary(useragent) AS user_agent,
-  arbitrary(errorcode) AS error_code,
-  arbitrary(errormessage) AS error_message,
+  {{> hunt/_columns}}
   arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.functionName'), json_extract_scalar(requestparameters, '$.layerName'))) AS target,
   arbitrary(COALESCE(CASE WHEN eventname LIKE 'AddPermission%' THEN 'invoke allowed for ' || COALESCE(json_extract_scalar(requestparameters, '$.principal'), 'unknown') END, json_extract_scalar(requestparameters, '$.layers[0]'), json_extract_scalar(requestparameters, '$.handler'))) AS detail,
   arbitrary(requestparameters) AS request_parameters,

@@ -7,18 +7,7 @@
 -- table: management
 -- attack: TA0006 T1555.006 T1552
 SELECT
-  from_iso8601_timestamp(arbitrary(eventtime)) AS event_time,
-  arbitrary(eventname) AS event_name,
-  arbitrary(eventsource) AS event_source,
-  arbitrary(COALESCE(useridentity.arn, useridentity.invokedby,
-                     'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
-                     useridentity.principalid, 'unknown')) AS principal,
-  arbitrary(COALESCE(recipientaccountid, account)) AS account,
-  arbitrary(awsregion) AS region,
-  arbitrary(sourceipaddress) AS source_ip,
-  arbitrary(useragent) AS user_agent,
-  arbitrary(errorcode) AS error_code,
-  arbitrary(errormessage) AS error_message,
+  {{> hunt/_columns}}
   arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.secretId'), json_extract_scalar(requestparameters, '$.instanceId'), json_extract_scalar(requestparameters, '$.name'), json_extract_scalar(requestparameters, '$.names[0]'), json_extract_scalar(requestparameters, '$.secretIdList[0]'))) AS target,
   arbitrary(CASE WHEN json_extract_scalar(requestparameters, '$.withDecryption') = 'true' THEN 'read with decryption' END) AS detail,
   arbitrary(requestparameters) AS request_parameters,

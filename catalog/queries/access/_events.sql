@@ -1,0 +1,45 @@
+-- Every S3 data event on the bucket(s) in the window, one row per eventid,
+-- with its operation class. Needs: buckets, since, until, day_from, day_to.
+ev AS (
+  -- CloudTrail delivers some events twice: one row per eventid.
+  SELECT
+    eventid,
+    arbitrary(CASE
+      WHEN useridentity.accountid = 'anonymous' OR useridentity.principalid = 'ANONYMOUS_PRINCIPAL' THEN 'anonymous'
+      ELSE COALESCE(useridentity.arn, useridentity.invokedby,
+                    'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
+                    useridentity.principalid, 'unknown')
+    END) AS principal,
+    arbitrary(sourceipaddress) AS source_ip,
+    arbitrary(json_extract_scalar(requestparameters, '$.bucketName')) AS bucket,
+    arbitrary(CASE
+      WHEN eventname IN ('GetObject', 'HeadObject', 'GetObjectAcl', 'GetObjectAttributes', 'GetObjectTagging',
+                         'GetObjectRetention', 'GetObjectLegalHold', 'GetObjectTorrent', 'SelectObjectContent') THEN 'read'
+      WHEN eventname IN ('PutObject', 'CopyObject', 'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy',
+                         'CompleteMultipartUpload', 'PutObjectAcl', 'PutObjectTagging', 'PutObjectRetention',
+                         'PutObjectLegalHold', 'RestoreObject') THEN 'write'
+      WHEN eventname IN ('DeleteObject', 'DeleteObjects', 'DeleteObjectTagging', 'AbortMultipartUpload') THEN 'delete'
+      WHEN eventname IN ('ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'ListMultipartUploads', 'ListParts') THEN 'list'
+      ELSE 'other'
+    END) AS operation,
+    arbitrary(json_extract_scalar(requestparameters, '$.key')) AS object_key,
+    arbitrary(errorcode) AS error_code,
+    arbitrary(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredIn') AS DOUBLE)) AS bytes_in,
+    arbitrary(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS DOUBLE)) AS bytes_out,
+    arbitrary(eventtime) AS eventtime
+  FROM {{data}}
+  WHERE day BETWEEN :day_from AND :day_to
+    AND eventtime >= :since AND eventtime < :until
+    AND eventsource = 's3.amazonaws.com'
+    -- Only data events: locally both tables are one view, and logs older
+    -- than eventCategory are recognised by their object-level event names.
+    AND (eventcategory = 'Data' OR (eventcategory IS NULL AND eventname IN (
+      'GetObject', 'HeadObject', 'GetObjectAcl', 'GetObjectAttributes', 'GetObjectTagging', 'GetObjectRetention',
+      'GetObjectLegalHold', 'GetObjectTorrent', 'SelectObjectContent', 'PutObject', 'CopyObject',
+      'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'CompleteMultipartUpload', 'PutObjectAcl',
+      'PutObjectTagging', 'PutObjectRetention', 'PutObjectLegalHold', 'RestoreObject', 'DeleteObject',
+      'DeleteObjects', 'DeleteObjectTagging', 'AbortMultipartUpload', 'ListObjects', 'ListObjectsV2',
+      'ListObjectVersions', 'ListMultipartUploads', 'ListParts')))
+    AND strpos(',' || :buckets || ',', ',' || json_extract_scalar(requestparameters, '$.bucketName') || ',') > 0
+  GROUP BY eventid
+)

@@ -1,0 +1,14 @@
+-- The reads narrowed by the optional --principal, --ip (address or IPv4
+-- range as numbers) and --key-prefix filters.
+filtered AS (
+  SELECT * FROM reads
+  WHERE (:principal = '' OR principal = :principal)
+    AND (:ip = '' OR source_ip = :ip)
+    AND (:ip_lo < 0 OR (
+          regexp_like(source_ip, '^[0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}$')
+          AND CAST(split_part(source_ip, '.', 1) AS BIGINT) * 16777216
+            + CAST(split_part(source_ip, '.', 2) AS BIGINT) * 65536
+            + CAST(split_part(source_ip, '.', 3) AS BIGINT) * 256
+            + CAST(split_part(source_ip, '.', 4) AS BIGINT) BETWEEN :ip_lo AND :ip_hi))
+    AND (:key_prefix = '' OR starts_with(object_key, :key_prefix))
+)

@@ -1,0 +1,26 @@
+-- The bucket's object reads in the window, one row per eventid (CloudTrail
+-- delivers some events twice). Needs: buckets, since, until, day_from, day_to.
+reads AS (
+  SELECT
+    eventid,
+    arbitrary(CASE
+      WHEN useridentity.accountid = 'anonymous' OR useridentity.principalid = 'ANONYMOUS_PRINCIPAL' THEN 'anonymous'
+      ELSE COALESCE(useridentity.arn, useridentity.invokedby,
+                    'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
+                    useridentity.principalid, 'unknown')
+    END) AS principal,
+    arbitrary(useridentity.accountid) AS account,
+    arbitrary(sourceipaddress) AS source_ip,
+    arbitrary(useragent) AS user_agent,
+    arbitrary(json_extract_scalar(requestparameters, '$.key')) AS object_key,
+    arbitrary(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS DOUBLE)) AS bytes_out,
+    arbitrary(errorcode) AS error_code,
+    arbitrary(eventtime) AS eventtime
+  FROM {{data}}
+  WHERE day BETWEEN :day_from AND :day_to
+    AND eventtime >= :since AND eventtime < :until
+    AND eventsource = 's3.amazonaws.com'
+    AND eventname = 'GetObject'
+    AND strpos(',' || :buckets || ',', ',' || json_extract_scalar(requestparameters, '$.bucketName') || ',') > 0
+  GROUP BY eventid
+)

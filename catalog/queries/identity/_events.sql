@@ -1,0 +1,57 @@
+-- Every event of the given identities, access keys or source addresses in
+-- the window, from both tables, one row per eventid. Needs: arns, keys, ips,
+-- since, until, day_from, day_to.
+hits AS (
+  -- Both tables: management calls and S3 data events. Locally they are one
+  -- view, so every event arrives twice here and the GROUP BY below keeps one.
+  SELECT eventid, eventtime, eventsource, eventname, readonly, errorcode, errormessage, useridentity, sourceipaddress, useragent, requestparameters, responseelements, eventcategory
+  FROM {{management}}
+  WHERE day BETWEEN :day_from AND :day_to
+    AND eventtime >= :since AND eventtime < :until
+    AND (
+      -- A logged value holding a comma could straddle two list elements, so
+      -- such values never match; the Go side never puts them in a list.
+      (:arns <> '' AND strpos(useridentity.arn, ',') = 0
+        AND strpos(',' || :arns || ',', ',' || useridentity.arn || ',') > 0)
+      OR (:keys <> '' AND strpos(useridentity.accesskeyid, ',') = 0
+        AND strpos(',' || :keys || ',', ',' || useridentity.accesskeyid || ',') > 0)
+      OR (:ips <> '' AND strpos(sourceipaddress, ',') = 0
+        AND strpos(',' || :ips || ',', ',' || sourceipaddress || ',') > 0))
+  UNION ALL
+  SELECT eventid, eventtime, eventsource, eventname, readonly, errorcode, errormessage, useridentity, sourceipaddress, useragent, requestparameters, responseelements, eventcategory
+  FROM {{data}}
+  WHERE day BETWEEN :day_from AND :day_to
+    AND eventtime >= :since AND eventtime < :until
+    AND (
+      -- A logged value holding a comma could straddle two list elements, so
+      -- such values never match; the Go side never puts them in a list.
+      (:arns <> '' AND strpos(useridentity.arn, ',') = 0
+        AND strpos(',' || :arns || ',', ',' || useridentity.arn || ',') > 0)
+      OR (:keys <> '' AND strpos(useridentity.accesskeyid, ',') = 0
+        AND strpos(',' || :keys || ',', ',' || useridentity.accesskeyid || ',') > 0)
+      OR (:ips <> '' AND strpos(sourceipaddress, ',') = 0
+        AND strpos(',' || :ips || ',', ',' || sourceipaddress || ',') > 0))
+), ev AS (
+  SELECT
+    eventid,
+    arbitrary(CASE
+      WHEN useridentity.accountid = 'anonymous' OR useridentity.principalid = 'ANONYMOUS_PRINCIPAL' THEN 'anonymous'
+      ELSE COALESCE(useridentity.arn, useridentity.invokedby,
+                    'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
+                    useridentity.principalid, 'unknown')
+    END) AS principal,
+    arbitrary(useridentity.accesskeyid) AS access_key,
+    arbitrary(sourceipaddress) AS source_ip,
+    arbitrary(useragent) AS user_agent,
+    arbitrary(eventsource) AS event_source,
+    arbitrary(eventname) AS event_name,
+    arbitrary(readonly) AS read_only,
+    arbitrary(errorcode) AS error_code,
+    arbitrary(errormessage) AS error_message,
+    arbitrary(eventcategory) AS event_category,
+    arbitrary(requestparameters) AS request_parameters,
+    arbitrary(responseelements) AS response_elements,
+    arbitrary(eventtime) AS eventtime
+  FROM hits
+  GROUP BY eventid
+)
