@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ctathena/ctathena/catalog"
 	"github.com/ctathena/ctathena/investigate"
 	"github.com/ctathena/ctathena/reports"
 )
@@ -54,36 +53,12 @@ func runAccess(cmd *cobra.Command, g *globals, o *accessOptions) error {
 	if _, err := investigate.PlanAccess(opts); err != nil {
 		return err
 	}
-	g.printWindow(w)
-	cat, err := catalog.Default()
-	if err != nil {
-		return err
-	}
 	params := []reports.Param{
 		{Name: "bucket", Value: strings.Join(o.buckets, ",")},
 		{Name: "since", Value: investigate.Stamp(w.Since)}, {Name: "until", Value: investigate.Stamp(w.Until)},
 	}
 	r := run{command: "access", window: w, params: g.commonParams(params), primary: "access/by_principal"}
-	if g.dryRun {
-		env := &investigate.Env{Catalog: cat, Tables: g.dryRunTables(ctx), DryRun: true}
-		out, err := investigate.Access(ctx, env, opts)
-		if err != nil {
-			return err
-		}
-		return g.printDryRun(out)
-	}
-	b, err := g.open(ctx, w.Since, w.Until)
-	if err != nil {
-		return err
-	}
-	defer b.eng.Close()
-	env := &investigate.Env{Engine: b.eng, Catalog: cat, Tables: b.tables, Progress: g.progressf}
-	out, err := investigate.Access(ctx, env, opts)
-	if err != nil {
-		return err
-	}
-	if err := g.enrich(out); err != nil {
-		return err
-	}
-	return g.finish(ctx, r, b, out)
+	return g.investigate(ctx, r, w.Since, w.Until, func(env *investigate.Env, _ *backend) (*investigate.Outcome, error) {
+		return investigate.Access(ctx, env, opts)
+	})
 }

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/ctathena/ctathena/catalog"
 	"github.com/ctathena/ctathena/investigate"
 	"github.com/ctathena/ctathena/reports"
 )
@@ -26,9 +28,52 @@ func (g *globals) printWindow(w investigate.Window) {
 	g.warnf("window %s .. %s (UTC, until exclusive)", investigate.Stamp(w.Since), investigate.Stamp(w.Until))
 }
 
-// dryRun prints every rendered query with its parameters and runs nothing.
+// pack runs one investigation on env; b is the opened backend, nil on a
+// dry run.
+type pack func(env *investigate.Env, b *backend) (*investigate.Outcome, error)
+
+// investigate is how every investigation command runs once its flags are
+// validated: a dry run renders and prints the SQL and opens nothing;
+// otherwise the engine is opened over [from, to), the pack runs, and the
+// bundle is written.
+func (g *globals) investigate(ctx context.Context, r run, from, to time.Time, p pack) error {
+	cat, err := catalog.Default()
+	if err != nil {
+		return err
+	}
+	g.printWindow(r.window)
+	if g.dryRun {
+		out, err := p(&investigate.Env{Catalog: cat, Tables: g.dryRunTables(ctx), DryRun: true}, nil)
+		if err != nil {
+			return err
+		}
+		for _, n := range out.Notes {
+			g.warnf("%s", n)
+		}
+		return g.printDryRun(out)
+	}
+	b, err := g.open(ctx, from, to)
+	if err != nil {
+		return err
+	}
+	defer b.eng.Close()
+	out, err := p(&investigate.Env{Engine: b.eng, Catalog: cat, Tables: b.tables, Progress: g.progressf}, b)
+	if err != nil {
+		return err
+	}
+	for _, n := range out.Notes {
+		g.warnf("%s", n)
+	}
+	return g.finish(ctx, r, b, out)
+}
+
+// printDryRun prints every rendered query with its parameters and runs
+// nothing; tables the investigation would derive from results are left out.
 func (g *globals) printDryRun(out *investigate.Outcome) error {
 	for _, q := range out.Queries {
+		if q.Derived {
+			continue
+		}
 		fmt.Fprintf(g.stdout, "-- query: %s\n-- summary: %s\n", q.Name, q.Summary)
 		for _, p := range q.Params {
 			fmt.Fprintf(g.stdout, "-- param: %s = %q\n", p.Name, p.Value)

@@ -75,11 +75,6 @@ func runExfil(cmd *cobra.Command, g *globals, o *exfilOptions) error {
 	if _, err := investigate.PlanExfil(opts); err != nil {
 		return err
 	}
-	g.printWindow(w)
-	cat, err := catalog.Default()
-	if err != nil {
-		return err
-	}
 	params := []reports.Param{
 		{Name: "bucket", Value: strings.Join(o.buckets, ",")}, {Name: "since", Value: investigate.Stamp(w.Since)},
 		{Name: "until", Value: investigate.Stamp(w.Until)}, {Name: "baseline", Value: o.baseline},
@@ -87,28 +82,12 @@ func runExfil(cmd *cobra.Command, g *globals, o *exfilOptions) error {
 		{Name: "org-accounts", Value: strings.Join(o.orgAccounts, ",")},
 	}
 	r := run{command: "exfil", window: w, params: g.commonParams(params), primary: "exfil/top_readers"}
-	if g.dryRun {
-		env := &investigate.Env{Catalog: cat, Tables: g.dryRunTables(ctx), DryRun: true}
-		out, err := investigate.Exfil(ctx, env, opts)
-		if err != nil {
-			return err
+	return g.investigate(ctx, r, w.Since.Add(-base), w.Until, func(env *investigate.Env, b *backend) (*investigate.Outcome, error) {
+		if b != nil && len(opts.OrgAccounts) == 0 {
+			opts.OrgAccounts = b.accounts
 		}
-		return g.printDryRun(out)
-	}
-	b, err := g.open(ctx, w.Since.Add(-base), w.Until)
-	if err != nil {
-		return err
-	}
-	defer b.eng.Close()
-	if len(opts.OrgAccounts) == 0 {
-		opts.OrgAccounts = b.accounts
-	}
-	env := &investigate.Env{Engine: b.eng, Catalog: cat, Tables: b.tables, Progress: g.progressf}
-	out, err := investigate.Exfil(ctx, env, opts)
-	if err != nil {
-		return err
-	}
-	return g.finish(ctx, r, b, out)
+		return investigate.Exfil(ctx, env, opts)
+	})
 }
 
 // commonParams appends the global settings that shape the results.

@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ctathena/ctathena/catalog"
 	"github.com/ctathena/ctathena/internal/attack"
 	"github.com/ctathena/ctathena/investigate"
 	"github.com/ctathena/ctathena/reports"
@@ -56,11 +55,6 @@ func runHunt(cmd *cobra.Command, g *globals, o *huntOptions) error {
 	if _, err := investigate.PlanHunt(opts); err != nil {
 		return err
 	}
-	g.printWindow(w)
-	cat, err := catalog.Default()
-	if err != nil {
-		return err
-	}
 	packs := strings.Join(o.packs, ",")
 	if packs == "" {
 		packs = "all"
@@ -71,23 +65,7 @@ func runHunt(cmd *cobra.Command, g *globals, o *huntOptions) error {
 	}
 	r := run{command: "hunt", window: w, params: g.commonParams(params), primary: "hunt/summary",
 		credits: []string{attack.Credit}}
-	if g.dryRun {
-		env := &investigate.Env{Catalog: cat, Tables: g.dryRunTables(ctx), DryRun: true}
-		out, err := investigate.Hunt(ctx, env, opts)
-		if err != nil {
-			return err
-		}
-		return g.printDryRun(out)
-	}
-	b, err := g.open(ctx, w.Since, w.Until)
-	if err != nil {
-		return err
-	}
-	defer b.eng.Close()
-	env := &investigate.Env{Engine: b.eng, Catalog: cat, Tables: b.tables, Progress: g.progressf}
-	out, err := investigate.Hunt(ctx, env, opts)
-	if err != nil {
-		return err
-	}
-	return g.finish(ctx, r, b, out)
+	return g.investigate(ctx, r, w.Since, w.Until, func(env *investigate.Env, _ *backend) (*investigate.Outcome, error) {
+		return investigate.Hunt(ctx, env, opts)
+	})
 }

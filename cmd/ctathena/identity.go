@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ctathena/ctathena/catalog"
 	"github.com/ctathena/ctathena/internal/attack"
 	"github.com/ctathena/ctathena/investigate"
 	"github.com/ctathena/ctathena/reports"
@@ -75,11 +74,6 @@ func runIdentity(cmd *cobra.Command, g *globals, o *identityOptions) error {
 	if _, err := investigate.PlanIdentity(opts); err != nil {
 		return err
 	}
-	g.printWindow(w)
-	cat, err := catalog.Default()
-	if err != nil {
-		return err
-	}
 	params := []reports.Param{
 		{Name: "arn", Value: strings.Join(o.arns, ",")}, {Name: "access-key", Value: strings.Join(o.keys, ",")},
 		{Name: "ip", Value: strings.Join(o.ips, ",")}, {Name: "pivot", Value: strconv.Itoa(o.pivot)},
@@ -91,38 +85,7 @@ func runIdentity(cmd *cobra.Command, g *globals, o *identityOptions) error {
 	if o.pivot > 0 {
 		r.primary = investigate.PivotEdges
 	}
-	if g.dryRun {
-		env := &investigate.Env{Catalog: cat, Tables: g.dryRunTables(ctx), DryRun: true}
-		out, err := investigate.Identity(ctx, env, opts)
-		if err != nil {
-			return err
-		}
-		for _, n := range out.Notes {
-			g.warnf("%s", n)
-		}
-		var sqlOnly investigate.Outcome
-		for _, q := range out.Queries {
-			if !q.Derived {
-				sqlOnly.Queries = append(sqlOnly.Queries, q)
-			}
-		}
-		return g.printDryRun(&sqlOnly)
-	}
-	b, err := g.open(ctx, w.Since, w.Until)
-	if err != nil {
-		return err
-	}
-	defer b.eng.Close()
-	env := &investigate.Env{Engine: b.eng, Catalog: cat, Tables: b.tables, Progress: g.progressf}
-	out, err := investigate.Identity(ctx, env, opts)
-	if err != nil {
-		return err
-	}
-	for _, n := range out.Notes {
-		g.warnf("%s", n)
-	}
-	if err := g.enrich(out); err != nil {
-		return err
-	}
-	return g.finish(ctx, r, b, out)
+	return g.investigate(ctx, r, w.Since, w.Until, func(env *investigate.Env, _ *backend) (*investigate.Outcome, error) {
+		return investigate.Identity(ctx, env, opts)
+	})
 }
