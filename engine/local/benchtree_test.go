@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -78,12 +79,16 @@ func TestBenchTreeLoad(t *testing.T) {
 			from = time.Date(2026, 10, 15, 0, 0, 0, 0, time.UTC)
 		}
 		to := from.AddDate(0, 0, days)
+		var ru0, ru1 syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 		start := time.Now()
 		e, err := Open(context.Background(), Options{Dir: benchTree, From: from, To: to, TempDir: t.TempDir()})
 		if err != nil {
 			t.Fatal(err)
 		}
 		loaded := time.Since(start)
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+		cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
 		cov, _ := e.Coverage(context.Background())
 		res, err := e.Run(context.Background(), engineQuery(`SELECT useridentity.arn, eventname, count(*) AS n
 			FROM cloudtrail GROUP BY 1, 2 ORDER BY n DESC LIMIT 20`))
@@ -92,8 +97,8 @@ func TestBenchTreeLoad(t *testing.T) {
 		}
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		t.Logf("%d days: files %d skipped %d pruned %d events %d load %v query %v total %v peak RSS %d MiB (Go heap sys %d MiB)",
-			days, cov.FilesRead, len(cov.Skipped), cov.FilesPruned, cov.Events, loaded.Round(time.Millisecond),
+		t.Logf("%d days: files %d skipped %d pruned %d events %d load %v (cpu %v) query %v total %v peak RSS %d MiB (Go heap sys %d MiB)",
+			days, cov.FilesRead, len(cov.Skipped), cov.FilesPruned, cov.Events, loaded.Round(time.Millisecond), cpu.Round(time.Millisecond),
 			res.Stats.Elapsed, time.Since(start).Round(time.Millisecond), vmHWM(), ms.HeapSys>>20)
 		e.Close()
 	}

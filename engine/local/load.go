@@ -40,6 +40,9 @@ type loader struct {
 	autodetect bool
 	// transcodeAbove is the size above which files are rewritten per line.
 	transcodeAbove int64
+	// streamed maps each file read by the stream workers to the number of
+	// records they wrote for it.
+	streamed map[string]int
 }
 
 func (l *loader) load(ctx context.Context, files []sourceFile) error {
@@ -51,46 +54,40 @@ func (l *loader) load(ctx context.Context, files []sourceFile) error {
 		estimateAll(files)
 		return l.loadAll(ctx, files)
 	}
+	l.streamed = make(map[string]int, len(files))
 	big, err := l.streamLoad(ctx, files, 2)
 	if err != nil {
 		return err
 	}
-	streamed := make(map[string]bool, len(files))
-	for _, f := range files {
-		streamed[f.path] = true
-	}
-	for _, f := range big {
-		delete(streamed, f.path)
-	}
 	if err := l.loadAll(ctx, big); err != nil {
 		return err
 	}
-	if l.autodetect {
-		return nil
-	}
-	return l.account(ctx, files, streamed)
+	return l.account(ctx, files, len(big) > 0)
 }
 
-// account makes sure every file is either loaded or reported: files that
-// parsed without a "Records" array, streamed files whose line DuckDB
-// rejected (they left no row at all), and directly read files that gave no
-// row and turn out to be cut off or empty. Then it removes the placeholder
-// rows.
-func (l *loader) account(ctx context.Context, files []sourceFile, streamed map[string]bool) error {
-	rows, err := l.db.QueryContext(ctx, `SELECT src, bool_or(norecords) FROM `+table+` GROUP BY src`)
+// account makes sure every file is either loaded or reported. A streamed
+// file must have exactly as many rows as records Go wrote for it; one that
+// has fewer had a record rejected by DuckDB, so its rows are removed and
+// it is reported, as a file that could not be read. Files read directly
+// (big ones) must have left a row: files that parsed without a "Records"
+// array left a placeholder, and files that left nothing are checked for
+// being cut off or empty. Then the placeholder rows are removed.
+func (l *loader) account(ctx context.Context, files []sourceFile, direct bool) error {
+	rows, err := l.db.QueryContext(ctx, `SELECT src, count(*), bool_or(norecords) FROM `+table+` GROUP BY src`)
 	if err != nil {
 		return fmt.Errorf("list loaded files: %w", err)
 	}
-	loaded := map[string]bool{}
+	loaded := map[string]int{}
 	var noRecords []string
 	for rows.Next() {
 		var p sql.NullString
+		var n int
 		var nr sql.NullBool
-		if err := rows.Scan(&p, &nr); err != nil {
+		if err := rows.Scan(&p, &n, &nr); err != nil {
 			rows.Close()
 			return fmt.Errorf("list loaded files: %w", err)
 		}
-		loaded[p.String] = true
+		loaded[p.String] = n
 		if nr.Bool {
 			noRecords = append(noRecords, p.String)
 		}
@@ -107,21 +104,37 @@ func (l *loader) account(ctx context.Context, files []sourceFile, streamed map[s
 	for _, s := range l.skipped {
 		already[s.Path] = true
 	}
+	var rejected []string
 	for _, f := range files {
-		if loaded[f.path] || already[f.path] {
+		if already[f.path] {
 			continue
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("check files: %w", ctx.Err())
 		}
-		if streamed[f.path] {
-			l.skipped = append(l.skipped, engine.SkippedFile{Path: f.path, Reason: diagnose(f.path, errors.New("the JSON reader rejected it"))})
-		} else if reason := silentReason(f.path); reason != "" {
+		if want, ok := l.streamed[f.path]; ok {
+			if loaded[f.path] != want {
+				rejected = append(rejected, f.path)
+				l.skipped = append(l.skipped, engine.SkippedFile{Path: f.path, Reason: diagnose(f.path, errors.New("the JSON reader rejected a record"))})
+			}
+			continue
+		}
+		if _, ok := loaded[f.path]; ok {
+			continue
+		}
+		if reason := silentReason(f.path); reason != "" {
 			l.skipped = append(l.skipped, engine.SkippedFile{Path: f.path, Reason: reason})
 		}
 	}
-	if _, err := l.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE norecords OR marker`); err != nil {
-		return fmt.Errorf("drop placeholder rows: %w", err)
+	if len(rejected) > 0 {
+		if _, err := l.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE src IN (SELECT unnest(?::VARCHAR[]))`, rejected); err != nil {
+			return fmt.Errorf("drop rejected files: %w", err)
+		}
+	}
+	if direct {
+		if _, err := l.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE norecords OR marker`); err != nil {
+			return fmt.Errorf("drop placeholder rows: %w", err)
+		}
 	}
 	return nil
 }
