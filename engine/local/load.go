@@ -43,6 +43,8 @@ type loader struct {
 	// streamed maps each file read by the stream workers to the number of
 	// records they wrote for it.
 	streamed map[string]int
+	// memoryLimit is DuckDB's memory_limit while loading.
+	memoryLimit string
 }
 
 func (l *loader) load(ctx context.Context, files []sourceFile) error {

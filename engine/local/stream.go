@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -60,9 +61,10 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var sc scratch
 			for i := range jobs {
 				f := files[i]
-				line, n, reason, big := streamFile(&f, l.transcodeAbove, from, to)
+				line, n, reason, big := streamFile(&sc, &f, l.transcodeAbove, from, to)
 				sl := streamLine{file: i, line: line, records: n, reason: reason}
 				if big {
 					sl.big = &f
@@ -166,6 +168,7 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 		w.Write(sl.line)
 		size += int64(len(sl.line))
 		maxLine = max(maxLine, longestLine(sl.line))
+		putOut(sl.line)
 		if size >= streamChunkBytes {
 			if err := flush(); err != nil {
 				return nil, err
@@ -192,7 +195,7 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 // provenance keys injected after its opening brace.
 // A file whose decompressed size exceeds bigAbove is not read: big is true
 // and f's sizes are filled in.
-func streamFile(f *sourceFile, bigAbove int64, from, to string) (lines []byte, records int, reason string, big bool) {
+func streamFile(sc *scratch, f *sourceFile, bigAbove int64, from, to string) (lines []byte, records int, reason string, big bool) {
 	fh, err := os.Open(f.path)
 	if err != nil {
 		return nil, 0, "cannot open: " + err.Error(), false
@@ -204,19 +207,27 @@ func streamFile(f *sourceFile, bigAbove int64, from, to string) (lines []byte, r
 	if f.estimatedUncompressed > bigAbove {
 		return nil, 0, "", true
 	}
-	raw := make([]byte, f.size)
+	sc.raw = slices.Grow(sc.raw[:0], int(f.size))[:f.size]
+	raw := sc.raw
 	if _, err := io.ReadFull(fh, raw); err != nil {
 		return nil, 0, "cannot open: " + err.Error(), false
 	}
 	doc := raw
 	if strings.HasSuffix(strings.ToLower(f.path), ".gz") {
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		var err error
+		if sc.zr == nil {
+			sc.zr, err = gzip.NewReader(bytes.NewReader(raw))
+		} else {
+			err = sc.zr.Reset(bytes.NewReader(raw))
+		}
 		if err != nil {
+			sc.zr = nil
 			return nil, 0, "not gzip: " + err.Error(), false
 		}
-		var buf bytes.Buffer
-		buf.Grow(len(raw) * 8)
-		if _, err := io.Copy(&buf, zr); err != nil {
+		buf := &sc.buf
+		buf.Reset()
+		buf.Grow(int(min(f.estimatedUncompressed, f.size*200)) + 512)
+		if _, err := io.Copy(buf, sc.zr); err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) {
 				return nil, 0, "truncated gzip: unexpected EOF", false
 			}
@@ -231,11 +242,30 @@ func streamFile(f *sourceFile, bigAbove int64, from, to string) (lines []byte, r
 	if doc[0] != '{' {
 		return nil, 0, "not CloudTrail JSON: not a JSON object", false
 	}
-	out, n, reason := splitChecked(make([]byte, 0, len(doc)+len(doc)/4), doc, provenance(*f), from, to)
-	if reason != "" {
-		return nil, 0, reason, false
+	out := *(outPool.Get().(*[]byte))
+	out, n, reason := splitChecked(out[:0], doc, provenance(*f), from, to)
+	if reason != "" || len(out) == 0 {
+		putOut(out)
+		return nil, n, reason, false
 	}
 	return out, n, "", false
+}
+
+// scratch is one worker's reusable buffers: per-file garbage was most of
+// the Go heap's growth.
+type scratch struct {
+	raw []byte
+	buf bytes.Buffer
+	zr  *gzip.Reader
+}
+
+// outPool recycles the line buffers the collector has written.
+var outPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+func putOut(b []byte) {
+	if cap(b) <= 4<<20 {
+		outPool.Put(&b)
+	}
 }
 
 // provenance is the opening of a line: the source file and its partition
@@ -288,7 +318,22 @@ func (l *loader) ingestChunk(ctx context.Context, path string, maxLine int64) er
 		format = 'newline_delimited',
 		ignore_errors = true,
 		maximum_object_size = ` + fmt.Sprint(max(int64(1<<20), maxLine+1024)) + `)`
-	if _, err := l.db.ExecContext(ctx, q); err != nil {
+	_, err := l.db.ExecContext(ctx, q)
+	// The lean load memory limit is measured, not guaranteed: a chunk of
+	// unusually wide records that runs out of memory is retried (an INSERT
+	// is atomic) with more, the larger limit staying for the rest.
+	for _, more := range []string{"256MB", "1GB"} {
+		if err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), "Out of Memory") ||
+			(l.memoryLimit != loadMemoryLimit && l.memoryLimit != "256MB") {
+			break
+		}
+		if _, serr := l.db.ExecContext(ctx, "SET memory_limit = "+sqlString(more)); serr != nil {
+			break
+		}
+		l.memoryLimit = more
+		_, err = l.db.ExecContext(ctx, q)
+	}
+	if err != nil {
 		return fmt.Errorf("load CloudTrail files: %w", err)
 	}
 	return nil
