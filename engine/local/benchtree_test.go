@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -18,7 +17,12 @@ import (
 const benchTree = "../../.bench/trail-30d-500k"
 
 // vmHWM reads the process's peak resident set (kB -> MiB) from /proc.
-func vmHWM() int64 {
+func vmHWM() int64 { return procStatus("VmHWM:") }
+
+// vmRSS reads the process's resident set (MiB).
+func vmRSS() int64 { return procStatus("VmRSS:") }
+
+func procStatus(key string) int64 {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
 		return -1
@@ -26,7 +30,7 @@ func vmHWM() int64 {
 	defer f.Close()
 	s := bufio.NewScanner(f)
 	for s.Scan() {
-		if v, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(s.Text(), key); ok {
 			var kb int64
 			for _, c := range strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")) {
 				kb = kb*10 + int64(c-'0')
@@ -47,15 +51,31 @@ func vmHWM() int64 {
 // test also resets the peak through /proc/self/clear_refs when it can).
 // The CLI's memory limit (debug.SetMemoryLimit 512 MiB) is applied.
 //
-// Measured on the shared 2-core machine (numbers below are per window:
-// load, query, peak RSS):
+// Measured on the shared 2-core machine (load average 1.5-4, so expect
+// +-20%); each line is load time, then peak RSS of the process:
 //
-//	before (a67fb3f, per-line NDJSON chunks, whole-tree walk):
-//	  30 days 131 s (ctathena query), ~760 MiB; 6 days ~15 s
-//	  this test, quieter machine: 30 days 67.6 s 733 MiB; 1 day 8.1 s 395 MiB
-//	discovery per day folder, sizes read by the workers (discover alone:
-//	30 days 7.2 s -> 0.88 s, 1 day 2.8 s -> 0.22 s):
-//	  30 days 57.3 s 609 MiB; 1 day 6.2 s 379 MiB
+//	                                             30 days        1 day (3 padded days read)
+//	before (a67fb3f), same quiet machine        47.1 s 696 MiB   5.3 s 298 MiB
+//	  (earlier, busier: 67.6 s 733 MiB, 8.1 s 395 MiB; ctathena query 131 s ~760 MiB)
+//	1 discovery per day folder, no lstat/regexp
+//	  per file (discover alone 7.2 -> 0.9 s,
+//	  2.8 -> 0.2 s)                               57.3 s 609 MiB   6.2 s 379 MiB (busy machine)
+//	2 ingest overlapped with decompression        ~no change: DuckDB ingest was 75 of 77 s
+//	3 Go splits Records, one record per line,
+//	  out-of-window records dropped in Go
+//	  (48 MB chunks)                              53.7 s 585 MiB   5.3 s 163 MiB
+//	  192 MB chunks (INSERTs of > 1 row group
+//	  write compressed row groups directly)       34.9 s 559 MiB (busy); 16.1 s 531 MiB (quiet)
+//	4 load settings 128MB / 1 buffered row group
+//	  / no FSST, reused worker buffers            13.7 s 333-441 MiB   2.4 s 155 MiB
+//	  GOGC 25 while loading, allocator flushed
+//	  by a background thread past 8 MB            11.8-12.0 s 327-334 MiB   1.8-2.0 s 144 MiB
+//
+// For comparison on the same quiet machine: internal/refreader (encoding/json,
+// 2 goroutines) answered its 30-day aggregate in 16.0 s, 209 MiB.
+// Rejected: a CHECKPOINT after each chunk (slower, no less memory),
+// threads=2 for the load (out of memory at 160MB), 100MB during the load
+// (no better than 128MB), disabling dictionary compression too.
 func TestBenchTreeLoad(t *testing.T) {
 	if os.Getenv("CTATHENA_BENCH_TREE") == "" {
 		t.Skip("set CTATHENA_BENCH_TREE=1 to load .bench/trail-30d-500k")
@@ -82,11 +102,27 @@ func TestBenchTreeLoad(t *testing.T) {
 		var ru0, ru1 syscall.Rusage
 		syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 		start := time.Now()
+		stop := make(chan bool)
+		if os.Getenv("CTATHENA_BENCH_TRACE") != "" {
+			go func() {
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(500 * time.Millisecond):
+					}
+					var ms runtime.MemStats
+					runtime.ReadMemStats(&ms)
+					t.Logf("%5.1fs rss %d MiB go heap inuse %d sys %d MiB", time.Since(start).Seconds(), vmRSS(), ms.HeapInuse>>20, ms.Sys>>20)
+				}
+			}()
+		}
 		e, err := Open(context.Background(), Options{Dir: benchTree, From: from, To: to, TempDir: t.TempDir()})
 		if err != nil {
 			t.Fatal(err)
 		}
 		loaded := time.Since(start)
+		close(stop)
 		syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
 		cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
 		cov, _ := e.Coverage(context.Background())
@@ -102,5 +138,4 @@ func TestBenchTreeLoad(t *testing.T) {
 			res.Stats.Elapsed, time.Since(start).Round(time.Millisecond), vmHWM(), ms.HeapSys>>20)
 		e.Close()
 	}
-	_ = filepath.Join
 }
