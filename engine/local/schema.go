@@ -103,10 +103,10 @@ func recordType() string {
 
 // tableDDL creates the table events are loaded into. src is the file an
 // event came from (kept for provenance, hidden by the view); norecords marks
-// the placeholder row a file without a "Records" array produces, so such a
-// file is reported instead of vanishing; marker is the one extra row every
-// streamed file yields, so a file that was read is known even when none of
-// its events is in the window. Both kinds are deleted after loading.
+// the placeholder row a directly read (big) file without a "Records" array
+// produces, so such a file is reported instead of vanishing; marker is
+// unused since streamed files are accounted for by their row counts (see
+// loader.account). Placeholder rows are deleted after loading.
 func tableDDL(name string) string {
 	var b strings.Builder
 	b.WriteString("CREATE TABLE " + name + " (")
