@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -112,6 +113,11 @@ var benchN = 1_000_000
 // sheet (the whole workbook path: stream writer, zip, canonical rewrite)
 // and as the results CSV, side by side. Run with -benchtime=1x.
 func BenchmarkSheet1M(b *testing.B) {
+	// Measure what users get: the CLI caps the Go heap's headroom the same
+	// way (cmd/ctathena Main) unless GOMEMLIMIT is set.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(512 << 20))
+	}
 	cols, rows := benchRows(benchN)
 	q := QueryRun{Name: "bench/rows", SQL: "SELECT 1", Columns: cols, Rows: rows}
 	runtime.GC()
