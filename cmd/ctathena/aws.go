@@ -47,6 +47,11 @@ func (g *globals) awsClients(ctx context.Context, region string) (*awsClients, e
 	if cfg.Region == "" {
 		return nil, usageErr("no AWS region set: pass --region or set AWS_REGION")
 	}
+	// Fail before anything runs when there are no usable credentials, rather
+	// than with every query of an investigation.
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return nil, &exitErr{code: exitCredentials, err: fmt.Errorf("AWS credentials: %w", err)}
+	}
 	// An endpoint override (moto, LocalStack) serves buckets by path, not by
 	// virtual host.
 	override := g.getenv("AWS_ENDPOINT_URL") != "" || g.getenv("AWS_ENDPOINT_URL_S3") != "" || cfg.BaseEndpoint != nil

@@ -1,9 +1,6 @@
 package main
 
-import (
-	"errors"
-	"strings"
-)
+import "strings"
 
 // credentialMarkers are substrings of the SDK's errors for missing, expired
 // or refused credentials.
@@ -29,16 +26,13 @@ func awsHint(err error) string {
 	switch {
 	case strings.Contains(s, "SSO session") || strings.Contains(s, "token has expired") || strings.Contains(s, "ExpiredToken"):
 		return "your AWS session has expired: run 'aws sso login' (or refresh your credentials) and try again"
-	case strings.Contains(s, "failed to retrieve credentials") || strings.Contains(s, "NoCredentialProviders"):
+	case strings.Contains(s, "failed to retrieve credentials") || strings.Contains(s, "NoCredentialProviders") ||
+		strings.Contains(s, "failed to refresh cached credentials") || strings.Contains(s, "AWS credentials:"):
 		return "no AWS credentials found: set AWS_PROFILE or pass --profile, or work offline with --logs DIR"
 	case strings.Contains(s, "Missing Region") || strings.Contains(s, "missing region"):
 		return "no AWS region set: pass --region or set AWS_REGION"
 	case strings.Contains(s, "AccessDenied"):
 		return "the credentials lack a permission: 'ctathena iam-policy' prints the policy the tool needs"
-	}
-	var ee *exitErr
-	if errors.As(err, &ee) && ee.code == exitUsage {
-		return ""
 	}
 	return ""
 }
