@@ -35,6 +35,13 @@ var ExfilQueries = []string{
 	"exfil/top_keys", "exfil/hourly", "exfil/bucket_changes",
 }
 
+// ExfilBaselineEvents are the only events exfil reads before its window
+// (exfil/baseline: S3 GetObject data events, failed ones included), by
+// eventSource; an engine loading the baseline may skip all others.
+func ExfilBaselineEvents() map[string][]string {
+	return map[string][]string{"s3.amazonaws.com": {"GetObject"}}
+}
+
 // PlanExfil validates the options and returns the queries to run.
 func PlanExfil(o ExfilOptions) ([]Planned, error) {
 	if len(o.Buckets) == 0 {

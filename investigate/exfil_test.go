@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -23,7 +24,9 @@ func TestExfilGolden(t *testing.T) {
 	tr, w := exfilTruth(t)
 	ctx := context.Background()
 	base := 14 * 24 * time.Hour
-	eng, err := local.Open(ctx, local.Options{Dir: sampleDir, TempDir: t.TempDir(), From: w.Since.Add(-base), To: w.Until})
+	// Narrowed before the window as the CLI does (cmd/ctathena exfilNarrow).
+	eng, err := local.Open(ctx, local.Options{Dir: sampleDir, TempDir: t.TempDir(), From: w.Since.Add(-base), To: w.Until,
+		Narrow: &local.Narrow{Before: w.Since, Keep: ExfilBaselineEvents(), Why: "exfil baseline"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,6 +204,50 @@ func checkAgainstTruth(t *testing.T, out *Outcome, tr *trailgen.Truth) {
 	}
 	if len(ids) != len(e.BucketChanges) {
 		t.Errorf("%d bucket changes, truth %d", len(ids), len(e.BucketChanges))
+	}
+}
+
+// TestExfilNarrowedBaseline: loading only ExfilBaselineEvents before the
+// window changes no exfil result on the sample.
+func TestExfilNarrowedBaseline(t *testing.T) {
+	_, w := exfilTruth(t)
+	ctx := context.Background()
+	base := 14 * 24 * time.Hour
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := map[bool]map[string][][]any{}
+	for _, narrowed := range []bool{false, true} {
+		o := local.Options{Dir: sampleDir, TempDir: t.TempDir(), From: w.Since.Add(-base), To: w.Until}
+		if narrowed {
+			o.Narrow = &local.Narrow{Before: w.Since, Keep: ExfilBaselineEvents()}
+		}
+		eng, err := local.Open(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := &Env{Engine: eng, Catalog: cat, Tables: map[string]string{"management": local.View, "data": local.View}}
+		out, err := Exfil(ctx, env, ExfilOptions{Buckets: []string{"payroll-exports"}, Window: w, Baseline: base, OrgAccounts: []string{"111122223333"}})
+		eng.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		results[narrowed] = map[string][][]any{}
+		for _, q := range out.Queries {
+			if q.Err != "" {
+				t.Fatalf("%s: %s", q.Name, q.Err)
+			}
+			results[narrowed][q.Name] = q.Rows
+		}
+	}
+	if len(results[true]["exfil/baseline"]) == 0 {
+		t.Fatal("no baseline rows")
+	}
+	for name, rows := range results[false] {
+		if !reflect.DeepEqual(rows, results[true][name]) {
+			t.Errorf("%s differs when narrowed:\n full %v\n narrowed %v", name, rows, results[true][name])
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/investigate"
 	"github.com/ctathena/ctathena/reports"
 )
@@ -22,6 +23,9 @@ type run struct {
 	primary string
 	// credits name third-party material the results rely on.
 	credits []string
+	// narrow, if set, lets the local engine skip events the queries never
+	// read (exfil: before the window, only the baseline's reads).
+	narrow *local.Narrow
 }
 
 func (g *globals) printWindow(w investigate.Window) {
@@ -52,7 +56,7 @@ func (g *globals) investigate(ctx context.Context, r run, from, to time.Time, p 
 		}
 		return g.printDryRun(out)
 	}
-	b, err := g.open(ctx, from, to)
+	b, err := g.open(ctx, from, to, r.narrow)
 	if err != nil {
 		return err
 	}

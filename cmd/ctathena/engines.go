@@ -53,15 +53,16 @@ func (g *globals) athenaTables() (map[string]string, error) {
 
 // open starts the engine the flags select. from/to is the span of event
 // time the investigation needs (the local engine loads exactly that, with
-// the partition padding).
-func (g *globals) open(ctx context.Context, from, to time.Time) (*backend, error) {
+// the partition padding). narrow, if set, lets the local engine load less
+// (see local.Narrow); Athena ignores it, partition projection does that job.
+func (g *globals) open(ctx context.Context, from, to time.Time, narrow *local.Narrow) (*backend, error) {
 	if g.useLocal() {
 		if g.logs == "" {
 			return nil, usageErr("--engine local needs --logs DIR: the folder of CloudTrail files to read")
 		}
 		started := time.Now()
 		g.progressf("reading CloudTrail files under %s for %s .. %s", g.logs, from.Format(time.RFC3339), to.Format(time.RFC3339))
-		e, err := local.Open(ctx, local.Options{Dir: g.logs, From: from, To: to, TempDir: os.Getenv("CTATHENA_TMPDIR")})
+		e, err := local.Open(ctx, local.Options{Dir: g.logs, From: from, To: to, Narrow: narrow, TempDir: os.Getenv("CTATHENA_TMPDIR")})
 		if err != nil {
 			return nil, fmt.Errorf("open logs folder %s: %w", g.logs, err)
 		}

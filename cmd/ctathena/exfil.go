@@ -2,10 +2,12 @@ package main
 
 import (
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/investigate"
 	"github.com/ctathena/ctathena/reports"
 )
@@ -81,13 +83,20 @@ func runExfil(cmd *cobra.Command, g *globals, o *exfilOptions) error {
 		{Name: "principal", Value: o.principal}, {Name: "ip", Value: o.ip}, {Name: "key-prefix", Value: o.keyPrefix},
 		{Name: "org-accounts", Value: strings.Join(o.orgAccounts, ",")},
 	}
-	r := run{command: "exfil", window: w, params: g.commonParams(params), primary: "exfil/top_readers"}
+	r := run{command: "exfil", window: w, params: g.commonParams(params), primary: "exfil/top_readers",
+		narrow: exfilNarrow(w.Since)}
 	return g.investigate(ctx, r, w.Since.Add(-base), w.Until, func(env *investigate.Env, b *backend) (*investigate.Outcome, error) {
 		if b != nil && len(opts.OrgAccounts) == 0 {
 			opts.OrgAccounts = b.accounts
 		}
 		return investigate.Exfil(ctx, env, opts)
 	})
+}
+
+// exfilNarrow is what exfil needs loaded before its window starts: only the
+// baseline's reads.
+func exfilNarrow(since time.Time) *local.Narrow {
+	return &local.Narrow{Before: since, Keep: investigate.ExfilBaselineEvents(), Why: "exfil baseline"}
 }
 
 // commonParams appends the global settings that shape the results.

@@ -159,7 +159,7 @@ func runQuery(cmd *cobra.Command, g *globals, o *queryOptions, name string) erro
 		return err
 	}
 	g.printWindow(w)
-	b, err := g.open(ctx, from, to)
+	b, err := g.open(ctx, from, to, nil)
 	if err != nil {
 		return err
 	}

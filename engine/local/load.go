@@ -28,6 +28,7 @@ const minObjectSize = 16 << 20
 type loader struct {
 	db       *sql.DB
 	from, to time.Time
+	narrow   *Narrow
 	tmp      string
 	batch    int
 	// format is read_json's format option; "unstructured" measured fastest

@@ -159,11 +159,48 @@ const (
 	splitMalformed             // not a well-formed object with a Records array of objects
 )
 
+// recordFilter says which records splitRecords keeps: eventTime in
+// [from, to) (eventTime strings; "" is unbounded), and, for records whose
+// eventTime is before before (if set), only those whose eventSource and
+// eventName are in keep (see Options.Narrow). A record without eventTime
+// is never narrowed: its time is unknown.
+type recordFilter struct {
+	from, to string
+	before   string
+	keep     map[string]map[string]bool
+}
+
+// allowed reports whether a record of that source and name is kept before
+// f.before; a record missing either is not.
+func (f *recordFilter) allowed(src, name []byte, hasSrc, hasName bool) bool {
+	if !hasSrc || !hasName {
+		return false
+	}
+	names, ok := f.keep[string(src)]
+	return ok && names[string(name)]
+}
+
+// stringValue is the content of the JSON string value raw, unescaped only
+// when it holds an escape; ok is false for null and non-strings.
+func stringValue(raw []byte) ([]byte, bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return nil, false
+	}
+	v := raw[1 : len(raw)-1]
+	if bytes.IndexByte(v, '\\') < 0 {
+		return v, true
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return nil, false
+	}
+	return []byte(s), true
+}
+
 // splitRecords appends to out one line per record of doc's Records array
-// whose eventTime is in [from, to) (bounds are eventTime strings; "" is
-// unbounded): prefix, then the record's members, newlines folded. It
+// that f keeps: prefix, then the record's members, newlines folded. It
 // returns the grown out, how many records it wrote and what it found.
-func splitRecords(out, doc, prefix []byte, from, to string) ([]byte, int, splitResult) {
+func splitRecords(out, doc, prefix []byte, f *recordFilter) ([]byte, int, splitResult) {
 	i := skipSpace(doc, 0)
 	if i >= len(doc) || doc[i] != '{' {
 		return out, 0, splitMalformed
@@ -185,6 +222,7 @@ func splitRecords(out, doc, prefix []byte, from, to string) ([]byte, int, splitR
 	}
 	start := len(out)
 	n := 0
+	narrow := f.before != ""
 	i = skipSpace(doc, rs+1)
 	if doc[i] == ']' {
 		return out, 0, splitOK
@@ -192,23 +230,39 @@ func splitRecords(out, doc, prefix []byte, from, to string) ([]byte, int, splitR
 	for {
 		switch doc[i] {
 		case '{':
-			var et []byte
-			hasTime := false
+			var et, src, name []byte
+			hasTime, hasSrc, seenSrc, hasName, seenName := false, false, false, false, false
 			e := walkObject(doc, i, func(key []byte, vs, ve int) {
-				if !hasTime && string(key) == "eventTime" {
-					hasTime = true
-					et = doc[vs:ve]
-					if len(et) >= 2 && et[0] == '"' {
-						et = et[1 : len(et)-1]
-					} else if string(et) == "null" {
-						hasTime = false
+				switch string(key) {
+				case "eventTime":
+					if !hasTime {
+						hasTime = true
+						et = doc[vs:ve]
+						if len(et) >= 2 && et[0] == '"' {
+							et = et[1 : len(et)-1]
+						} else if string(et) == "null" {
+							hasTime = false
+						}
+					}
+				case "eventSource":
+					if narrow && !seenSrc {
+						seenSrc = true
+						src, hasSrc = stringValue(doc[vs:ve])
+					}
+				case "eventName":
+					if narrow && !seenName {
+						seenName = true
+						name, hasName = stringValue(doc[vs:ve])
 					}
 				}
 			})
 			if e < 0 {
 				return out[:start], 0, splitMalformed
 			}
-			keep := (from == "" || hasTime && string(et) >= from) && (to == "" || hasTime && string(et) < to)
+			keep := (f.from == "" || hasTime && string(et) >= f.from) && (f.to == "" || hasTime && string(et) < f.to)
+			if keep && narrow && hasTime && string(et) < f.before {
+				keep = f.allowed(src, name, hasSrc, hasName)
+			}
 			if keep {
 				out = appendRecord(out, prefix, doc[i:e])
 				n++
@@ -266,8 +320,8 @@ func appendRecord(out, prefix, rec []byte) []byte {
 // byte scan finds the document malformed: a valid document the scan could
 // not follow is split from its decoded records instead of being skipped,
 // and an invalid one gets the decoder's reason. reason is "" on success.
-func splitChecked(out, doc, prefix []byte, from, to string) ([]byte, int, string) {
-	out, n, res := splitRecords(out, doc, prefix, from, to)
+func splitChecked(out, doc, prefix []byte, f *recordFilter) ([]byte, int, string) {
+	out, n, res := splitRecords(out, doc, prefix, f)
 	switch res {
 	case splitOK:
 		return out, n, ""
@@ -299,7 +353,7 @@ func splitChecked(out, doc, prefix []byte, from, to string) ([]byte, int, string
 		one = append(one, "]}"...)
 		var k int
 		var r splitResult
-		out, k, r = splitRecords(out, one, prefix, from, to)
+		out, k, r = splitRecords(out, one, prefix, f)
 		if r != splitOK {
 			return out[:start], 0, fmt.Sprintf("not CloudTrail JSON: record %d could not be read", i+1)
 		}

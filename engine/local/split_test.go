@@ -31,7 +31,7 @@ func TestSplitRecords(t *testing.T) {
 		{doc: `{"Records":[{"a":1]}]}`, reason: `not CloudTrail JSON: invalid character ']' after object key:value pair`},
 	}
 	for _, c := range cases {
-		out, n, reason := splitChecked(nil, []byte(c.doc), pre, c.from, c.to)
+		out, n, reason := splitChecked(nil, []byte(c.doc), pre, &recordFilter{from: c.from, to: c.to})
 		got := strings.ReplaceAll(strings.TrimSuffix(string(out), "\n"), "\n", "|")
 		if reason != c.reason || n != c.n || (c.reason == "" && got != c.want) {
 			t.Errorf("%s:\n got %q n=%d reason %q\nwant %q n=%d reason %q", c.doc, got, n, reason, c.want, c.n, c.reason)

@@ -53,7 +53,7 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	from, to := l.windowStrings()
+	filter := l.recordFilter()
 	jobs := make(chan int)
 	lines := make(chan streamLine, 2*workers)
 	var wg sync.WaitGroup
@@ -64,7 +64,7 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 			var sc scratch
 			for i := range jobs {
 				f := files[i]
-				line, n, reason, big := streamFile(&sc, &f, l.transcodeAbove, from, to)
+				line, n, reason, big := streamFile(&sc, &f, l.transcodeAbove, filter)
 				sl := streamLine{file: i, line: line, records: n, reason: reason}
 				if big {
 					sl.big = &f
@@ -189,13 +189,13 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 	return big, nil
 }
 
-// streamFile reads one file and returns its in-window records as NDJSON
+// streamFile reads one file and returns the records filter keeps as NDJSON
 // lines (see splitRecords): each record with its newlines folded (JSON
 // strings cannot hold a raw newline, so only whitespace changes) and the
 // provenance keys injected after its opening brace.
 // A file whose decompressed size exceeds bigAbove is not read: big is true
 // and f's sizes are filled in.
-func streamFile(sc *scratch, f *sourceFile, bigAbove int64, from, to string) (lines []byte, records int, reason string, big bool) {
+func streamFile(sc *scratch, f *sourceFile, bigAbove int64, filter *recordFilter) (lines []byte, records int, reason string, big bool) {
 	fh, err := os.Open(f.path)
 	if err != nil {
 		return nil, 0, "cannot open: " + err.Error(), false
@@ -243,7 +243,7 @@ func streamFile(sc *scratch, f *sourceFile, bigAbove int64, from, to string) (li
 		return nil, 0, "not CloudTrail JSON: not a JSON object", false
 	}
 	out := *(outPool.Get().(*[]byte))
-	out, n, reason := splitChecked(out[:0], doc, provenance(*f), from, to)
+	out, n, reason := splitChecked(out[:0], doc, provenance(*f), filter)
 	if reason != "" || len(out) == 0 {
 		putOut(out)
 		return nil, n, reason, false
@@ -351,19 +351,63 @@ func (l *loader) windowStrings() (from, to string) {
 	return from, to
 }
 
-// windowFilter keeps events inside [from, to) and every placeholder row
-// (files read directly, see insert).
+// recordFilter is what the stream workers keep: the window and the
+// narrowing (see Options.Narrow), as eventTime strings.
+func (l *loader) recordFilter() *recordFilter {
+	f := &recordFilter{}
+	f.from, f.to = l.windowStrings()
+	if l.narrow.active(l.from) {
+		f.before = l.narrow.Before.UTC().Format("2006-01-02T15:04:05Z")
+		f.keep = map[string]map[string]bool{}
+		for src, names := range l.narrow.Keep {
+			m := map[string]bool{}
+			for _, n := range names {
+				m[n] = true
+			}
+			f.keep[src] = m
+		}
+	}
+	return f
+}
+
+// windowFilter keeps events inside [from, to), narrowed like recordFilter,
+// and every placeholder row (files read directly, see insert).
 func (l *loader) windowFilter() (string, []any) {
 	var where []string
 	var args []any
-	from, to := l.windowStrings()
-	if from != "" {
+	f := l.recordFilter()
+	if f.from != "" {
 		where = append(where, "r.eventTime >= ?")
-		args = append(args, from)
+		args = append(args, f.from)
 	}
-	if to != "" {
+	if f.to != "" {
 		where = append(where, "r.eventTime < ?")
-		args = append(args, to)
+		args = append(args, f.to)
+	}
+	if f.before != "" {
+		alts := []string{"r.eventTime IS NULL", "r.eventTime >= ?"}
+		args = append(args, f.before)
+		srcs := make([]string, 0, len(f.keep))
+		for s := range f.keep {
+			srcs = append(srcs, s)
+		}
+		sort.Strings(srcs)
+		for _, s := range srcs {
+			names := make([]string, 0, len(f.keep[s]))
+			for n := range f.keep[s] {
+				names = append(names, n)
+			}
+			if len(names) == 0 {
+				continue
+			}
+			sort.Strings(names)
+			alts = append(alts, "(r.eventSource = ? AND r.eventName IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ")+"))")
+			args = append(args, s)
+			for _, n := range names {
+				args = append(args, n)
+			}
+		}
+		where = append(where, "("+strings.Join(alts, " OR ")+")")
 	}
 	if len(where) == 0 {
 		return "", nil

@@ -1,0 +1,153 @@
+package local
+
+import (
+	"compress/gzip"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func narrowFilter(from, to, before string) *recordFilter {
+	return &recordFilter{from: from, to: to, before: before,
+		keep: map[string]map[string]bool{"s3.amazonaws.com": {"GetObject": true}}}
+}
+
+func TestSplitRecordsNarrow(t *testing.T) {
+	pre := []byte(`{"p":1`)
+	const before = "2026-11-05T00:00:00Z"
+	cases := []struct {
+		name string
+		rec  string
+		keep bool
+	}{
+		{"get before", `{"eventTime":"2026-11-04T23:59:59Z","eventSource":"s3.amazonaws.com","eventName":"GetObject"}`, true},
+		{"get before, other key order", `{"eventName":"GetObject","x":{"eventName":"PutObject"},"eventSource":"s3.amazonaws.com","eventTime":"2026-11-01T00:00:00Z"}`, true},
+		{"failed get before", `{"eventTime":"2026-11-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","errorCode":"AccessDenied"}`, true},
+		{"put before", `{"eventTime":"2026-11-04T23:59:59Z","eventSource":"s3.amazonaws.com","eventName":"PutObject"}`, false},
+		{"other source before", `{"eventTime":"2026-11-04T00:00:00Z","eventSource":"iam.amazonaws.com","eventName":"GetObject"}`, false},
+		{"no eventName before", `{"eventTime":"2026-11-04T00:00:00Z","eventSource":"s3.amazonaws.com"}`, false},
+		{"null eventName before", `{"eventTime":"2026-11-04T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":null}`, false},
+		{"no eventSource before", `{"eventTime":"2026-11-04T00:00:00Z","eventName":"GetObject"}`, false},
+		{"nested names only before", `{"eventTime":"2026-11-04T00:00:00Z","r":{"eventSource":"s3.amazonaws.com","eventName":"GetObject"}}`, false},
+		{"escaped name before", `{"eventTime":"2026-11-04T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"Get\u004fbject"}`, true},
+		{"console login at Before", `{"eventTime":"2026-11-05T00:00:00Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin"}`, true},
+		{"no eventName after", `{"eventTime":"2026-11-06T00:00:00Z"}`, true},
+		{"put after", `{"eventTime":"2026-11-06T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"PutObject"}`, true},
+	}
+	for _, c := range cases {
+		doc := `{"Records":[` + c.rec + `]}`
+		out, n, reason := splitChecked(nil, []byte(doc), pre, narrowFilter("", "", before))
+		if reason != "" {
+			t.Fatalf("%s: %s", c.name, reason)
+		}
+		if got := n == 1; got != c.keep || (n == 1) != (len(out) > 0) {
+			t.Errorf("%s: kept %d records (%q), want kept=%v", c.name, n, out, c.keep)
+		}
+		// Without narrowing every one is kept.
+		if _, n, _ := splitChecked(nil, []byte(doc), pre, &recordFilter{}); n != 1 {
+			t.Errorf("%s: unnarrowed kept %d", c.name, n)
+		}
+	}
+	// The window still applies: a kept kind outside [from, to) is dropped,
+	// and a record without eventTime is dropped by a bounded window only.
+	doc := `{"Records":[{"eventTime":"2026-10-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject"},` +
+		`{"eventSource":"iam.amazonaws.com","eventName":"CreateUser"},` +
+		`{"eventTime":"2026-11-02T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject"},` +
+		`{"eventTime":"2026-11-02T00:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"RunInstances"}]}`
+	if _, n, _ := splitChecked(nil, []byte(doc), pre, narrowFilter("2026-10-20T00:00:00Z", "2026-11-10T00:00:00Z", before)); n != 1 {
+		t.Errorf("windowed and narrowed: kept %d, want 1", n)
+	}
+	if _, n, _ := splitChecked(nil, []byte(doc), pre, narrowFilter("", "", before)); n != 3 {
+		t.Errorf("narrowed, unbounded: kept %d, want 3 (the record without eventTime is not narrowed)", n)
+	}
+}
+
+// narrowTree writes one layout file per day, 2026-11-01 .. 2026-11-06, each
+// with a GetObject, a PutObject, a ConsoleLogin and a record without
+// eventName, all at noon, plus one record at midnight exactly.
+func narrowTree(t *testing.T, gz bool) string {
+	dir := t.TempDir()
+	for d := 1; d <= 6; d++ {
+		at := fmt.Sprintf("2026-11-%02dT12:00:00Z", d)
+		recs := []string{
+			`{"eventVersion":"1.08","eventTime":"` + at + `","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"g` + fmt.Sprint(d) + `","recipientAccountId":"111122223333","awsRegion":"us-east-1"}`,
+			`{"eventVersion":"1.08","eventTime":"` + at + `","eventSource":"s3.amazonaws.com","eventName":"PutObject","eventID":"p` + fmt.Sprint(d) + `","recipientAccountId":"111122223333","awsRegion":"us-east-1"}`,
+			`{"eventVersion":"1.08","eventTime":"` + at + `","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","eventID":"c` + fmt.Sprint(d) + `","recipientAccountId":"111122223333","awsRegion":"us-east-1"}`,
+			`{"eventVersion":"1.08","eventTime":"` + at + `","eventSource":"s3.amazonaws.com","eventID":"n` + fmt.Sprint(d) + `","recipientAccountId":"111122223333","awsRegion":"us-east-1"}`,
+			`{"eventVersion":"1.08","eventTime":"` + fmt.Sprintf("2026-11-%02dT00:00:00Z", d) + `","eventSource":"iam.amazonaws.com","eventName":"CreateUser","eventID":"m` + fmt.Sprint(d) + `","recipientAccountId":"111122223333","awsRegion":"us-east-1"}`,
+		}
+		doc := []byte(`{"Records":[` + strings.Join(recs, ",\n") + `]}`)
+		sub := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2026", "11", fmt.Sprintf("%02d", d))
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Join(sub, fmt.Sprintf("111122223333_CloudTrail_us-east-1_202611%02dT1200Z_x.json", d))
+		if gz {
+			name += ".gz"
+			f, err := os.Create(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			zw := gzip.NewWriter(f)
+			zw.Write(doc)
+			zw.Close()
+			f.Close()
+		} else if err := os.WriteFile(name, doc, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestOpenNarrow: both load paths (streamed, and big files read by DuckDB
+// directly) keep the same events, every file counts as read, and the
+// coverage says what was narrowed.
+func TestOpenNarrow(t *testing.T) {
+	dir := narrowTree(t, true)
+	from, to, before := day("2026-11-01T00:00:00Z"), day("2026-11-07T00:00:00Z"), day("2026-11-05T00:00:00Z")
+	nw := &Narrow{Before: before, Keep: map[string][]string{"s3.amazonaws.com": {"GetObject"}}, Why: "exfil baseline"}
+	for _, direct := range []bool{false, true} {
+		o := Options{Dir: dir, From: from, To: to, Narrow: nw}
+		if direct {
+			o.transcodeAbove = 1 // every file takes the per-record path
+		}
+		e := open(t, o)
+		res := run(t, e, `SELECT eventid FROM `+View+` ORDER BY eventtime, CASE substr(eventid, 1, 1) WHEN 'g' THEN 0 WHEN 'p' THEN 1 WHEN 'c' THEN 2 ELSE 3 END`)
+		var got []string
+		for _, r := range res.Rows {
+			got = append(got, r[0].(string))
+		}
+		// Midnight of the 5th is exactly Before: kept whatever it is.
+		wantOrder := "g1 g2 g3 g4 m5 g5 p5 c5 n5 m6 g6 p6 c6 n6"
+		if strings.Join(got, " ") != wantOrder {
+			t.Errorf("direct=%v: loaded %v, want %s", direct, got, wantOrder)
+		}
+		cov, _ := e.Coverage(context.Background())
+		if cov.FilesRead != 6 || len(cov.Skipped) != 0 || cov.Events != 14 {
+			t.Errorf("direct=%v: coverage %+v", direct, cov)
+		}
+		line := "before 2026-11-05T00:00:00Z only s3.amazonaws.com GetObject events were loaded (exfil baseline)"
+		if len(cov.Sources) != 2 || cov.Sources[1] != line {
+			t.Errorf("direct=%v: sources %q, want the folder and %q", direct, cov.Sources, line)
+		}
+		if len(cov.Days) != 6 {
+			t.Errorf("direct=%v: days %v", direct, cov.Days)
+		}
+	}
+	// Without Narrow, or with Before at or before From, everything loads
+	// and Sources is only the folder.
+	for _, o := range []Options{{Dir: dir, From: from, To: to}, {Dir: dir, From: before, To: to, Narrow: nw}} {
+		e := open(t, o)
+		cov, _ := e.Coverage(context.Background())
+		wantEvents := int64(30)
+		if !o.From.Equal(from) {
+			wantEvents = 10
+		}
+		if cov.Events != wantEvents || len(cov.Sources) != 1 {
+			t.Errorf("from %s narrow=%v: %d events, sources %q", o.From, o.Narrow != nil, cov.Events, cov.Sources)
+		}
+	}
+}
