@@ -205,7 +205,9 @@ func estimateSize(f *sourceFile, fh *os.File) error {
 func estimateAll(files []sourceFile) {
 	for i := range files {
 		if fh, err := os.Open(files[i].path); err == nil {
-			estimateSize(&files[i], fh)
+			// An unknown size only decides which load path reads the file,
+			// and that path reports the file if it is unreadable.
+			_ = estimateSize(&files[i], fh)
 			fh.Close()
 		}
 	}

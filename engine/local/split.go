@@ -340,7 +340,9 @@ func splitChecked(out, doc, prefix []byte, f *recordFilter) ([]byte, int, string
 	start := len(out)
 	for i, rec := range *d.Records {
 		var c bytes.Buffer
-		json.Compact(&c, rec)
+		if err := json.Compact(&c, rec); err != nil {
+			return out[:start], 0, fmt.Sprintf("not CloudTrail JSON: record %d: %v", i+1, err)
+		}
 		if c.String() == "null" {
 			continue
 		}

@@ -118,7 +118,9 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 		close(ready)
 		return <-ingestErr
 	}
-	defer finish()
+	// On an early return the ingester is still stopped; the normal path
+	// calls finish itself and returns its error.
+	defer func() { _ = finish() }()
 	var chunk *os.File
 	var w *bufio.Writer
 	var size, maxLine int64
