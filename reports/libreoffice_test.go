@@ -1,13 +1,12 @@
 package reports
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/ctathena/ctathena/internal/soffice"
 )
 
 // TestLibreOfficeOpensWorkbooks converts every workbook the tests make to
@@ -18,19 +17,7 @@ func TestLibreOfficeOpensWorkbooks(t *testing.T) {
 	if testing.Short() {
 		t.Skip("LibreOffice conversion is slow; skipped with -short")
 	}
-	soffice := ""
-	for _, name := range []string{"soffice", "libreoffice"} {
-		if p, err := exec.LookPath(name); err == nil {
-			soffice = p
-			break
-		}
-	}
-	if soffice == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("LibreOffice (soffice) is not on PATH; CI must have it (apt-get install libreoffice-calc)")
-		}
-		t.Skip("LibreOffice (soffice) not on PATH; install libreoffice-calc to run this test")
-	}
+	soffice.Path(t)
 	books := map[string]string{}
 	dir, _ := writeSample(t)
 	books["sample"] = filepath.Join(dir, ReportName)
@@ -49,31 +36,23 @@ func TestLibreOfficeOpensWorkbooks(t *testing.T) {
 	}
 	books["empty"] = filepath.Join(empty, ReportName)
 
-	profile := "file://" + filepath.ToSlash(t.TempDir())
 	for name, book := range books {
 		for _, format := range []string{"pdf", "csv"} {
 			t.Run(name+"/"+format, func(t *testing.T) {
 				out := t.TempDir()
-				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-				defer cancel()
 				filter := format
 				if format == "csv" {
 					// Every sheet, each to report-<sheet>.csv, raw values.
 					filter = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
 				}
-				cmd := exec.CommandContext(ctx, soffice, "-env:UserInstallation="+profile, "--headless", "--norestore",
-					"--convert-to", filter, "--outdir", out, book)
-				msg, err := cmd.CombinedOutput()
-				if err != nil {
-					t.Fatalf("soffice --convert-to %s: %v\n%s", format, err, msg)
-				}
+				soffice.Convert(t, book, filter, out)
 				got := filepath.Join(out, "report."+format)
 				if format == "csv" {
 					got = filepath.Join(out, "report-Cover.csv")
 				}
 				st, err := os.Stat(got)
 				if err != nil || st.Size() == 0 {
-					t.Fatalf("soffice wrote no %s (%v): %s", format, err, msg)
+					t.Fatalf("soffice wrote no %s (%v)", format, err)
 				}
 				if format == "csv" {
 					// The first sheet (Cover) must come out with its title.

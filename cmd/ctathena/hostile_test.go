@@ -2,14 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/ctathena/ctathena/internal/soffice"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -92,33 +90,11 @@ func TestHostileLogsKeepTheReportValid(t *testing.T) {
 	}
 }
 
-// libreOfficeOpens converts a workbook to PDF with LibreOffice headless. A
-// missing LibreOffice skips the check on a developer's machine and fails it
-// in CI.
+// libreOfficeOpens converts a workbook to PDF with LibreOffice headless.
 func libreOfficeOpens(t *testing.T, book string) {
 	t.Helper()
-	soffice := ""
-	for _, name := range []string{"soffice", "libreoffice"} {
-		if p, err := exec.LookPath(name); err == nil {
-			soffice = p
-			break
-		}
-	}
-	if soffice == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("LibreOffice (soffice) is not on PATH; CI installs libreoffice-calc")
-		}
-		t.Log("LibreOffice not installed: the spreadsheet-program check is skipped here (it runs in CI)")
-		return
-	}
 	out := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, soffice, "-env:UserInstallation=file://"+filepath.ToSlash(t.TempDir()), "--headless", "--norestore",
-		"--convert-to", "pdf", "--outdir", out, book)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("LibreOffice could not convert %s: %v\n%s", book, err, msg)
-	}
+	soffice.Convert(t, book, "pdf", out)
 	if st, err := os.Stat(filepath.Join(out, "report.pdf")); err != nil || st.Size() == 0 {
 		t.Fatalf("LibreOffice wrote no PDF for %s", book)
 	}
