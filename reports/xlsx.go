@@ -435,7 +435,7 @@ func (g *grid) freezeHeader() {
 func (w *writer) writeCover(f *excelize.File, st *styles, evidence []ManifestFile) error {
 	b := w.b
 	g := &grid{f: f, st: st, sheet: sheetCover}
-	g.widths(28, 70, 70)
+	g.widths(36, 70, 70)
 	g.line(styled{"ctathena evidence report", st.title})
 	g.line()
 	kv := func(k string, v any) { g.line(styled{k, st.bold}, v) }
