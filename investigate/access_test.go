@@ -140,7 +140,7 @@ func idLoadTruth(t *testing.T) (idSampleTruth, Window) {
 	t.Helper()
 	b, err := os.ReadFile(sampleDir + "-truth.json")
 	if err != nil {
-		t.Skipf("no sample truth: %v", err)
+		t.Fatalf("no sample truth: %v", err)
 	}
 	var tr idSampleTruth
 	if err := json.Unmarshal(b, &tr); err != nil {

@@ -116,7 +116,7 @@ func TestHuntStratusGolden(t *testing.T) {
 	dir := filepath.Join("..", "testdata", "stratus")
 	labels, err := os.Open(filepath.Join(dir, "labels.csv"))
 	if err != nil {
-		t.Skipf("stratus fixtures not in place yet: %v", err)
+		t.Fatalf("stratus fixtures missing: %v", err)
 	}
 	defer labels.Close()
 	recs, err := csv.NewReader(labels).ReadAll()
@@ -286,7 +286,7 @@ type pantherTest struct {
 func TestHuntPantherRuleTests(t *testing.T) {
 	f, err := os.Open(filepath.Join("..", "testdata", "panther", "rule_tests.jsonl"))
 	if err != nil {
-		t.Skipf("panther fixtures not in place: %v", err)
+		t.Fatalf("panther fixtures missing: %v", err)
 	}
 	defer f.Close()
 	dir := t.TempDir()

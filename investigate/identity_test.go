@@ -46,7 +46,7 @@ func pivotLinkRuns(out *Outcome) int {
 func TestPivotReachesPlantedGraph(t *testing.T) {
 	tr, w := idLoadTruth(t)
 	if tr.Pivot.Seed == "" {
-		t.Skip("sample has no pivot truth")
+		t.Fatal("sample-truth.json has no pivot truth: regenerate the sample (make sample)")
 	}
 	env := idSampleEnv(t, w)
 	out, err := Identity(context.Background(), env, IdentityOptions{AccessKeys: []string{tr.Pivot.Seed}, Window: w, Pivot: 10})
@@ -166,7 +166,7 @@ func TestPivotReachesPlantedGraph(t *testing.T) {
 func TestPivotBudget(t *testing.T) {
 	tr, w := idLoadTruth(t)
 	if tr.Pivot.Seed == "" {
-		t.Skip("sample has no pivot truth")
+		t.Fatal("sample-truth.json has no pivot truth: regenerate the sample (make sample)")
 	}
 	env := idSampleEnv(t, w)
 	out, err := Identity(context.Background(), env, IdentityOptions{AccessKeys: []string{tr.Pivot.Seed}, Window: w, Pivot: 10, MaxQueries: 2})

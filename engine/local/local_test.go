@@ -380,7 +380,7 @@ func TestGlobCharactersInFileNames(t *testing.T) {
 func TestStratusCopy(t *testing.T) {
 	dir := "../../testdata/stratus"
 	if _, err := os.Stat(dir); err != nil {
-		t.Skip("testdata/stratus not present yet")
+		t.Fatalf("testdata/stratus is missing: %v", err)
 	}
 	e := open(t, Options{Dir: dir})
 	cov, _ := e.Coverage(context.Background())
