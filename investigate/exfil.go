@@ -82,7 +82,7 @@ func PlanExfil(o ExfilOptions) ([]Planned, error) {
 	return []Planned{
 		{Name: "exfil/top_readers", Values: filtered},
 		{Name: "exfil/baseline", Values: with(common, map[string]string{
-			"base_since": Stamp(baseSince), "day_from": baseFrom, "baseline_days": strconv.FormatInt(baseDays, 10)})},
+			"since": Stamp(baseSince), "window_since": Stamp(w.Since), "day_from": baseFrom, "baseline_days": strconv.FormatInt(baseDays, 10)})},
 		{Name: "exfil/outside_readers", Values: with(common, map[string]string{"org_accounts": strings.Join(accounts, ",")})},
 		{Name: "exfil/top_keys", Values: filtered},
 		{Name: "exfil/hourly", Values: filtered},
