@@ -110,6 +110,9 @@ func Load(fsys fs.FS, root string) (*Catalog, error) {
 				fragments[strings.TrimSuffix(rel, ".sql")] = segs
 			}
 		}
+		if ferr := expandFragments(fragments); ferr != nil {
+			errs = append(errs, ferr.Error())
+		}
 		for _, rel := range order {
 			if strings.HasPrefix(path.Base(rel), "_") {
 				continue

@@ -185,3 +185,23 @@ func TestFragments(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestNestedFragmentsAndCycles(t *testing.T) {
+	fsys := fstest.MapFS{
+		"queries/c/_who.sql":  {Data: []byte("upper(x)")},
+		"queries/p/_cols.sql": {Data: []byte("{{> c/_who}} AS who")},
+		"queries/p/q.sql":     {Data: []byte("-- name: p/q\n-- summary: s\n-- table: data\nSELECT {{> p/_cols}} FROM {{data}}")},
+	}
+	c, err := Load(fsys, "queries")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.MustGet("p/q").Render(map[string]string{"data": "t"}, nil)
+	if err != nil || r.SQL != "SELECT upper(x) AS who FROM \"t\"\n" {
+		t.Fatalf("got %q %v", r.SQL, err)
+	}
+	fsys["queries/c/_who.sql"] = &fstest.MapFile{Data: []byte("{{> p/_cols}}")}
+	if _, err := Load(fsys, "queries"); err == nil || !strings.Contains(err.Error(), "fragments include each other") {
+		t.Fatalf("cycle not refused: %v", err)
+	}
+}

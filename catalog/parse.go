@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"sort"
 	"strings"
 )
 
@@ -37,19 +38,72 @@ type segment struct {
 // the expanded text.
 var fragmentRe = regexp.MustCompile(`^[a-z][a-z0-9_]*/_[a-z][a-z0-9_]*$`)
 
-// parseFragment tokenizes a fragment file.
+// parseFragment tokenizes a fragment file; its own includes are expanded
+// later by expandFragments.
 func parseFragment(file, src string) ([]segment, error) {
-	segs, err := tokenize(src, 1)
+	// The leading comment block documents the fragment in its file; the
+	// SQL that runs (and that the bundle records) gets only the SQL, without
+	// a trailing newline, so it reads naturally where it is included.
+	lines := strings.Split(src, "\n")
+	first := 0
+	for first < len(lines) && (strings.HasPrefix(strings.TrimSpace(lines[first]), "--") || strings.TrimSpace(lines[first]) == "") {
+		first++
+	}
+	src = strings.TrimRight(strings.Join(lines[first:], "\n"), " \t\r\n")
+	segs, err := tokenize(src, first+1)
 	if err != nil {
 		return nil, fmt.Errorf("%s:%w", file, err)
 	}
 	for i := range segs {
-		if segs[i].kind == segInclude {
-			return nil, fmt.Errorf("%s:%d: a fragment cannot include another fragment", file, segs[i].line)
-		}
 		segs[i].file = file
 	}
 	return segs, nil
+}
+
+// expandFragments replaces includes inside fragments with the included
+// fragment's segments, so a fragment can build on another (a shared column
+// list on the shared principal expression). A cycle is an error.
+func expandFragments(frags map[string][]segment) error {
+	done := map[string]bool{}
+	var expand func(name string, stack []string) error
+	expand = func(name string, stack []string) error {
+		if done[name] {
+			return nil
+		}
+		for _, n := range stack {
+			if n == name {
+				return fmt.Errorf("fragments include each other: %s", strings.Join(append(stack, name), " -> "))
+			}
+		}
+		var out []segment
+		for _, sg := range frags[name] {
+			if sg.kind != segInclude {
+				out = append(out, sg)
+				continue
+			}
+			if _, ok := frags[sg.text]; !ok {
+				return fmt.Errorf("%s:%d: unknown fragment {{> %s}}", sg.file, sg.line, sg.text)
+			}
+			if err := expand(sg.text, append(stack, name)); err != nil {
+				return err
+			}
+			out = append(out, frags[sg.text]...)
+		}
+		frags[name] = out
+		done[name] = true
+		return nil
+	}
+	names := make([]string, 0, len(frags))
+	for n := range frags {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := expand(n, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // parse reads one query file. The header is the leading block of `-- key:

@@ -4,12 +4,7 @@ ev AS (
   -- CloudTrail delivers some events twice: one row per eventid.
   SELECT
     eventid,
-    arbitrary(CASE
-      WHEN useridentity.accountid = 'anonymous' OR useridentity.principalid = 'ANONYMOUS_PRINCIPAL' THEN 'anonymous'
-      ELSE COALESCE(useridentity.arn, useridentity.invokedby,
-                    'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
-                    useridentity.principalid, 'unknown')
-    END) AS principal,
+    arbitrary({{> common/_principal}}) AS principal,
     arbitrary(sourceipaddress) AS source_ip,
     arbitrary(json_extract_scalar(requestparameters, '$.bucketName')) AS bucket,
     arbitrary(CASE

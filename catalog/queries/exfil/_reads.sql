@@ -3,12 +3,7 @@
 reads AS (
   SELECT
     eventid,
-    arbitrary(CASE
-      WHEN useridentity.accountid = 'anonymous' OR useridentity.principalid = 'ANONYMOUS_PRINCIPAL' THEN 'anonymous'
-      ELSE COALESCE(useridentity.arn, useridentity.invokedby,
-                    'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
-                    useridentity.principalid, 'unknown')
-    END) AS principal,
+    arbitrary({{> common/_principal}}) AS principal,
     arbitrary(useridentity.accountid) AS account,
     arbitrary(sourceipaddress) AS source_ip,
     arbitrary(useragent) AS user_agent,

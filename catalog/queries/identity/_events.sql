@@ -27,12 +27,7 @@ hits AS (
 ), ev AS (
   SELECT
     eventid,
-    arbitrary(CASE
-      WHEN useridentity.accountid = 'anonymous' OR useridentity.principalid = 'ANONYMOUS_PRINCIPAL' THEN 'anonymous'
-      ELSE COALESCE(useridentity.arn, useridentity.invokedby,
-                    'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
-                    useridentity.principalid, 'unknown')
-    END) AS principal,
+    arbitrary({{> common/_principal}}) AS principal,
     arbitrary(useridentity.accesskeyid) AS access_key,
     arbitrary(sourceipaddress) AS source_ip,
     arbitrary(useragent) AS user_agent,

@@ -41,12 +41,7 @@ WITH raw AS (
   SELECT
     eventid,
     arbitrary(useridentity.type) AS identity_type,
-    arbitrary(CASE
-      WHEN useridentity.accountid = 'anonymous' OR useridentity.principalid = 'ANONYMOUS_PRINCIPAL' THEN 'anonymous'
-      ELSE COALESCE(useridentity.arn, useridentity.invokedby,
-                    'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
-                    useridentity.principalid, 'unknown')
-    END) AS principal,
+    arbitrary({{> common/_principal}}) AS principal,
     arbitrary(useridentity.arn) AS arn,
     arbitrary(useridentity.accesskeyid) AS access_key,
     arbitrary(sourceipaddress) AS source_ip,
