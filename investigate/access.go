@@ -48,19 +48,12 @@ func PlanAccess(o AccessOptions) ([]Planned, error) {
 // Access runs the bucket access pack and turns its rows into findings.
 func Access(ctx context.Context, env *Env, o AccessOptions) (*Outcome, error) {
 	plans, err := PlanAccess(o)
-	if err != nil {
-		return nil, err
-	}
-	runs, err := env.RunAll(ctx, plans)
-	out := &Outcome{Queries: runs}
-	if err != nil || env.DryRun {
-		return out, err
-	}
-	out.Findings = accessFindings(o, runs)
-	out.Charts = []reports.Chart{
-		{Title: "Events by principal, source IP and operation", Query: "access/by_principal", CategoryColumn: "principal", ValueColumn: "events", Kind: "bar"},
-	}
-	return out, nil
+	return runPack(ctx, env, plans, err, func(out *Outcome) {
+		out.Findings = accessFindings(o, out.Queries)
+		out.Charts = []reports.Chart{
+			{Title: "Events by principal, source IP and operation", Query: "access/by_principal", CategoryColumn: "principal", ValueColumn: "events", Kind: "bar"},
+		}
+	})
 }
 
 type classTotal struct {

@@ -134,23 +134,16 @@ func ipFilter(s string) (ip string, lo, hi int64, err error) {
 // Exfil runs the exfiltration pack and turns its rows into findings.
 func Exfil(ctx context.Context, env *Env, o ExfilOptions) (*Outcome, error) {
 	plans, err := PlanExfil(o)
-	if err != nil {
-		return nil, err
-	}
-	runs, err := env.RunAll(ctx, plans)
-	out := &Outcome{Queries: runs}
-	if err != nil || env.DryRun {
-		return out, err
-	}
-	out.Findings = exfilFindings(o, runs)
-	if len(o.OrgAccounts) == 0 {
-		out.Notes = append(out.Notes, "The organization's accounts are not known (no setup config, no account folders, no --org-accounts), so no reader was classed as outside the organization; anonymous reads are still listed.")
-	}
-	out.Charts = []reports.Chart{
-		{Title: "Bytes read in the window, by principal", Query: "exfil/baseline", CategoryColumn: "principal", ValueColumn: "window_bytes", Kind: "bar"},
-		{Title: "Objects read per hour (UTC)", Query: "exfil/hourly", CategoryColumn: "hour_utc", ValueColumn: "objects", Kind: "line"},
-	}
-	return out, nil
+	return runPack(ctx, env, plans, err, func(out *Outcome) {
+		out.Findings = exfilFindings(o, out.Queries)
+		if len(o.OrgAccounts) == 0 {
+			out.Notes = append(out.Notes, "The organization's accounts are not known (no setup config, no account folders, no --org-accounts), so no reader was classed as outside the organization; anonymous reads are still listed.")
+		}
+		out.Charts = []reports.Chart{
+			{Title: "Bytes read in the window, by principal", Query: "exfil/baseline", CategoryColumn: "principal", ValueColumn: "window_bytes", Kind: "bar"},
+			{Title: "Objects read per hour (UTC)", Query: "exfil/hourly", CategoryColumn: "hour_utc", ValueColumn: "objects", Kind: "line"},
+		}
+	})
 }
 
 func find(runs []reports.QueryRun, name string) *reports.QueryRun {

@@ -127,29 +127,22 @@ func PlanHunt(o HuntOptions) ([]Planned, error) {
 // highest severity first, with a summary per pack.
 func Hunt(ctx context.Context, env *Env, o HuntOptions) (*Outcome, error) {
 	plans, err := PlanHunt(o)
-	if err != nil {
-		return nil, err
-	}
-	runs, err := env.RunAll(ctx, plans)
-	out := &Outcome{Queries: runs}
-	if err != nil || env.DryRun {
-		return out, err
-	}
-	for i := range out.Queries {
-		if q, ok := env.Catalog.Get(out.Queries[i].Name); ok {
-			AddAttackColumns(&out.Queries[i], q.Attack)
+	return runPack(ctx, env, plans, err, func(out *Outcome) {
+		for i := range out.Queries {
+			if q, ok := env.Catalog.Get(out.Queries[i].Name); ok {
+				AddAttackColumns(&out.Queries[i], q.Attack)
+			}
 		}
-	}
-	packs, _ := selectedPacks(o.Packs)
-	headers := map[string][]string{}
-	for _, q := range env.Catalog.Pack("hunt") {
-		headers[q.Name] = q.Attack
-	}
-	out.Findings = huntFindings(packs, out.Queries, headers)
-	out.Queries = append(out.Queries, huntSummary(packs, out.Queries))
-	out.Charts = []reports.Chart{{Title: "Detection hits per pack", Query: huntSummaryTable, CategoryColumn: "pack", ValueColumn: "hits", Kind: "bar"}}
-	out.Notes = append(out.Notes, "Each hit's ATT&CK tactics and techniques (columns attack_tactics and attack_techniques) join the query's own ATT&CK ids with the TrailDiscover mapping of the event (adanalvarez/TrailDiscover, CC BY 4.0). They say what behaviour a call may be evidence of, not that it was malicious.")
-	return out, nil
+		packs, _ := selectedPacks(o.Packs)
+		headers := map[string][]string{}
+		for _, q := range env.Catalog.Pack("hunt") {
+			headers[q.Name] = q.Attack
+		}
+		out.Findings = huntFindings(packs, out.Queries, headers)
+		out.Queries = append(out.Queries, huntSummary(packs, out.Queries))
+		out.Charts = []reports.Chart{{Title: "Detection hits per pack", Query: huntSummaryTable, CategoryColumn: "pack", ValueColumn: "hits", Kind: "bar"}}
+		out.Notes = append(out.Notes, "Each hit's ATT&CK tactics and techniques (columns attack_tactics and attack_techniques) join the query's own ATT&CK ids with the TrailDiscover mapping of the event (adanalvarez/TrailDiscover, CC BY 4.0). They say what behaviour a call may be evidence of, not that it was malicious.")
+	})
 }
 
 // Attack column names added to every hunt query's rows.

@@ -64,6 +64,22 @@ func (e *Env) progress(format string, args ...any) {
 	}
 }
 
+// runPack runs a pack's planned queries and, unless this is a dry run or the
+// run was interrupted, lets finish turn their rows into findings and charts.
+// A planning error (a bad value: the user's fault) stops everything first.
+func runPack(ctx context.Context, env *Env, plans []Planned, planErr error, finish func(out *Outcome)) (*Outcome, error) {
+	if planErr != nil {
+		return nil, planErr
+	}
+	runs, err := env.RunAll(ctx, plans)
+	out := &Outcome{Queries: runs}
+	if err != nil || env.DryRun {
+		return out, err
+	}
+	finish(out)
+	return out, nil
+}
+
 // Render turns a plan into rendered queries; a bad value is a
 // *catalog.UsageError, and nothing runs.
 func (e *Env) Render(plans []Planned) ([]*catalog.Rendered, error) {
