@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctathena/ctathena/catalog"
-	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/reports"
 )
 
@@ -26,16 +24,7 @@ func TestPivotHandWrittenGraph(t *testing.T) {
 	since := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
 	w := Window{Since: since, Until: since.Add(24 * time.Hour)}
 	dir, _ := filepath.Abs("../testdata/identity/hostile")
-	eng, err := local.Open(context.Background(), local.Options{Dir: dir, TempDir: t.TempDir(), From: w.Since, To: w.Until})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := &Env{Engine: eng, Catalog: cat, Tables: map[string]string{"management": local.View, "data": local.View}}
+	env := openLocal(t, dir, w.Since, w.Until)
 	out, err := Identity(context.Background(), env, IdentityOptions{AccessKeys: []string{"AKIAHOSTILE000000001"}, Window: w, Pivot: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -135,16 +124,7 @@ func TestPivotBudgetCutMidRound(t *testing.T) {
 	since := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
 	w := Window{Since: since, Until: since.Add(24 * time.Hour)}
 	dir, _ := filepath.Abs("../testdata/identity/hostile")
-	eng, err := local.Open(context.Background(), local.Options{Dir: dir, TempDir: t.TempDir(), From: w.Since, To: w.Until})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := &Env{Engine: eng, Catalog: cat, Tables: map[string]string{"management": local.View, "data": local.View}}
+	env := openLocal(t, dir, w.Since, w.Until)
 	// Round 1 takes one query (the seed), round 2 needs two (mallory and
 	// the session key) but only one is left.
 	out, err := Identity(context.Background(), env, IdentityOptions{AccessKeys: []string{"AKIAHOSTILE000000001"}, Window: w, Pivot: 10, MaxQueries: 2})

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ctathena/ctathena/catalog"
-	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/internal/trailgen"
 	"github.com/ctathena/ctathena/reports"
 )
@@ -309,16 +308,7 @@ func TestPivotOnFreshTree(t *testing.T) {
 	since, _ := time.Parse(time.RFC3339, truth.Window.Since)
 	until, _ := time.Parse(time.RFC3339, truth.Window.Until)
 	w := Window{Since: since, Until: until}
-	eng, err := local.Open(context.Background(), local.Options{Dir: dir, TempDir: t.TempDir(), From: since, To: until})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := &Env{Engine: eng, Catalog: cat, Tables: map[string]string{"management": local.View, "data": local.View}}
+	env := openLocal(t, dir, since, until)
 	out, err := Identity(context.Background(), env, IdentityOptions{AccessKeys: []string{truth.Pivot.Seed}, Window: w, Pivot: 20})
 	if err != nil {
 		t.Fatal(err)

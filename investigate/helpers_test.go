@@ -1,0 +1,26 @@
+package investigate
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/engine/local"
+)
+
+// openLocal opens the local engine over dir for [from, to) and returns an
+// Env on it, closed when the test ends.
+func openLocal(t *testing.T, dir string, from, to time.Time) *Env {
+	t.Helper()
+	eng, err := local.Open(context.Background(), local.Options{Dir: dir, TempDir: t.TempDir(), From: from, To: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Env{Engine: eng, Catalog: cat, Tables: map[string]string{"management": local.View, "data": local.View}}
+}
