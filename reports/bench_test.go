@@ -3,6 +3,7 @@ package reports
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -124,57 +125,15 @@ func BenchmarkSheet1M(b *testing.B) {
 	var csvNs, xlsxNs float64
 	var csvCPU, xlsxCPU time.Duration
 	b.Run("csv", func(b *testing.B) {
-		dir := b.TempDir()
-		p := startPeak()
-		start := time.Now()
-		for i := 0; i < b.N; i++ {
-			f, err := os.Create(filepath.Join(dir, "rows.csv"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			bw := bufio.NewWriterSize(f, 1<<20)
-			if err := writeCSV(bw, &q); err != nil {
-				b.Fatal(err)
-			}
-			bw.Flush()
-			f.Close()
-		}
-		csvNs = float64(time.Since(start).Nanoseconds()) / float64(b.N)
-		heap, hwm, cpu := p.end()
-		csvCPU = cpu / time.Duration(b.N)
-		b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
-		st, _ := os.Stat(filepath.Join(dir, "rows.csv"))
-		b.ReportMetric(heap, "peak-heap-MiB")
-		b.ReportMetric(hwm, "peak-rss-MiB")
-		b.ReportMetric(float64(st.Size())/(1<<20), "file-MiB")
+		csvNs, csvCPU = measureWrite(b, "rows.csv", func(out io.Writer) error { return writeCSV(out, &q) })
 	})
 	runtime.GC()
 	b.Run("xlsx", func(b *testing.B) {
-		dir := b.TempDir()
-		p := startPeak()
-		start := time.Now()
-		for i := 0; i < b.N; i++ {
-			w := &writer{dir: dir, b: &Bundle{Queries: []QueryRun{q}}, csvs: []string{"results/bench__rows.csv"},
+		xlsxNs, xlsxCPU = measureWrite(b, "report.xlsx", func(out io.Writer) error {
+			w := &writer{dir: b.TempDir(), b: &Bundle{Queries: []QueryRun{q}}, csvs: []string{"results/bench__rows.csv"},
 				sqls: []string{"queries/bench__rows.sql"}, sheet: make([][]string, 1)}
-			f, err := os.Create(filepath.Join(dir, "report.xlsx"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			bw := bufio.NewWriterSize(f, 1<<20)
-			if err := w.writeWorkbook(bw, nil); err != nil {
-				b.Fatal(err)
-			}
-			bw.Flush()
-			f.Close()
-		}
-		xlsxNs = float64(time.Since(start).Nanoseconds()) / float64(b.N)
-		heap, hwm, cpu := p.end()
-		xlsxCPU = cpu / time.Duration(b.N)
-		b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
-		st, _ := os.Stat(filepath.Join(dir, "report.xlsx"))
-		b.ReportMetric(heap, "peak-heap-MiB")
-		b.ReportMetric(hwm, "peak-rss-MiB")
-		b.ReportMetric(float64(st.Size())/(1<<20), "file-MiB")
+			return w.writeWorkbook(out, nil)
+		})
 	})
 	if csvNs > 0 {
 		b.Logf("xlsx/csv wall-time ratio %.2f (csv %.2fs, xlsx %.2fs); cpu-time ratio %.2f (csv %.2fs, xlsx %.2fs)",
@@ -213,4 +172,34 @@ func BenchmarkRolloverRealLimit(b *testing.B) {
 			b.Fatalf("second sheet %q, last row of first %q", got, last)
 		}
 	}
+}
+
+// measureWrite times write into a file b.N times and reports CPU time, peak
+// heap, peak RSS and file size; it returns wall and CPU time per run.
+func measureWrite(b *testing.B, name string, write func(io.Writer) error) (float64, time.Duration) {
+	dir := b.TempDir()
+	p := startPeak()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		bw := bufio.NewWriterSize(f, 1<<20)
+		if err := write(bw); err != nil {
+			b.Fatal(err)
+		}
+		if err := bw.Flush(); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+	}
+	ns := float64(time.Since(start).Nanoseconds()) / float64(b.N)
+	heap, hwm, cpu := p.end()
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+	st, _ := os.Stat(filepath.Join(dir, name))
+	b.ReportMetric(heap, "peak-heap-MiB")
+	b.ReportMetric(hwm, "peak-rss-MiB")
+	b.ReportMetric(float64(st.Size())/(1<<20), "file-MiB")
+	return ns, cpu / time.Duration(b.N)
 }
