@@ -54,7 +54,8 @@ type Event struct {
 	Reason string `json:"-"`
 }
 
-type mapping struct {
+// Mapping is the shape of the generated file (tools/attackgen writes it).
+type Mapping struct {
 	Credit string  `json:"credit"`
 	Events []Event `json:"events"`
 }
@@ -85,7 +86,7 @@ func load() (*index, error) {
 }
 
 func parse(b []byte) (*index, error) {
-	var m mapping
+	var m Mapping
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("parse embedded ATT&CK mapping: %w", err)
 	}

@@ -78,7 +78,7 @@ func TestEmbeddedMappingIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, traildiscover) {
-		var m mapping
+		var m Mapping
 		_ = json.Unmarshal(got, &m)
 		t.Errorf("internal/attack/traildiscover.json is stale (regenerated %d events); run go generate ./internal/attack", len(m.Events))
 	}

@@ -19,6 +19,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/ctathena/ctathena/internal/attack"
 )
 
 // source is the part of a TrailDiscover event file the mapping keeps.
@@ -33,29 +35,12 @@ type source struct {
 	UsedInWild    bool     `json:"usedInWild"`
 }
 
-// Ref is an ATT&CK id with its name.
-type Ref struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
-// Event is one entry of the generated mapping; internal/attack reads the
-// same shape.
-type Event struct {
-	Source        string `json:"source"`
-	Name          string `json:"name"`
-	Service       string `json:"service"`
-	Description   string `json:"description"`
-	Tactics       []Ref  `json:"tactics"`
-	Techniques    []Ref  `json:"techniques"`
-	UsedInTheWild bool   `json:"used_in_the_wild"`
-}
-
-// Mapping is the whole generated file.
-type Mapping struct {
-	Credit string  `json:"credit"`
-	Events []Event `json:"events"`
-}
+// The output types are internal/attack's, which embeds the file.
+type (
+	Ref     = attack.Ref
+	Event   = attack.Event
+	Mapping = attack.Mapping
+)
 
 // refRe reads "T1562.008 - Impair Defenses: Disable ..." and the few
 // entries that use ':' or no separator after the id.

@@ -24,7 +24,7 @@ func TestBuildReadsTrailDiscoverEvents(t *testing.T) {
 		t.Fatalf("events not sorted by source: %+v", m.Events)
 	}
 	e := m.Events[1]
-	if e.Description != "Stops it." || !e.UsedInTheWild || len(e.Tactics) != 1 || e.Tactics[0] != (Ref{"TA0005", "Defense Evasion"}) {
+	if e.Description != "Stops it." || !e.UsedInTheWild || len(e.Tactics) != 1 || e.Tactics[0] != (Ref{ID: "TA0005", Name: "Defense Evasion"}) {
 		t.Errorf("entry %+v", e)
 	}
 	var ids []string
