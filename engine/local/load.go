@@ -145,29 +145,37 @@ func (l *loader) account(ctx context.Context, files []sourceFile, direct bool) e
 // silentReason says why a file that DuckDB read without error and without a
 // row is unreadable, or "" when it is whole.
 func silentReason(path string) string {
+	_, reason := readLog(path)
+	return reason
+}
+
+// readLog reads a log file whole, through gzip when its name says so, and
+// says why it cannot ("" when it can): a truncated or corrupt stream is
+// named as such before anyone tries to parse it.
+func readLog(path string) ([]byte, string) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "cannot open: " + err.Error()
+		return nil, "cannot open: " + err.Error()
 	}
 	defer f.Close()
 	var r io.Reader = f
 	if strings.HasSuffix(strings.ToLower(path), ".gz") {
 		zr, err := gzip.NewReader(f)
 		if err != nil {
-			return "not gzip: " + err.Error()
+			return nil, "not gzip: " + err.Error()
 		}
 		r = zr
 	}
-	n, err := io.Copy(io.Discard, r)
+	b, err := io.ReadAll(r)
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "truncated gzip: unexpected EOF"
+		return nil, "truncated gzip: unexpected EOF"
 	case err != nil:
-		return "corrupt file: " + err.Error()
-	case n == 0:
-		return "empty file"
+		return nil, "corrupt file: " + err.Error()
+	case len(b) == 0:
+		return nil, "empty file"
 	}
-	return ""
+	return b, ""
 }
 
 func (l *loader) loadAll(ctx context.Context, files []sourceFile) error {
@@ -429,37 +437,14 @@ func sqlString(s string) string {
 // reads the file again in Go, which is cheap because only files that already
 // failed get here, and falls back to DuckDB's own message.
 func diagnose(path string, duckErr error) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return "cannot open: " + err.Error()
-	}
-	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(strings.ToLower(path), ".gz") {
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			return "not gzip: " + err.Error()
-		}
-		// Decompress fully first so a truncated stream is named as such,
-		// not as broken JSON.
-		if _, err := io.Copy(io.Discard, zr); err != nil {
-			if errors.Is(err, io.ErrUnexpectedEOF) {
-				return "truncated gzip: unexpected EOF"
-			}
-			return "corrupt gzip: " + err.Error()
-		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return "cannot reread: " + err.Error()
-		}
-		if zr, err = gzip.NewReader(f); err != nil {
-			return "not gzip: " + err.Error()
-		}
-		r = zr
+	b, reason := readLog(path)
+	if reason != "" {
+		return reason
 	}
 	var doc struct {
 		Records []json.RawMessage `json:"Records"`
 	}
-	if err := json.NewDecoder(r).Decode(&doc); err != nil {
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&doc); err != nil {
 		return "not CloudTrail JSON: " + err.Error()
 	}
 	if doc.Records == nil {
