@@ -35,6 +35,11 @@ var ExfilQueries = []string{
 	"exfil/top_keys", "exfil/hourly", "exfil/bucket_changes",
 }
 
+// ExfilSources are the only eventSources exfil's queries read (each of
+// them filters on eventsource = 's3.amazonaws.com'; a test holds them to
+// it), so an engine loading for exfil may skip every other event.
+func ExfilSources() []string { return []string{"s3.amazonaws.com"} }
+
 // ExfilBaselineEvents are the only events exfil reads before its window
 // (exfil/baseline: S3 GetObject data events, failed ones included), by
 // eventSource; an engine loading the baseline may skip all others.
@@ -88,6 +93,43 @@ func PlanExfil(o ExfilOptions) ([]Planned, error) {
 		{Name: "exfil/hourly", Values: filtered},
 		{Name: "exfil/bucket_changes", Values: common},
 	}, nil
+}
+
+// LoadHint says what an investigation's queries read, so a local engine
+// can load only that (see local.Narrow; Athena ignores it, partition
+// projection prunes there).
+type LoadHint struct {
+	// Sources are the only eventSources read.
+	Sources []string
+	// Before Before, only Keep's events (eventSource -> eventNames) are read,
+	Before time.Time
+	Keep   map[string][]string
+	// and only in the (account, region) partitions Partitions returns.
+	Partitions    engine.Query
+	PartitionsWhy string
+	Why           string
+}
+
+// ExfilLoad is exfil's LoadHint: S3 events; before the window only the
+// baseline's GetObject reads, and only in the partitions holding the
+// window's reads of the bucket(s) (exfil/read_partitions, rendered for
+// the table name data): every read of a bucket is delivered to its
+// owner's account in its region, where the window's reads are too.
+func ExfilLoad(cat *catalog.Catalog, o ExfilOptions, data string) (LoadHint, error) {
+	if _, err := PlanExfil(o); err != nil {
+		return LoadHint{}, err
+	}
+	dayFrom, dayTo := Days(o.Window.Since, o.Window.Until)
+	r, err := cat.MustGet("exfil/read_partitions").Render(map[string]string{"data": data}, map[string]string{
+		"buckets": strings.Join(o.Buckets, ","), "since": Stamp(o.Window.Since), "until": Stamp(o.Window.Until),
+		"day_from": dayFrom, "day_to": dayTo,
+	})
+	if err != nil {
+		return LoadHint{}, err
+	}
+	return LoadHint{Sources: ExfilSources(), Before: o.Window.Since, Keep: ExfilBaselineEvents(),
+		Partitions: engine.Query{Name: r.Name, SQL: r.SQL, Args: r.Args}, PartitionsWhy: "the window's reads of the bucket",
+		Why: "exfil reads only these"}, nil
 }
 
 func with(base, extra map[string]string) map[string]string {

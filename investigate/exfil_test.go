@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/engine"
 	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/internal/refreader"
 	"github.com/ctathena/ctathena/internal/trailgen"
@@ -207,8 +208,10 @@ func checkAgainstTruth(t *testing.T, out *Outcome, tr *trailgen.Truth) {
 	}
 }
 
-// TestExfilNarrowedBaseline: loading only ExfilBaselineEvents before the
-// window changes no exfil result on the sample.
+// TestExfilNarrowedBaseline: loading only ExfilSources, and only
+// ExfilBaselineEvents before the window, changes no exfil result on the
+// sample, and every event of the files is either loaded or counted as not
+// loaded, over the same partitions.
 func TestExfilNarrowedBaseline(t *testing.T) {
 	_, w := exfilTruth(t)
 	ctx := context.Background()
@@ -218,13 +221,22 @@ func TestExfilNarrowedBaseline(t *testing.T) {
 		t.Fatal(err)
 	}
 	results := map[bool]map[string][][]any{}
+	covs := map[bool]engine.Coverage{}
 	for _, narrowed := range []bool{false, true} {
 		o := local.Options{Dir: sampleDir, TempDir: t.TempDir(), From: w.Since.Add(-base), To: w.Until}
 		if narrowed {
-			o.Narrow = &local.Narrow{Before: w.Since, Keep: ExfilBaselineEvents()}
+			h, err := ExfilLoad(cat, ExfilOptions{Buckets: []string{"payroll-exports"}, Window: w, Baseline: base}, local.View)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Narrow = &local.Narrow{Sources: h.Sources, Before: h.Before, Keep: h.Keep, Why: h.Why,
+				Partitions: &local.PartitionRule{Query: h.Partitions, Why: h.PartitionsWhy}}
 		}
 		eng, err := local.Open(ctx, o)
 		if err != nil {
+			t.Fatal(err)
+		}
+		if covs[narrowed], err = eng.Coverage(ctx); err != nil {
 			t.Fatal(err)
 		}
 		env := &Env{Engine: eng, Catalog: cat, Tables: map[string]string{"management": local.View, "data": local.View}}
@@ -244,6 +256,20 @@ func TestExfilNarrowedBaseline(t *testing.T) {
 	if len(results[true]["exfil/baseline"]) == 0 {
 		t.Fatal("no baseline rows")
 	}
+	full, narrow := covs[false], covs[true]
+	// Every file is read or pruned, and every event of a file read is
+	// loaded or counted as not loaded.
+	if narrow.FilesRead+narrow.FilesPruned != full.FilesRead+full.FilesPruned || narrow.FilesPruned <= full.FilesPruned {
+		t.Errorf("files: full %d read %d pruned, narrowed %d read %d pruned", full.FilesRead, full.FilesPruned, narrow.FilesRead, narrow.FilesPruned)
+	}
+	if narrow.EventsNotLoaded == 0 || narrow.Events+narrow.EventsNotLoaded >= full.Events || full.EventsNotLoaded != 0 {
+		t.Errorf("events: full %d (not loaded %d), narrowed %d + not loaded %d", full.Events, full.EventsNotLoaded, narrow.Events, narrow.EventsNotLoaded)
+	}
+	if !reflect.DeepEqual(full.Accounts, narrow.Accounts) || !reflect.DeepEqual(full.Regions, narrow.Regions) ||
+		!reflect.DeepEqual(full.Days, narrow.Days) || !reflect.DeepEqual(full.MissingDays, narrow.MissingDays) {
+		t.Errorf("coverage differs when narrowed:\n full %+v\n narrowed %+v", full, narrow)
+	}
+	t.Logf("narrowed: %d of %d files read, %d events loaded, %d not loaded; %q", narrow.FilesRead, full.FilesRead, narrow.Events, narrow.EventsNotLoaded, narrow.Sources)
 	for name, rows := range results[false] {
 		if !reflect.DeepEqual(rows, results[true][name]) {
 			t.Errorf("%s differs when narrowed:\n full %v\n narrowed %v", name, rows, results[true][name])
@@ -284,6 +310,37 @@ func checkBucketChanges(t *testing.T, out *Outcome) {
 	for _, must := range []string{"PutBucketPolicy", "PutBucketAcl", "DeleteBucketPublicAccessBlock", "PutBucketReplication"} {
 		if sort.SearchStrings(names, must) == len(names) || names[sort.SearchStrings(names, must)] != must {
 			t.Errorf("bucket change %s missing from %v", must, names)
+		}
+	}
+}
+
+// TestExfilQueriesReadOnlyExfilSources holds ExfilSources to what the
+// queries read: each one filters on one of the sources, so narrowing the
+// load to them cannot change an answer.
+func TestExfilQueriesReadOnlyExfilSources(t *testing.T) {
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, w := exfilTruth(t)
+	plan, err := PlanExfil(ExfilOptions{Buckets: []string{"payroll-exports"}, Window: w, OrgAccounts: []string{"111122223333"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan) != len(ExfilQueries) {
+		t.Fatalf("planned %d queries, ExfilQueries has %d", len(plan), len(ExfilQueries))
+	}
+	for _, p := range plan {
+		r, err := cat.MustGet(p.Name).Render(map[string]string{"management": "m", "data": "d"}, p.Values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok := false
+		for _, s := range ExfilSources() {
+			ok = ok || strings.Contains(r.SQL, "eventsource = '"+s+"'")
+		}
+		if !ok {
+			t.Errorf("%s does not filter on one of ExfilSources %v; widen ExfilSources or the query", p.Name, ExfilSources())
 		}
 	}
 }

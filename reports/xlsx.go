@@ -472,6 +472,9 @@ func (w *writer) writeCover(f *excelize.File, st *styles, evidence []ManifestFil
 	kv("Files skipped (unreadable)", int64(len(c.Skipped)))
 	kv("Events", c.Events)
 	kv("Duplicate deliveries", c.DuplicateEvents)
+	if c.EventsNotLoaded > 0 {
+		kv("Events not needed by these queries (not loaded)", c.EventsNotLoaded)
+	}
 	g.line("Details are on the Coverage sheet.")
 	if len(b.Notes) > 0 {
 		g.line()
@@ -661,6 +664,7 @@ func (w *writer) writeCoverage(f *excelize.File, st *styles) error {
 	kv("Files skipped (unreadable)", int64(len(c.Skipped)))
 	kv("Events", c.Events)
 	kv("Duplicate deliveries (same eventID)", c.DuplicateEvents)
+	kv("Events not needed by these queries (not loaded; see Sources)", c.EventsNotLoaded)
 	kv("Bytes scanned (all queries)", bytes)
 	kv("Cost (USD, all queries)", cost)
 	list := func(title string, xs []string) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -83,8 +82,12 @@ func runExfil(cmd *cobra.Command, g *globals, o *exfilOptions) error {
 		{Name: "principal", Value: o.principal}, {Name: "ip", Value: o.ip}, {Name: "key-prefix", Value: o.keyPrefix},
 		{Name: "org-accounts", Value: strings.Join(o.orgAccounts, ",")},
 	}
+	narrow, err := exfilNarrow(opts)
+	if err != nil {
+		return err
+	}
 	r := run{command: "exfil", window: w, params: g.commonParams(params), primary: "exfil/top_readers",
-		narrow: exfilNarrow(w.Since)}
+		narrow: narrow}
 	return g.investigate(ctx, r, w.Since.Add(-base), w.Until, func(env *investigate.Env, b *backend) (*investigate.Outcome, error) {
 		if b != nil && len(opts.OrgAccounts) == 0 {
 			opts.OrgAccounts = b.accounts
@@ -93,10 +96,26 @@ func runExfil(cmd *cobra.Command, g *globals, o *exfilOptions) error {
 	})
 }
 
-// exfilNarrow is what exfil needs loaded before its window starts: only the
-// baseline's reads.
-func exfilNarrow(since time.Time) *local.Narrow {
-	return &local.Narrow{Before: since, Keep: investigate.ExfilBaselineEvents(), Why: "exfil baseline"}
+// exfilNarrow is what exfil needs loaded (see investigate.ExfilLoad).
+func exfilNarrow(o investigate.ExfilOptions) (*local.Narrow, error) {
+	cat, err := catalog.Default()
+	if err != nil {
+		return nil, err
+	}
+	h, err := investigate.ExfilLoad(cat, o, local.View)
+	if err != nil {
+		return nil, err
+	}
+	return narrowFor(h), nil
+}
+
+// narrowFor is the local engine's form of an investigation's LoadHint.
+func narrowFor(h investigate.LoadHint) *local.Narrow {
+	n := &local.Narrow{Sources: h.Sources, Before: h.Before, Keep: h.Keep, Why: h.Why}
+	if h.Partitions.SQL != "" {
+		n.Partitions = &local.PartitionRule{Query: h.Partitions, Why: h.PartitionsWhy}
+	}
+	return n
 }
 
 // commonParams appends the global settings that shape the results.

@@ -46,6 +46,7 @@ func procStatus(key string) int64 {
 //
 //	CTATHENA_BENCH_TREE=1 go test ./engine/local -run BenchTreeLoad -v -timeout 30m
 //
+// CTATHENA_BENCH_NARROW=1 loads only S3 events, as exfil does.
 // CTATHENA_BENCH_DAYS=30 or =1 runs one window only (peak RSS is per
 // process, so run each window in its own process for a clean VmHWM; the
 // test also resets the peak through /proc/self/clear_refs when it can).
@@ -117,7 +118,11 @@ func TestBenchTreeLoad(t *testing.T) {
 				}
 			}()
 		}
-		e, err := Open(context.Background(), Options{Dir: benchTree, From: from, To: to, TempDir: t.TempDir()})
+		o := Options{Dir: benchTree, From: from, To: to, TempDir: t.TempDir()}
+		if os.Getenv("CTATHENA_BENCH_NARROW") != "" {
+			o.Narrow = &Narrow{Sources: []string{"s3.amazonaws.com"}}
+		}
+		e, err := Open(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -44,6 +44,10 @@ type sourceFile struct {
 type discovery struct {
 	selected []sourceFile
 	pruned   int
+	// partitionPruned counts the files of pruned baseline partitions
+	// (see PartitionRule), included in pruned.
+	partitionPruned int
+	prunedParts     map[partition]bool
 	ignored  int // digest/insight files
 }
 
@@ -192,13 +196,28 @@ func estimateSize(f *sourceFile, fh *os.File) error {
 	if _, err := fh.ReadAt(b[:], f.size-4); err != nil {
 		return nil
 	}
-	n := int64(binary.LittleEndian.Uint32(b[:]))
-	if n < f.size || n > f.size*200 {
-		// Truncated or multi-member files lie; assume a typical ratio.
-		n = f.size * 20
-	}
-	f.estimatedUncompressed = n
+	f.estimatedUncompressed = trailerEstimate(f.size, b[:])
 	return nil
+}
+
+// estimateFromTrailer is estimateSize for a file read whole into raw.
+func estimateFromTrailer(path string, raw []byte) int64 {
+	size := int64(len(raw))
+	if !strings.HasSuffix(strings.ToLower(path), ".gz") || size < 18 {
+		return size
+	}
+	return trailerEstimate(size, raw[size-4:])
+}
+
+// trailerEstimate reads gzip's ISIZE (the last four bytes, trailer) of a
+// file of size bytes.
+func trailerEstimate(size int64, trailer []byte) int64 {
+	n := int64(binary.LittleEndian.Uint32(trailer))
+	if n < size || n > size*200 {
+		// Truncated or multi-member files lie; assume a typical ratio.
+		n = size * 20
+	}
+	return n
 }
 
 // estimateAll fills in sizes for files read without the streaming workers.

@@ -46,6 +46,8 @@ type loader struct {
 	streamed map[string]int
 	// memoryLimit is DuckDB's memory_limit while loading.
 	memoryLimit string
+	// stats is what narrowing dropped (see Narrow).
+	stats splitStats
 }
 
 func (l *loader) load(ctx context.Context, files []sourceFile) error {
@@ -314,11 +316,13 @@ func (l *loader) prepare(ctx context.Context, files []sourceFile) ([]sourceFile,
 			l.links++
 			dst := filepath.Join(l.tmp, fmt.Sprintf("big%06d.ndjson", l.links))
 			made = append(made, dst)
-			maxLine, err := transcode(f.path, dst)
+			st := splitStats{plain: !f.layout}
+			maxLine, err := transcode(f.path, dst, l.recordFilter(), &st)
 			if err != nil {
 				l.skipped = append(l.skipped, engine.SkippedFile{Path: f.path, Reason: diagnose(f.path, err)})
 				continue
 			}
+			l.stats.add(&st)
 			f.readAs = dst
 			f.estimatedUncompressed = maxLine
 		case strings.ContainsAny(f.path, "*?[]{}"):
@@ -341,10 +345,11 @@ func (l *loader) prepare(ctx context.Context, files []sourceFile) ([]sourceFile,
 }
 
 // transcode streams path's Records array into dst as one
-// {"Records":[event]} document per line, so the same load SQL reads it. A
-// file without a Records array becomes one "{}" line, which the loader
-// reports like any other. It returns the longest line written.
-func transcode(path, dst string) (int64, error) {
+// {"Records":[event]} document per line, so the same load SQL reads it,
+// leaving out the records filter drops (counted into st). A file without a
+// Records array becomes one "{}" line, which the loader reports like any
+// other. It returns the longest line written.
+func transcode(path, dst string, filter *recordFilter, st *splitStats) (int64, error) {
 	in, err := os.Open(path)
 	if err != nil {
 		return 0, fmt.Errorf("cannot open: %v", err)
@@ -379,6 +384,11 @@ func transcode(path, dst string) (int64, error) {
 	}
 	found := false
 	var buf bytes.Buffer
+	// Narrowing counts only once the whole file has been read.
+	var cut struct {
+		narrowed int64
+		parts    []partition
+	}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -407,6 +417,22 @@ func transcode(path, dst string) (int64, error) {
 			if err := json.Compact(&buf, rec); err != nil {
 				return 0, bad(err)
 			}
+			if one := buf.Bytes()[len(`{"Records":[`):]; len(one) > 0 && one[0] == '{' {
+				var part partition
+				var dropped *partition
+				if st.plain {
+					dropped = &part
+				}
+				if keep, narrowed, _ := filter.judge(one, 0, dropped); !keep {
+					if narrowed {
+						cut.narrowed++
+						if dropped != nil {
+							cut.parts = append(cut.parts, part)
+						}
+					}
+					continue
+				}
+			}
 			buf.WriteString("]}\n")
 			maxLine = max(maxLine, int64(buf.Len()))
 			if _, err := w.Write(buf.Bytes()); err != nil {
@@ -426,7 +452,17 @@ func transcode(path, dst string) (int64, error) {
 	if err := w.Flush(); err != nil {
 		return 0, fmt.Errorf("cannot rewrite for reading: %v", err)
 	}
-	return maxLine, out.Close()
+	if err := out.Close(); err != nil {
+		return 0, fmt.Errorf("cannot rewrite for reading: %v", err)
+	}
+	st.narrowed += cut.narrowed
+	for _, p := range cut.parts {
+		if st.parts == nil {
+			st.parts = map[partition]bool{}
+		}
+		st.parts[p] = true
+	}
+	return maxLine, nil
 }
 
 func sqlString(s string) string {

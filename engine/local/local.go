@@ -72,44 +72,85 @@ type Options struct {
 	autodetect     bool // read only, with schema inference, to compare
 }
 
-// Narrow lets an investigation that reads only a few kinds of event from
-// part of its span skip loading the rest: of the events before Before,
+// Narrow lets an investigation that reads only some kinds of event skip
+// loading the rest. If Sources is set, only events whose eventSource is
+// listed are loaded, over the whole window. Of the events before Before,
 // only those whose eventSource is a key of Keep and whose eventName is in
-// its list are loaded (a record missing either is dropped). Events at or
-// after Before, and events without an eventTime, are unaffected. Dropped
-// records never reach DuckDB; their files still count as read. Coverage
-// says it happened in a Sources line.
+// its list are loaded. A record missing a field a rule needs is dropped;
+// events without an eventTime are never dropped by Before (their time is
+// unknown). Dropped records never reach DuckDB; their files still count as
+// read, their partitions still count in Coverage, and Coverage says how
+// many events were left out (EventsNotLoaded) and why (a Sources line).
 type Narrow struct {
-	Before time.Time
-	// Keep maps eventSource to the eventNames kept.
+	// Sources, if not empty, are the only eventSources loaded.
+	Sources []string
+	Before  time.Time
+	// Keep maps eventSource to the eventNames kept before Before.
 	Keep map[string][]string
-	// Why names the need, for the coverage line (e.g. "exfil baseline").
+	// Why names the need, for the coverage line (e.g. "exfil").
+	Why string
+	// Partitions, if set, prunes the files that can only hold events before
+	// Before to the partitions it selects (see PartitionRule).
+	Partitions *PartitionRule
+}
+
+// PartitionRule lets an investigation that needs events before its window
+// only for what it found in the window read only the partitions that can
+// hold them. exfil's baseline is the bucket's reads by the principals that
+// read it in the window; S3 delivers every read of a bucket to its owner's
+// account and the bucket's region, a partition that also holds the
+// window's reads, so the baseline's days need only the partitions where
+// the window's reads were found.
+//
+// The engine loads the files from the day before Before on (and every file
+// outside the AWSLogs layout) first, runs Query on View over them, and then
+// loads the earlier files only in the (account, region) partitions of the
+// rows it returns (its two columns: account, region); the others count as
+// pruned, and Coverage says so (their accounts, regions and days still
+// count as present: the files are there, they were not needed).
+type PartitionRule struct {
+	Query engine.Query
+	// Why names what the partitions hold, for the coverage line.
 	Why string
 }
 
 // active reports whether n drops anything in [from, ...).
 func (n *Narrow) active(from time.Time) bool {
+	return n != nil && (len(n.Sources) > 0 || n.beforeActive(from))
+}
+
+// beforeActive reports whether n's Before rule drops anything in [from, ...).
+func (n *Narrow) beforeActive(from time.Time) bool {
 	return n != nil && !n.Before.IsZero() && (from.IsZero() || n.Before.After(from))
 }
 
-// describe is the coverage line for n.
-func (n *Narrow) describe() string {
-	srcs := make([]string, 0, len(n.Keep))
-	for s := range n.Keep {
-		srcs = append(srcs, s)
+// describe is the coverage line for n, for a window starting at from.
+func (n *Narrow) describe(from time.Time) string {
+	var rules []string
+	if len(n.Sources) > 0 {
+		srcs := append([]string(nil), n.Sources...)
+		sort.Strings(srcs)
+		rules = append(rules, "only "+strings.Join(srcs, ", ")+" events were loaded")
 	}
-	sort.Strings(srcs)
-	var parts []string
-	for _, s := range srcs {
-		names := append([]string(nil), n.Keep[s]...)
-		sort.Strings(names)
-		parts = append(parts, s+" "+strings.Join(names, ", "))
+	if n.beforeActive(from) {
+		srcs := make([]string, 0, len(n.Keep))
+		for s := range n.Keep {
+			srcs = append(srcs, s)
+		}
+		sort.Strings(srcs)
+		var parts []string
+		for _, s := range srcs {
+			names := append([]string(nil), n.Keep[s]...)
+			sort.Strings(names)
+			parts = append(parts, s+" "+strings.Join(names, ", "))
+		}
+		what := strings.Join(parts, "; ")
+		if what == "" {
+			what = "no"
+		}
+		rules = append(rules, "before "+n.Before.UTC().Format(time.RFC3339)+" only "+what+" events were loaded")
 	}
-	what := strings.Join(parts, "; ")
-	if what == "" {
-		what = "no"
-	}
-	line := "before " + n.Before.UTC().Format(time.RFC3339) + " only " + what + " events were loaded"
+	line := strings.Join(rules, "; ")
 	if n.Why != "" {
 		line += " (" + n.Why + ")"
 	}
@@ -228,7 +269,42 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 			return nil, fmt.Errorf("set load options (%s): %w", s, err)
 		}
 	}
-	if err := l.load(ctx, d.selected); err != nil {
+	var kept []partition
+	if o.Narrow.beforeActive(o.From) && o.Narrow.Partitions != nil {
+		first, later := splitBefore(d.selected, o.Narrow.Before)
+		d.prunedParts = map[partition]bool{}
+		if err := l.load(ctx, first); err != nil {
+			return nil, err
+		}
+		if _, err := e.db.ExecContext(ctx, viewDDL(View, table)); err != nil {
+			return nil, fmt.Errorf("create view %s: %w", View, err)
+		}
+		kept, err = e.partitions(ctx, o.Narrow.Partitions.Query)
+		if err != nil {
+			return nil, err
+		}
+		want := map[partition]bool{}
+		for _, p := range kept {
+			want[p] = true
+		}
+		read := first
+		for _, f := range later {
+			if want[partition{account: f.account, region: f.region}] {
+				read = append(read, f)
+			} else {
+				d.pruned++
+				d.partitionPruned++
+				d.prunedParts[partition{f.account, f.region, f.day}] = true
+			}
+		}
+		if err := l.load(ctx, read[len(first):]); err != nil {
+			return nil, err
+		}
+		d.selected = read
+		if _, err := e.db.ExecContext(ctx, "DROP VIEW "+View); err != nil {
+			return nil, fmt.Errorf("drop view %s: %w", View, err)
+		}
+	} else if err := l.load(ctx, d.selected); err != nil {
 		return nil, err
 	}
 	for _, s := range []string{
@@ -249,7 +325,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err := e.db.QueryRowContext(ctx, "SELECT version()").Scan(&e.version); err != nil {
 		return nil, fmt.Errorf("read DuckDB version: %w", err)
 	}
-	cov, err := e.measure(ctx, o, d, l)
+	cov, err := e.measure(ctx, o, d, l, kept)
 	if err != nil {
 		return nil, err
 	}
@@ -258,8 +334,57 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	return e, nil
 }
 
+// splitBefore splits files into those that can hold events at or after
+// before (layout folders from the day before it on, and every plain file)
+// and the layout files delivered earlier, which cannot: a folder is named
+// for the delivery day, and an event is delivered after it happens.
+func splitBefore(files []sourceFile, before time.Time) (first, later []sourceFile) {
+	lo, _ := dayWindow(before, time.Time{})
+	for _, f := range files {
+		if f.layout && f.day < lo {
+			later = append(later, f)
+		} else {
+			first = append(first, f)
+		}
+	}
+	return first, later
+}
+
+// partitions runs a PartitionRule's query and returns the distinct
+// (account, region) pairs of its first two columns, sorted.
+func (e *Engine) partitions(ctx context.Context, q engine.Query) ([]partition, error) {
+	rows, err := e.db.QueryContext(ctx, q.SQL, q.Args...)
+	if err != nil {
+		return nil, fmt.Errorf("select partitions (%s): %w", q.Name, err)
+	}
+	defer rows.Close()
+	seen := map[partition]bool{}
+	var out []partition
+	for rows.Next() {
+		var a, r sql.NullString
+		if err := rows.Scan(&a, &r); err != nil {
+			return nil, fmt.Errorf("select partitions (%s): %w", q.Name, err)
+		}
+		p := partition{account: a.String, region: r.String}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("select partitions (%s): %w", q.Name, err)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].account != out[j].account {
+			return out[i].account < out[j].account
+		}
+		return out[i].region < out[j].region
+	})
+	return out, nil
+}
+
 // measure builds Coverage from the discovery and the loaded table.
-func (e *Engine) measure(ctx context.Context, o Options, d *discovery, l *loader) (engine.Coverage, error) {
+func (e *Engine) measure(ctx context.Context, o Options, d *discovery, l *loader, kept []partition) (engine.Coverage, error) {
 	abs, _ := filepath.Abs(o.Dir)
 	cov := engine.Coverage{
 		Sources:     []string{abs},
@@ -270,7 +395,20 @@ func (e *Engine) measure(ctx context.Context, o Options, d *discovery, l *loader
 		cov.Skipped = []engine.SkippedFile{}
 	}
 	if o.Narrow.active(o.From) {
-		cov.Sources = append(cov.Sources, o.Narrow.describe())
+		cov.Sources = append(cov.Sources, o.Narrow.describe(o.From))
+	}
+	if o.Narrow.beforeActive(o.From) && o.Narrow.Partitions != nil {
+		names := make([]string, 0, len(kept))
+		for _, p := range kept {
+			names = append(names, p.account+"/"+p.region)
+		}
+		list := strings.Join(names, ", ")
+		if list == "" {
+			list = "none"
+		}
+		line := fmt.Sprintf("files delivered before %s were read only in the account/region partitions holding %s: %s (%d files pruned)",
+			o.Narrow.Before.UTC().AddDate(0, 0, -1).Format("2006-01-02"), o.Narrow.Partitions.Why, list, d.partitionPruned)
+		cov.Sources = append(cov.Sources, line)
 	}
 	accounts, regions, days := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	skipped := map[string]bool{}
@@ -311,6 +449,23 @@ func (e *Engine) measure(ctx context.Context, o Options, d *discovery, l *loader
 	if err := rows.Err(); err != nil {
 		return cov, fmt.Errorf("measure coverage: %w", err)
 	}
+	// Plain files' events that narrowing left out still name their
+	// partitions, and so do the files of baseline partitions not needed.
+	for p := range d.prunedParts {
+		accounts[p.account], regions[p.region], days[p.day] = true, true, true
+	}
+	for p := range l.stats.parts {
+		if p.account != "" {
+			accounts[p.account] = true
+		}
+		if p.region != "" {
+			regions[p.region] = true
+		}
+		if p.day != "" {
+			days[p.day] = true
+		}
+	}
+	cov.EventsNotLoaded = l.stats.narrowed
 	if err := e.db.QueryRowContext(ctx, `SELECT count(*), count(eventid) - count(DISTINCT eventid) FROM `+table).Scan(&cov.Events, &cov.DuplicateEvents); err != nil {
 		return cov, fmt.Errorf("count loaded events: %w", err)
 	}

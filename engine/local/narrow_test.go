@@ -126,7 +126,7 @@ func TestOpenNarrow(t *testing.T) {
 			t.Errorf("direct=%v: loaded %v, want %s", direct, got, wantOrder)
 		}
 		cov, _ := e.Coverage(context.Background())
-		if cov.FilesRead != 6 || len(cov.Skipped) != 0 || cov.Events != 14 {
+		if cov.FilesRead != 6 || len(cov.Skipped) != 0 || cov.Events != 14 || cov.EventsNotLoaded != 16 {
 			t.Errorf("direct=%v: coverage %+v", direct, cov)
 		}
 		line := "before 2026-11-05T00:00:00Z only s3.amazonaws.com GetObject events were loaded (exfil baseline)"
@@ -149,5 +149,101 @@ func TestOpenNarrow(t *testing.T) {
 		if cov.Events != wantEvents || len(cov.Sources) != 1 {
 			t.Errorf("from %s narrow=%v: %d events, sources %q", o.From, o.Narrow != nil, cov.Events, cov.Sources)
 		}
+	}
+}
+
+// TestOpenNarrowSources: Sources keeps one eventSource over the whole
+// window on both load paths; in a plain folder the partitions of the
+// events left out still reach Coverage, and every event is loaded or
+// counted as not loaded.
+func TestOpenNarrowSources(t *testing.T) {
+	dir := t.TempDir()
+	recs := []string{
+		`{"eventTime":"2026-11-06T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"a","recipientAccountId":"111122223333","awsRegion":"us-east-1"}`,
+		`{"eventTime":"2026-11-06T11:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateUser","eventID":"b","recipientAccountId":"444455556666","awsRegion":"eu-west-1"}`,
+		`{"eventTime":"2026-11-07T11:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateUser","eventID":"c","recipientAccountId":"444455556666","awsRegion":"eu-west-1"}`,
+		`{"eventTime":"2026-11-04T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"PutObject","eventID":"d","recipientAccountId":"111122223333","awsRegion":"us-east-1"}`,
+		`{"eventTime":"2026-11-04T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"e","recipientAccountId":"111122223333","awsRegion":"us-east-1"}`,
+		`{"eventTime":"2026-11-09T10:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateUser","eventID":"f","recipientAccountId":"777788889999","awsRegion":"ap-south-1"}`,
+	}
+	if err := os.WriteFile(filepath.Join(dir, "trail.json"), []byte(`{"Records":[`+strings.Join(recs, ",")+`]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nw := &Narrow{Sources: []string{"s3.amazonaws.com"}, Before: day("2026-11-05T00:00:00Z"),
+		Keep: map[string][]string{"s3.amazonaws.com": {"GetObject"}}, Why: "exfil reads only these"}
+	for _, direct := range []bool{false, true} {
+		o := Options{Dir: dir, From: day("2026-11-01T00:00:00Z"), To: day("2026-11-08T00:00:00Z"), Narrow: nw}
+		if direct {
+			o.transcodeAbove = 1
+		}
+		e := open(t, o)
+		res := run(t, e, `SELECT eventid FROM `+View+` ORDER BY eventid`)
+		var got []string
+		for _, r := range res.Rows {
+			got = append(got, r[0].(string))
+		}
+		if strings.Join(got, " ") != "a e" {
+			t.Errorf("direct=%v: loaded %v, want a e", direct, got)
+		}
+		cov, _ := e.Coverage(context.Background())
+		// f is outside the window: neither loaded nor counted.
+		if cov.Events != 2 || cov.EventsNotLoaded != 3 {
+			t.Errorf("direct=%v: events %d, not loaded %d; want 2 and 3", direct, cov.Events, cov.EventsNotLoaded)
+		}
+		if strings.Join(cov.Accounts, " ") != "111122223333 444455556666" || strings.Join(cov.Regions, " ") != "eu-west-1 us-east-1" ||
+			strings.Join(cov.Days, " ") != "2026/11/04 2026/11/06 2026/11/07" {
+			t.Errorf("direct=%v: partitions %v %v %v", direct, cov.Accounts, cov.Regions, cov.Days)
+		}
+		line := "only s3.amazonaws.com events were loaded; before 2026-11-05T00:00:00Z only s3.amazonaws.com GetObject events were loaded (exfil reads only these)"
+		if len(cov.Sources) != 2 || cov.Sources[1] != line {
+			t.Errorf("direct=%v: sources %q, want the folder and %q", direct, cov.Sources, line)
+		}
+	}
+}
+
+// TestOpenPartitionRule: files delivered before the day before Before are
+// read only in the partitions the rule's query selects over the rest; the
+// others count as pruned, and their accounts, regions and days still count
+// as present.
+func TestOpenPartitionRule(t *testing.T) {
+	dir := t.TempDir()
+	write := func(acct, region string, d int, recs ...string) {
+		sub := filepath.Join(dir, "AWSLogs", acct, "CloudTrail", region, "2026", "11", fmt.Sprintf("%02d", d))
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Join(sub, fmt.Sprintf("%s_CloudTrail_%s_202611%02dT1200Z_x.json", acct, region, d))
+		if err := os.WriteFile(name, []byte(`{"Records":[`+strings.Join(recs, ",")+`]}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(id string, d int, bucket string) string {
+		return fmt.Sprintf(`{"eventTime":"2026-11-%02dT12:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":%q,"requestParameters":{"bucketName":%q}}`, d, id, bucket)
+	}
+	for d := 1; d <= 8; d++ {
+		write("111122223333", "us-east-1", d, get(fmt.Sprintf("a%d", d), d, "x"))
+		write("444455556666", "eu-west-1", d, get(fmt.Sprintf("b%d", d), d, "other"))
+	}
+	q := engineQuery(`SELECT DISTINCT account, region FROM ` + View + ` WHERE eventtime >= '2026-11-06' AND json_extract_scalar(requestparameters, '$.bucketName') = ?`)
+	q.Args = []any{"x"}
+	before := day("2026-11-06T00:00:00Z")
+	nw := &Narrow{Before: before, Keep: map[string][]string{"s3.amazonaws.com": {"GetObject"}}, Partitions: &PartitionRule{Query: q, Why: "the bucket's reads"}}
+	e := open(t, Options{Dir: dir, From: day("2026-11-01T00:00:00Z"), To: day("2026-11-09T00:00:00Z"), Narrow: nw})
+	res := run(t, e, `SELECT string_agg(eventid, ' ' ORDER BY eventid) FROM `+View)
+	// Folders from the 5th on are read everywhere; earlier ones only in
+	// 111122223333/us-east-1.
+	if got := res.Rows[0][0]; got != "a1 a2 a3 a4 a5 a6 a7 a8 b5 b6 b7 b8" {
+		t.Errorf("loaded %v", got)
+	}
+	cov, _ := e.Coverage(context.Background())
+	if cov.FilesRead != 12 || cov.FilesPruned != 4 {
+		t.Errorf("files read %d pruned %d, want 12 and 4", cov.FilesRead, cov.FilesPruned)
+	}
+	if len(cov.Accounts) != 2 || len(cov.Regions) != 2 || len(cov.MissingDays) != 0 {
+		t.Errorf("coverage %+v", cov)
+	}
+	line := "files delivered before 2026-11-05 were read only in the account/region partitions holding the bucket's reads: 111122223333/us-east-1 (4 files pruned)"
+	if cov.Sources[len(cov.Sources)-1] != line {
+		t.Errorf("sources %q, want %q last", cov.Sources, line)
 	}
 }

@@ -160,15 +160,47 @@ const (
 )
 
 // recordFilter says which records splitRecords keeps: eventTime in
-// [from, to) (eventTime strings; "" is unbounded), and, for records whose
-// eventTime is before before (if set), only those whose eventSource and
-// eventName are in keep (see Options.Narrow). A record without eventTime
-// is never narrowed: its time is unknown.
+// [from, to) (eventTime strings; "" is unbounded); if sources is set, only
+// records whose eventSource is in it; and, for records whose eventTime is
+// before before (if set), only those whose eventSource and eventName are in
+// keep (see Options.Narrow). A record without eventTime is never narrowed by
+// before: its time is unknown. Records dropped by narrowing (not by the
+// window) are counted in stats, if set.
 type recordFilter struct {
 	from, to string
+	sources  map[string]bool
 	before   string
 	keep     map[string]map[string]bool
+	stats    *splitStats
 }
+
+// splitStats is what narrowing dropped, per stream worker.
+type splitStats struct {
+	// narrowed counts in-window records narrowing dropped.
+	narrowed int64
+	// plain is set while splitting a file outside the AWSLogs layout: the
+	// partitions of dropped records are then kept in parts, so Coverage
+	// still lists every account, region and day the files hold.
+	plain bool
+	parts map[partition]bool
+}
+
+// add merges o into s.
+func (s *splitStats) add(o *splitStats) {
+	s.narrowed += o.narrowed
+	for p := range o.parts {
+		if s.parts == nil {
+			s.parts = map[partition]bool{}
+		}
+		s.parts[p] = true
+	}
+}
+
+// partition is one (account, region, day) of the table.
+type partition struct{ account, region, day string }
+
+// narrows reports whether f drops records by their source or name.
+func (f *recordFilter) narrows() bool { return f.before != "" || f.sources != nil }
 
 // allowed reports whether a record of that source and name is kept before
 // f.before; a record missing either is not.
@@ -178,6 +210,70 @@ func (f *recordFilter) allowed(src, name []byte, hasSrc, hasName bool) bool {
 	}
 	names, ok := f.keep[string(src)]
 	return ok && names[string(name)]
+}
+
+// judge walks the record object starting at doc[i] and says whether f
+// keeps it and whether narrowing (not the window) dropped it; end is the
+// index after the record, or -1 if it is malformed. dropped, if not nil,
+// receives the partition of a narrowed record (for plain files).
+func (f *recordFilter) judge(doc []byte, i int, dropped *partition) (keep, narrowed bool, end int) {
+	narrow := f.narrows()
+	var et, src, name, acct, region []byte
+	hasTime, hasSrc, seenSrc, hasName, seenName := false, false, false, false, false
+	end = walkObject(doc, i, func(key []byte, vs, ve int) {
+		switch string(key) {
+		case "eventTime":
+			if !hasTime {
+				hasTime = true
+				et = doc[vs:ve]
+				if len(et) >= 2 && et[0] == '"' {
+					et = et[1 : len(et)-1]
+				} else if string(et) == "null" {
+					hasTime = false
+				}
+			}
+		case "eventSource":
+			if narrow && !seenSrc {
+				seenSrc = true
+				src, hasSrc = stringValue(doc[vs:ve])
+			}
+		case "eventName":
+			if narrow && !seenName {
+				seenName = true
+				name, hasName = stringValue(doc[vs:ve])
+			}
+		case "recipientAccountId":
+			if dropped != nil && acct == nil {
+				acct, _ = stringValue(doc[vs:ve])
+			}
+		case "awsRegion":
+			if dropped != nil && region == nil {
+				region, _ = stringValue(doc[vs:ve])
+			}
+		}
+	})
+	if end < 0 {
+		return false, false, end
+	}
+	keep = (f.from == "" || hasTime && string(et) >= f.from) && (f.to == "" || hasTime && string(et) < f.to)
+	if !keep || !narrow {
+		return keep, false, end
+	}
+	if f.sources != nil {
+		keep = hasSrc && f.sources[string(src)]
+	}
+	if keep && f.before != "" && hasTime && string(et) < f.before {
+		keep = f.allowed(src, name, hasSrc, hasName)
+	}
+	if !keep && dropped != nil {
+		// The day as the loader derives it for plain files (eventTime's date).
+		day := ""
+		if len(et) >= 10 {
+			day = string(et[0:4]) + "/" + string(et[5:7]) + "/" + string(et[8:10])
+		}
+		*dropped = partition{string(acct), string(region), day}
+	}
+	return keep, !keep, end
 }
 
 // stringValue is the content of the JSON string value raw, unescaped only
@@ -222,7 +318,22 @@ func splitRecords(out, doc, prefix []byte, f *recordFilter) ([]byte, int, splitR
 	}
 	start := len(out)
 	n := 0
-	narrow := f.before != ""
+	// Narrowing is counted only once the whole document has split (a
+	// malformed one is split again record by record, see splitChecked).
+	var nNarrowed int64
+	var parts []partition
+	ok := func() ([]byte, int, splitResult) {
+		if f.stats != nil {
+			f.stats.narrowed += nNarrowed
+			for _, p := range parts {
+				if f.stats.parts == nil {
+					f.stats.parts = map[partition]bool{}
+				}
+				f.stats.parts[p] = true
+			}
+		}
+		return out, n, splitOK
+	}
 	i = skipSpace(doc, rs+1)
 	if doc[i] == ']' {
 		return out, 0, splitOK
@@ -230,42 +341,23 @@ func splitRecords(out, doc, prefix []byte, f *recordFilter) ([]byte, int, splitR
 	for {
 		switch doc[i] {
 		case '{':
-			var et, src, name []byte
-			hasTime, hasSrc, seenSrc, hasName, seenName := false, false, false, false, false
-			e := walkObject(doc, i, func(key []byte, vs, ve int) {
-				switch string(key) {
-				case "eventTime":
-					if !hasTime {
-						hasTime = true
-						et = doc[vs:ve]
-						if len(et) >= 2 && et[0] == '"' {
-							et = et[1 : len(et)-1]
-						} else if string(et) == "null" {
-							hasTime = false
-						}
-					}
-				case "eventSource":
-					if narrow && !seenSrc {
-						seenSrc = true
-						src, hasSrc = stringValue(doc[vs:ve])
-					}
-				case "eventName":
-					if narrow && !seenName {
-						seenName = true
-						name, hasName = stringValue(doc[vs:ve])
-					}
-				}
-			})
+			var part partition
+			var dropped *partition
+			if f.stats != nil && f.stats.plain {
+				dropped = &part
+			}
+			keep, narrowed, e := f.judge(doc, i, dropped)
 			if e < 0 {
 				return out[:start], 0, splitMalformed
-			}
-			keep := (f.from == "" || hasTime && string(et) >= f.from) && (f.to == "" || hasTime && string(et) < f.to)
-			if keep && narrow && hasTime && string(et) < f.before {
-				keep = f.allowed(src, name, hasSrc, hasName)
 			}
 			if keep {
 				out = appendRecord(out, prefix, doc[i:e])
 				n++
+			} else if narrowed {
+				nNarrowed++
+				if dropped != nil {
+					parts = append(parts, part)
+				}
 			}
 			i = e
 		case 'n':
@@ -283,7 +375,7 @@ func splitRecords(out, doc, prefix []byte, f *recordFilter) ([]byte, int, splitR
 			return out[:start], 0, splitMalformed
 		}
 		if doc[i] == ']' {
-			return out, n, splitOK
+			return ok()
 		}
 		if doc[i] != ',' {
 			return out[:start], 0, splitMalformed

@@ -3,7 +3,7 @@ package local
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
+	gzip "github.com/klauspost/compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -57,14 +56,18 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 	jobs := make(chan int)
 	lines := make(chan streamLine, 2*workers)
 	var wg sync.WaitGroup
+	stats := make([]splitStats, workers)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var sc scratch
+			wf := *filter
+			wf.stats = &stats[w]
 			for i := range jobs {
 				f := files[i]
-				line, n, reason, big := streamFile(&sc, &f, l.transcodeAbove, filter)
+				wf.stats.plain = !f.layout
+				line, n, reason, big := streamFile(&sc, &f, l.transcodeAbove, &wf)
 				sl := streamLine{file: i, line: line, records: n, reason: reason}
 				if big {
 					sl.big = &f
@@ -187,6 +190,9 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("load CloudTrail files: %w", err)
 	}
+	for i := range stats {
+		l.stats.add(&stats[i])
+	}
 	sort.Slice(big, func(i, j int) bool { return big[i].path < big[j].path })
 	return big, nil
 }
@@ -198,21 +204,25 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 // A file whose decompressed size exceeds bigAbove is not read: big is true
 // and f's sizes are filled in.
 func streamFile(sc *scratch, f *sourceFile, bigAbove int64, filter *recordFilter) (lines []byte, records int, reason string, big bool) {
-	fh, err := os.Open(f.path)
+	// A file bigger than bigAbove on disk is big whatever it holds; a gzip
+	// file is big if its trailer says it decompresses to more.
+	raw, more, err := readUpTo(f.path, sc.raw, int(min(bigAbove, 1<<30)))
+	sc.raw = raw
 	if err != nil {
 		return nil, 0, "cannot open: " + err.Error(), false
 	}
-	defer fh.Close()
-	if err := estimateSize(f, fh); err != nil {
-		return nil, 0, "cannot open: " + err.Error(), false
-	}
-	if f.estimatedUncompressed > bigAbove {
+	if more {
+		f.size, f.estimatedUncompressed = bigAbove+1, bigAbove+1
+		if fh, err := os.Open(f.path); err == nil {
+			_ = estimateSize(f, fh) // a file that fails here is reported by the per-record path
+			fh.Close()
+		}
 		return nil, 0, "", true
 	}
-	sc.raw = slices.Grow(sc.raw[:0], int(f.size))[:f.size]
-	raw := sc.raw
-	if _, err := io.ReadFull(fh, raw); err != nil {
-		return nil, 0, "cannot open: " + err.Error(), false
+	f.size = int64(len(raw))
+	f.estimatedUncompressed = estimateFromTrailer(f.path, raw)
+	if f.estimatedUncompressed > bigAbove {
+		return nil, 0, "", true
 	}
 	doc := raw
 	if strings.HasSuffix(strings.ToLower(f.path), ".gz") {
@@ -358,7 +368,13 @@ func (l *loader) windowStrings() (from, to string) {
 func (l *loader) recordFilter() *recordFilter {
 	f := &recordFilter{}
 	f.from, f.to = l.windowStrings()
-	if l.narrow.active(l.from) {
+	if l.narrow.active(l.from) && len(l.narrow.Sources) > 0 {
+		f.sources = map[string]bool{}
+		for _, s := range l.narrow.Sources {
+			f.sources[s] = true
+		}
+	}
+	if l.narrow.beforeActive(l.from) {
 		f.before = l.narrow.Before.UTC().Format("2006-01-02T15:04:05Z")
 		f.keep = map[string]map[string]bool{}
 		for src, names := range l.narrow.Keep {
@@ -385,6 +401,17 @@ func (l *loader) windowFilter() (string, []any) {
 	if f.to != "" {
 		where = append(where, "r.eventTime < ?")
 		args = append(args, f.to)
+	}
+	if f.sources != nil {
+		srcs := make([]string, 0, len(f.sources))
+		for s := range f.sources {
+			srcs = append(srcs, s)
+		}
+		sort.Strings(srcs)
+		where = append(where, "r.eventSource IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(srcs)), ", ")+")")
+		for _, s := range srcs {
+			args = append(args, s)
+		}
 	}
 	if f.before != "" {
 		alts := []string{"r.eventTime IS NULL", "r.eventTime >= ?"}
