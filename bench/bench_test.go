@@ -14,8 +14,8 @@ import (
 	"github.com/ctathena/ctathena/engine"
 	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/internal/refreader"
-	"github.com/ctathena/ctathena/investigate"
 	"github.com/ctathena/ctathena/internal/trailgen"
+	"github.com/ctathena/ctathena/investigate"
 )
 
 var (

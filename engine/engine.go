@@ -109,6 +109,10 @@ type Coverage struct {
 	Events      int64         `json:"events"`
 	// DuplicateEvents counts deliveries of an eventID already seen.
 	DuplicateEvents int64 `json:"duplicate_events"`
+	// EventsNotLoaded counts events in the window's files that the
+	// investigation's queries cannot use and that were therefore not
+	// loaded (the local engine's narrowing; a Sources line says which).
+	EventsNotLoaded int64 `json:"events_not_loaded"`
 }
 
 // SkippedFile is a file that could not be read, and why.

@@ -48,7 +48,7 @@ type discovery struct {
 	// (see PartitionRule), included in pruned.
 	partitionPruned int
 	prunedParts     map[partition]bool
-	ignored  int // digest/insight files
+	ignored         int // digest/insight files
 }
 
 func isTrailFile(name string) bool {

@@ -54,4 +54,3 @@ func readUpTo(path string, buf []byte, limit int) (data []byte, more bool, err e
 		}
 	}
 }
-

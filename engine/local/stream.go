@@ -3,11 +3,11 @@ package local
 import (
 	"bufio"
 	"bytes"
-	gzip "github.com/klauspost/compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	gzip "github.com/klauspost/compress/gzip"
 	"io"
 	"os"
 	"path/filepath"
