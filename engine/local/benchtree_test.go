@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"testing"
@@ -119,6 +120,7 @@ func TestBenchTreeLoad(t *testing.T) {
 			}()
 		}
 		o := Options{Dir: benchTree, From: from, To: to, TempDir: t.TempDir()}
+		o.MemoryLimit = os.Getenv("CTATHENA_BENCH_MEM")
 		if os.Getenv("CTATHENA_BENCH_NARROW") != "" {
 			o.Narrow = &Narrow{Sources: []string{"s3.amazonaws.com"}}
 		}
@@ -127,6 +129,12 @@ func TestBenchTreeLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 		loaded := time.Since(start)
+		if p := os.Getenv("CTATHENA_BENCH_HEAP"); p != "" {
+			if f, err := os.Create(p); err == nil {
+				pprof.Lookup("heap").WriteTo(f, 0)
+				f.Close()
+			}
+		}
 		close(stop)
 		syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
 		cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())

@@ -27,18 +27,33 @@ var ErrNoLogs = errors.New("no CloudTrail logs")
 // layoutDirRe is the same rule for the day folder a file sits in directly.
 var layoutDirRe = regexp.MustCompile(`(?:^|/)AWSLogs/(?:(o-[a-z0-9]{10,32})/)?([0-9]{12})/(CloudTrail[A-Za-z-]*)/([A-Za-z0-9-]+)/([0-9]{4})/([0-9]{2})/([0-9]{2})$`)
 
+// folder is the folder files sit in directly, shared by them: a month of
+// an organization's trail is ~150,000 files in a few thousand folders, and
+// the file list was most of the loader's Go heap (42 MiB with a full path
+// and the partition strings in every entry).
+type folder struct {
+	path string
+	// layout is true for an AWSLogs day folder; its files' partition
+	// columns come from the path. Plain files take them from each event.
+	layout               bool
+	account, region, day string
+}
+
 // sourceFile is one file selected or considered for loading.
 type sourceFile struct {
-	path string
+	// id is the file's place in the discovery's sorted list; the table's
+	// src column holds it.
+	id   int32
+	dir  *folder
+	name string
 	// readAs is what DuckDB reads instead of path, if set (see prepare).
-	readAs string
-	// layout is true for files found in an AWSLogs layout; their partition
-	// columns come from the path. Plain files take them from each event.
-	layout                bool
-	account, region, day  string
+	readAs                string
 	size                  int64 // on disk
 	estimatedUncompressed int64
 }
+
+// path is the file's path.
+func (f *sourceFile) path() string { return f.dir.path + string(filepath.Separator) + f.name }
 
 // discovery is what walking the logs folder found.
 type discovery struct {
@@ -98,6 +113,7 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 		account, region, day string
 	}
 	var cur dayDir
+	var fold *folder
 	err = filepath.WalkDir(abs, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			// An unreadable sub-folder must not hide the rest; it is
@@ -147,15 +163,13 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 		if !isTrailFile(e.Name()) || !e.Type().IsRegular() {
 			return nil
 		}
-		f := sourceFile{path: p}
-		if cur.path != "" && filepath.Dir(p) == cur.path {
+		parent := p[:len(p)-len(e.Name())-1]
+		if cur.path != "" && parent == cur.path {
 			if cur.skip {
 				d.ignored++
 				return nil
 			}
-			f.layout = true
-			f.account, f.region, f.day = cur.account, cur.region, cur.day
-			if (lo != "" && f.day < lo) || (hi != "" && f.day > hi) {
+			if (lo != "" && cur.day < lo) || (hi != "" && cur.day > hi) {
 				d.pruned++
 				return nil
 			}
@@ -163,7 +177,13 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 			d.ignored++
 			return nil
 		}
-		d.selected = append(d.selected, f)
+		if fold == nil || fold.path != parent {
+			fold = &folder{path: parent}
+			if parent == cur.path {
+				fold.layout, fold.account, fold.region, fold.day = true, cur.account, cur.region, cur.day
+			}
+		}
+		d.selected = append(d.selected, sourceFile{dir: fold, name: e.Name()})
 		return nil
 	})
 	if err != nil {
@@ -172,7 +192,16 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 	if len(d.selected) == 0 && d.pruned == 0 {
 		return nil, fmt.Errorf("open logs folder %s: no CloudTrail files (.json or .json.gz, in AWSLogs/.../CloudTrail/ or a plain folder) found; point --logs at a CloudTrail export: %w", dir, ErrNoLogs)
 	}
-	sort.Slice(d.selected, func(i, j int) bool { return d.selected[i].path < d.selected[j].path })
+	sort.Slice(d.selected, func(i, j int) bool {
+		a, b := &d.selected[i], &d.selected[j]
+		if a.dir.path != b.dir.path {
+			return a.dir.path < b.dir.path
+		}
+		return a.name < b.name
+	})
+	for i := range d.selected {
+		d.selected[i].id = int32(i)
+	}
 	return d, nil
 }
 
@@ -189,7 +218,7 @@ func estimateSize(f *sourceFile, fh *os.File) error {
 	}
 	f.size = st.Size()
 	f.estimatedUncompressed = f.size
-	if !strings.HasSuffix(strings.ToLower(f.path), ".gz") || f.size < 18 {
+	if !isGzip(f.name) || f.size < 18 {
 		return nil
 	}
 	var b [4]byte
@@ -200,10 +229,16 @@ func estimateSize(f *sourceFile, fh *os.File) error {
 	return nil
 }
 
+// isGzip reports whether a file name says gzip.
+func isGzip(name string) bool {
+	n := len(name)
+	return n >= 3 && name[n-3] == '.' && (name[n-2]|0x20) == 'g' && (name[n-1]|0x20) == 'z'
+}
+
 // estimateFromTrailer is estimateSize for a file read whole into raw.
-func estimateFromTrailer(path string, raw []byte) int64 {
+func estimateFromTrailer(name string, raw []byte) int64 {
 	size := int64(len(raw))
-	if !strings.HasSuffix(strings.ToLower(path), ".gz") || size < 18 {
+	if !isGzip(name) || size < 18 {
 		return size
 	}
 	return trailerEstimate(size, raw[size-4:])
@@ -223,7 +258,7 @@ func trailerEstimate(size int64, trailer []byte) int64 {
 // estimateAll fills in sizes for files read without the streaming workers.
 func estimateAll(files []sourceFile) {
 	for i := range files {
-		if fh, err := os.Open(files[i].path); err == nil {
+		if fh, err := os.Open(files[i].path()); err == nil {
 			// An unknown size only decides which load path reads the file,
 			// and that path reports the file if it is unreadable.
 			_ = estimateSize(&files[i], fh)

@@ -12,7 +12,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -41,9 +40,11 @@ type loader struct {
 	autodetect bool
 	// transcodeAbove is the size above which files are rewritten per line.
 	transcodeAbove int64
-	// streamed maps each file read by the stream workers to the number of
-	// records they wrote for it.
-	streamed map[string]int
+	// streamed maps each file read by the stream workers (by id) to the
+	// number of records they wrote for it.
+	streamed map[int32]int
+	// skippedIDs are the files in skipped.
+	skippedIDs map[int32]bool
 	// memoryLimit is DuckDB's memory_limit while loading.
 	memoryLimit string
 	// stats is what narrowing dropped (see Narrow).
@@ -59,7 +60,7 @@ func (l *loader) load(ctx context.Context, files []sourceFile) error {
 		estimateAll(files)
 		return l.loadAll(ctx, files)
 	}
-	l.streamed = make(map[string]int, len(files))
+	l.streamed = make(map[int32]int, len(files))
 	big, err := l.streamLoad(ctx, files, 2)
 	if err != nil {
 		return err
@@ -82,57 +83,55 @@ func (l *loader) account(ctx context.Context, files []sourceFile, direct bool) e
 	if err != nil {
 		return fmt.Errorf("list loaded files: %w", err)
 	}
-	loaded := map[string]int{}
-	var noRecords []string
+	loaded := map[int32]int{}
+	noRecords := map[int32]bool{}
 	for rows.Next() {
-		var p sql.NullString
+		var id sql.NullInt32
 		var n int
 		var nr sql.NullBool
-		if err := rows.Scan(&p, &n, &nr); err != nil {
+		if err := rows.Scan(&id, &n, &nr); err != nil {
 			rows.Close()
 			return fmt.Errorf("list loaded files: %w", err)
 		}
-		loaded[p.String] = n
+		loaded[id.Int32] = n
 		if nr.Bool {
-			noRecords = append(noRecords, p.String)
+			noRecords[id.Int32] = true
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("list loaded files: %w", err)
 	}
-	sort.Strings(noRecords)
-	for _, p := range noRecords {
-		l.skipped = append(l.skipped, engine.SkippedFile{Path: p, Reason: `not CloudTrail JSON: no "Records" array`})
+	for i := range files {
+		if noRecords[files[i].id] {
+			l.skip(&files[i], `not CloudTrail JSON: no "Records" array`)
+		}
 	}
-	already := map[string]bool{}
-	for _, s := range l.skipped {
-		already[s.Path] = true
-	}
-	var rejected []string
-	for _, f := range files {
-		if already[f.path] {
+	var rejected []int32
+	for i := range files {
+		f := &files[i]
+		if l.skippedIDs[f.id] {
 			continue
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("check files: %w", ctx.Err())
 		}
-		if want, ok := l.streamed[f.path]; ok {
-			if loaded[f.path] != want {
-				rejected = append(rejected, f.path)
-				l.skipped = append(l.skipped, engine.SkippedFile{Path: f.path, Reason: diagnose(f.path, errors.New("the JSON reader rejected a record"))})
+		if want, ok := l.streamed[f.id]; ok {
+			if loaded[f.id] != want {
+				rejected = append(rejected, f.id)
+				l.skip(f, diagnose(f.path(), errors.New("the JSON reader rejected a record")))
 			}
 			continue
 		}
-		if _, ok := loaded[f.path]; ok {
+		if _, ok := loaded[f.id]; ok {
 			continue
 		}
-		if reason := silentReason(f.path); reason != "" {
-			l.skipped = append(l.skipped, engine.SkippedFile{Path: f.path, Reason: reason})
+		if reason := silentReason(f.path()); reason != "" {
+			l.skip(f, reason)
 		}
 	}
 	if len(rejected) > 0 {
-		if _, err := l.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE src IN (SELECT unnest(?::VARCHAR[]))`, rejected); err != nil {
+		if _, err := l.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE src IN (SELECT unnest(?::INTEGER[]))`, rejected); err != nil {
 			return fmt.Errorf("drop rejected files: %w", err)
 		}
 	}
@@ -142,6 +141,15 @@ func (l *loader) account(ctx context.Context, files []sourceFile, direct bool) e
 		}
 	}
 	return nil
+}
+
+// skip reports f as unreadable, for reason.
+func (l *loader) skip(f *sourceFile, reason string) {
+	if l.skippedIDs == nil {
+		l.skippedIDs = map[int32]bool{}
+	}
+	l.skippedIDs[f.id] = true
+	l.skipped = append(l.skipped, engine.SkippedFile{Path: f.path(), Reason: reason})
 }
 
 // silentReason says why a file that DuckDB read without error and without a
@@ -212,7 +220,7 @@ func (l *loader) loadBisect(ctx context.Context, files []sourceFile) error {
 		return fmt.Errorf("load CloudTrail files: %w", ctx.Err())
 	}
 	if len(files) == 1 {
-		l.skipped = append(l.skipped, engine.SkippedFile{Path: files[0].path, Reason: diagnose(files[0].path, err)})
+		l.skip(&files[0], diagnose(files[0].path(), err))
 		return nil
 	}
 	mid := len(files) / 2
@@ -231,17 +239,17 @@ func (l *loader) insert(ctx context.Context, files []sourceFile) error {
 	for i, f := range files {
 		p := f.readAs
 		if p == "" {
-			p = f.path
+			p = f.path()
 		}
 		paths[i] = sqlString(p)
 		maxSize = max(maxSize, f.estimatedUncompressed)
 		if i > 0 {
 			values.WriteString(", ")
 		}
-		if f.layout {
-			fmt.Fprintf(&values, "(%s, %s, %s, %s, %s)", sqlString(p), sqlString(f.path), sqlString(f.account), sqlString(f.region), sqlString(f.day))
+		if f.dir.layout {
+			fmt.Fprintf(&values, "(%s, %d, %s, %s, %s)", sqlString(p), f.id, sqlString(f.dir.account), sqlString(f.dir.region), sqlString(f.dir.day))
 		} else {
-			fmt.Fprintf(&values, "(%s, %s, NULL, NULL, NULL)", sqlString(p), sqlString(f.path))
+			fmt.Fprintf(&values, "(%s, %d, NULL, NULL, NULL)", sqlString(p), f.id)
 		}
 	}
 	filter, args := l.windowFilter()
@@ -316,25 +324,25 @@ func (l *loader) prepare(ctx context.Context, files []sourceFile) ([]sourceFile,
 			l.links++
 			dst := filepath.Join(l.tmp, fmt.Sprintf("big%06d.ndjson", l.links))
 			made = append(made, dst)
-			st := splitStats{plain: !f.layout}
-			maxLine, err := transcode(f.path, dst, l.recordFilter(), &st)
+			st := splitStats{plain: !f.dir.layout}
+			maxLine, err := transcode(f.path(), dst, l.recordFilter(), &st)
 			if err != nil {
-				l.skipped = append(l.skipped, engine.SkippedFile{Path: f.path, Reason: diagnose(f.path, err)})
+				l.skip(&f, diagnose(f.path(), err))
 				continue
 			}
 			l.stats.add(&st)
 			f.readAs = dst
 			f.estimatedUncompressed = maxLine
-		case strings.ContainsAny(f.path, "*?[]{}"):
+		case strings.ContainsAny(f.path(), "*?[]{}"):
 			l.links++
 			ext := ".json"
-			if strings.HasSuffix(strings.ToLower(f.path), ".gz") {
+			if isGzip(f.name) {
 				ext = ".json.gz"
 			}
 			link := filepath.Join(l.tmp, fmt.Sprintf("f%06d%s", l.links, ext))
-			if err := os.Symlink(f.path, link); err != nil {
+			if err := os.Symlink(f.path(), link); err != nil {
 				cleanup()
-				return nil, func() {}, fmt.Errorf("link %s under a plain name: %w", f.path, err)
+				return nil, func() {}, fmt.Errorf("link %s under a plain name: %w", f.path(), err)
 			}
 			made = append(made, link)
 			f.readAs = link

@@ -102,7 +102,7 @@ func recordType() string {
 }
 
 // tableDDL creates the table events are loaded into. src is the file an
-// event came from (kept for provenance, hidden by the view); norecords marks
+// event came from (its sourceFile.id; hidden by the view); norecords marks
 // the placeholder row a directly read (big) file without a "Records" array
 // produces, so such a file is reported instead of vanishing; marker is
 // unused since streamed files are accounted for by their row counts (see
@@ -113,7 +113,7 @@ func tableDDL(name string) string {
 	for _, f := range recordFields {
 		b.WriteString(strings.ToLower(f.json) + " " + strings.ToLower(compact(f.typ)) + ", ")
 	}
-	b.WriteString("account VARCHAR, region VARCHAR, day VARCHAR, src VARCHAR, norecords BOOLEAN, marker BOOLEAN)")
+	b.WriteString("account VARCHAR, region VARCHAR, day VARCHAR, src INTEGER, norecords BOOLEAN, marker BOOLEAN)")
 	return b.String()
 }
 

@@ -12,10 +12,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/ctathena/ctathena/engine"
 )
 
 // Why the loader streams: CloudTrail delivers one small file per account,
@@ -66,7 +65,7 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 			wf.stats = &stats[w]
 			for i := range jobs {
 				f := files[i]
-				wf.stats.plain = !f.layout
+				wf.stats.plain = !f.dir.layout
 				line, n, reason, big := streamFile(&sc, &f, l.transcodeAbove, &wf)
 				sl := streamLine{file: i, line: line, records: n, reason: reason}
 				if big {
@@ -155,10 +154,10 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 			continue
 		}
 		if sl.reason != "" {
-			l.skipped = append(l.skipped, engine.SkippedFile{Path: files[sl.file].path, Reason: sl.reason})
+			l.skip(&files[sl.file], sl.reason)
 			continue
 		}
-		l.streamed[files[sl.file].path] = sl.records
+		l.streamed[files[sl.file].id] = sl.records
 		if len(sl.line) == 0 {
 			continue
 		}
@@ -193,7 +192,7 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 	for i := range stats {
 		l.stats.add(&stats[i])
 	}
-	sort.Slice(big, func(i, j int) bool { return big[i].path < big[j].path })
+	sort.Slice(big, func(i, j int) bool { return big[i].id < big[j].id })
 	return big, nil
 }
 
@@ -206,26 +205,27 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 func streamFile(sc *scratch, f *sourceFile, bigAbove int64, filter *recordFilter) (lines []byte, records int, reason string, big bool) {
 	// A file bigger than bigAbove on disk is big whatever it holds; a gzip
 	// file is big if its trailer says it decompresses to more.
-	raw, more, err := readUpTo(f.path, sc.raw, int(min(bigAbove, 1<<30)))
+	path := f.path()
+	raw, more, err := readUpTo(path, sc.raw, int(min(bigAbove, 1<<30)))
 	sc.raw = raw
 	if err != nil {
 		return nil, 0, "cannot open: " + err.Error(), false
 	}
 	if more {
 		f.size, f.estimatedUncompressed = bigAbove+1, bigAbove+1
-		if fh, err := os.Open(f.path); err == nil {
+		if fh, err := os.Open(path); err == nil {
 			_ = estimateSize(f, fh) // a file that fails here is reported by the per-record path
 			fh.Close()
 		}
 		return nil, 0, "", true
 	}
 	f.size = int64(len(raw))
-	f.estimatedUncompressed = estimateFromTrailer(f.path, raw)
+	f.estimatedUncompressed = estimateFromTrailer(f.name, raw)
 	if f.estimatedUncompressed > bigAbove {
 		return nil, 0, "", true
 	}
 	doc := raw
-	if strings.HasSuffix(strings.ToLower(f.path), ".gz") {
+	if isGzip(f.name) {
 		var err error
 		if sc.zr == nil {
 			sc.zr, err = gzip.NewReader(bytes.NewReader(raw))
@@ -290,8 +290,8 @@ func provenance(f sourceFile) []byte {
 		b, _ := json.Marshal(s)
 		return string(b)
 	}
-	return []byte(`{"ctathena_src":` + q(f.path, true) + `,"ctathena_account":` + q(f.account, f.layout) +
-		`,"ctathena_region":` + q(f.region, f.layout) + `,"ctathena_day":` + q(f.day, f.layout))
+	return []byte(`{"ctathena_src":` + strconv.Itoa(int(f.id)) + `,"ctathena_account":` + q(f.dir.account, f.dir.layout) +
+		`,"ctathena_region":` + q(f.dir.region, f.dir.layout) + `,"ctathena_day":` + q(f.dir.day, f.dir.layout))
 }
 
 // longestLine is the length of the longest line in b.
@@ -325,7 +325,7 @@ func (l *loader) ingestChunk(ctx context.Context, path string, maxLine int64) er
 		coalesce(ctathena_day, replace(substr(eventTime, 1, 10), '-', '/')),
 		ctathena_src, false, false
 	FROM read_json(` + sqlString(path) + `,
-		columns = {ctathena_src: 'VARCHAR', ctathena_account: 'VARCHAR', ctathena_region: 'VARCHAR',
+		columns = {ctathena_src: 'INTEGER', ctathena_account: 'VARCHAR', ctathena_region: 'VARCHAR',
 			ctathena_day: 'VARCHAR', ` + strings.Join(types, ", ") + `},
 		format = 'newline_delimited',
 		ignore_errors = true,
