@@ -105,10 +105,17 @@ func (g *globals) finish(ctx context.Context, r run, b *backend, out *investigat
 	if dir == "" {
 		dir = fmt.Sprintf("ctathena-%s-%s", r.command, started.Format("20060102T150405Z"))
 	}
+	engName, engVersion := b.eng.Name(), b.eng.Version(ctx)
+	// Every query has answered: the engine's memory (DuckDB's buffer pool
+	// and table) is released before the report is written, so the two do
+	// not add up at the end of a large investigation.
+	if err := b.eng.Close(); err != nil {
+		g.warnf("%v", err)
+	}
 	bundle := &reports.Bundle{
 		Command: r.command, Case: g.caseID, Examiner: g.examiner, GeneratedAt: started,
 		ToolVersion: version, ToolCommit: toolCommit(),
-		Engine: b.eng.Name(), EngineVersion: b.eng.Version(ctx),
+		Engine: engName, EngineVersion: engVersion,
 		Sources: cov.Sources, Since: r.window.Since, Until: r.window.Until,
 		Params: r.params, Coverage: cov, Findings: out.Findings, Charts: out.Charts,
 		Notes: out.Notes, Credits: r.credits, Queries: out.Queries,

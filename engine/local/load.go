@@ -277,8 +277,7 @@ func (l *loader) insert(ctx context.Context, files []sourceFile) error {
 			maximum_object_size = ` + fmt.Sprint(objectSize(maxSize)) + `))`
 		args = nil
 	}
-	_, err := l.db.ExecContext(ctx, q, args...)
-	return err
+	return l.execLoad(ctx, q, args...)
 }
 
 // objectSize is the read_json maximum_object_size for a batch: each file is

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -180,6 +181,11 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 		}
 	}
 	ferr := flush()
+	// The workers are done and their buffers are garbage; DuckDB is still
+	// ingesting the last chunk (all of it, for a narrowed load), its
+	// memory peak. Returning the Go heap's free pages first keeps the two
+	// from adding up.
+	debug.FreeOSMemory()
 	if err := finish(); err != nil {
 		return nil, err
 	}
@@ -330,10 +336,19 @@ func (l *loader) ingestChunk(ctx context.Context, path string, maxLine int64) er
 		format = 'newline_delimited',
 		ignore_errors = true,
 		maximum_object_size = ` + fmt.Sprint(max(int64(1<<20), maxLine+1024)) + `)`
-	_, err := l.db.ExecContext(ctx, q)
-	// The lean load memory limit is measured, not guaranteed: a chunk of
-	// unusually wide records that runs out of memory is retried (an INSERT
-	// is atomic) with more, the larger limit staying for the rest.
+	if err := l.execLoad(ctx, q); err != nil {
+		return fmt.Errorf("load CloudTrail files: %w", err)
+	}
+	return nil
+}
+
+// execLoad runs a load statement. The lean load memory limit is measured,
+// not guaranteed: a statement that runs out of memory (a chunk of unusually
+// wide records, a file too big to stream) is retried (an INSERT is atomic)
+// with more, the larger limit staying for the rest of the load. A limit the
+// caller chose is kept.
+func (l *loader) execLoad(ctx context.Context, q string, args ...any) error {
+	_, err := l.db.ExecContext(ctx, q, args...)
 	for _, more := range []string{"256MB", "1GB"} {
 		if err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), "Out of Memory") ||
 			(l.memoryLimit != loadMemoryLimit && l.memoryLimit != "256MB") {
@@ -343,12 +358,9 @@ func (l *loader) ingestChunk(ctx context.Context, path string, maxLine int64) er
 			break
 		}
 		l.memoryLimit = more
-		_, err = l.db.ExecContext(ctx, q)
+		_, err = l.db.ExecContext(ctx, q, args...)
 	}
-	if err != nil {
-		return fmt.Errorf("load CloudTrail files: %w", err)
-	}
-	return nil
+	return err
 }
 
 // windowStrings are the window's bounds as eventTime strings ("" =
