@@ -61,9 +61,9 @@ const jqProgram = `[inputs.Records[]
 // time, by the local engine (load + query), by `zcat | jq`, and by a plain
 // Go encoding/json reader with 2 goroutines. Goals: jq/local >= 8, go/local >= 2.
 // The engine is opened the way `ctathena exfil` opens it: loading only the
-// S3 events exfil's queries read (investigate.ExfilSources), as jq's select
-// and the Go reader keep only what the aggregate needs; every file is still
-// read. local-full-s is the same aggregate after loading every event (what
+// S3 events and the columns exfil's queries read (investigate.ExfilLoad),
+// as jq's select and the Go reader keep only what the aggregate needs;
+// every file is still read. local-full-s is the same aggregate after loading every event (what
 // hunt and identity load).
 func BenchmarkAggregate(b *testing.B) {
 	dir := tree(b)
@@ -95,7 +95,12 @@ func BenchmarkAggregate(b *testing.B) {
 		return time.Since(t0), sumCol(res, "objects")
 	}
 	for i := 0; i < b.N; i++ {
-		t, n := aggregate(&local.Narrow{Sources: investigate.ExfilSources(), Why: "exfil"})
+		h, err := investigate.ExfilLoad(cat, investigate.ExfilOptions{Buckets: []string{"payroll-exports"},
+			Window: investigate.Window{Since: start, Until: end}}, local.View)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t, n := aggregate(&local.Narrow{Sources: h.Sources, Columns: local.ColumnsIn(h.SQL...), Why: h.Why})
 		localT += t
 		localObjects = n
 		t, n = aggregate(nil)

@@ -108,6 +108,9 @@ type LoadHint struct {
 	Partitions    engine.Query
 	PartitionsWhy string
 	Why           string
+	// SQL is the text of every query the investigation runs: an engine may
+	// load only the columns it names.
+	SQL []string
 }
 
 // ExfilLoad is exfil's LoadHint: S3 events; before the window only the
@@ -116,8 +119,17 @@ type LoadHint struct {
 // the table name data): every read of a bucket is delivered to its
 // owner's account in its region, where the window's reads are too.
 func ExfilLoad(cat *catalog.Catalog, o ExfilOptions, data string) (LoadHint, error) {
-	if _, err := PlanExfil(o); err != nil {
+	plan, err := PlanExfil(o)
+	if err != nil {
 		return LoadHint{}, err
+	}
+	var texts []string
+	for _, p := range plan {
+		r, err := cat.MustGet(p.Name).Render(map[string]string{"data": data, "management": data}, p.Values)
+		if err != nil {
+			return LoadHint{}, err
+		}
+		texts = append(texts, r.SQL)
 	}
 	dayFrom, dayTo := Days(o.Window.Since, o.Window.Until)
 	r, err := cat.MustGet("exfil/read_partitions").Render(map[string]string{"data": data}, map[string]string{
@@ -129,7 +141,7 @@ func ExfilLoad(cat *catalog.Catalog, o ExfilOptions, data string) (LoadHint, err
 	}
 	return LoadHint{Sources: ExfilSources(), Before: o.Window.Since, Keep: ExfilBaselineEvents(),
 		Partitions: engine.Query{Name: r.Name, SQL: r.SQL, Args: r.Args}, PartitionsWhy: "the window's reads of the bucket",
-		Why: "exfil reads only these"}, nil
+		Why: "exfil reads only these", SQL: append(texts, r.SQL)}, nil
 }
 
 func with(base, extra map[string]string) map[string]string {

@@ -229,8 +229,11 @@ func TestExfilNarrowedBaseline(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			o.Narrow = &local.Narrow{Sources: h.Sources, Before: h.Before, Keep: h.Keep, Why: h.Why,
+			o.Narrow = &local.Narrow{Sources: h.Sources, Before: h.Before, Keep: h.Keep, Why: h.Why, Columns: local.ColumnsIn(h.SQL...),
 				Partitions: &local.PartitionRule{Query: h.Partitions, Why: h.PartitionsWhy}}
+			if len(o.Narrow.Columns) < 5 || len(o.Narrow.Columns) > 20 {
+				t.Fatalf("exfil's columns: %v", o.Narrow.Columns)
+			}
 		}
 		eng, err := local.Open(ctx, o)
 		if err != nil {

@@ -49,6 +49,8 @@ type loader struct {
 	memoryLimit string
 	// stats is what narrowing dropped (see Narrow).
 	stats splitStats
+	// fields are the record columns loaded (see Options.Columns).
+	fields []field
 }
 
 func (l *loader) load(ctx context.Context, files []sourceFile) error {
@@ -254,7 +256,7 @@ func (l *loader) insert(ctx context.Context, files []sourceFile) error {
 	}
 	filter, args := l.windowFilter()
 	var cols []string
-	for _, f := range recordFields {
+	for _, f := range l.fields {
 		cols = append(cols, `r."`+f.json+`"`)
 	}
 	q := `INSERT INTO ` + table + ` SELECT ` + strings.Join(cols, ", ") + `,
@@ -265,7 +267,7 @@ func (l *loader) insert(ctx context.Context, files []sourceFile) error {
 	FROM (
 		SELECT filename, unnest(CASE WHEN Records IS NULL THEN [NULL] ELSE Records END) AS r
 		FROM read_json([` + strings.Join(paths, ", ") + `],
-			columns = {Records: ` + sqlString(recordType()+"[]") + `},
+			columns = {Records: ` + sqlString(recordType(l.fields)+"[]") + `},
 			format = ` + sqlString(l.format) + `,
 			filename = true,
 			maximum_object_size = ` + fmt.Sprint(objectSize(maxSize)) + `)

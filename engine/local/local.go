@@ -62,7 +62,7 @@ type Options struct {
 	Threads int
 	// BatchFiles caps how many files one read_json call reads (0 = 512).
 	BatchFiles int
-	// Narrow, if set, loads only some events before a time (see Narrow).
+	// Narrow, if set, loads only some events and columns (see Narrow).
 	Narrow *Narrow
 
 	// Measured alternatives, set only by the benchmark.
@@ -82,6 +82,13 @@ type Options struct {
 // read, their partitions still count in Coverage, and Coverage says how
 // many events were left out (EventsNotLoaded) and why (a Sources line).
 type Narrow struct {
+	// Columns, if set, are the only record columns loaded and in the view
+	// (lower-case Athena names, see ColumnsIn; the partition columns are
+	// always there): an investigation whose queries read a few of
+	// CloudTrail's 29 columns loads those. A query naming another column
+	// fails, loudly. Measured on exfil's 13: DuckDB ingests S3 events ~30%
+	// faster.
+	Columns []string
 	// Sources, if not empty, are the only eventSources loaded.
 	Sources []string
 	Before  time.Time
@@ -232,10 +239,18 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 			return nil, fmt.Errorf("create compatibility macro (%s): %w", firstLine(s), err)
 		}
 	}
-	if _, err := e.db.ExecContext(ctx, tableDDL(table)); err != nil {
+	var cols []string
+	if o.Narrow != nil {
+		cols = o.Narrow.Columns
+	}
+	fields, err := selectFields(cols)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.db.ExecContext(ctx, tableDDL(table, fields)); err != nil {
 		return nil, fmt.Errorf("create events table: %w", err)
 	}
-	l := &loader{db: e.db, from: o.From, to: o.To, tmp: dir, narrow: o.Narrow, batch: o.BatchFiles, format: o.format, transcodeAbove: o.transcodeAbove, autodetect: o.autodetect}
+	l := &loader{db: e.db, from: o.From, to: o.To, tmp: dir, narrow: o.Narrow, fields: fields, batch: o.BatchFiles, format: o.format, transcodeAbove: o.transcodeAbove, autodetect: o.autodetect}
 	if l.format == "" {
 		l.format = "unstructured"
 	}
@@ -288,7 +303,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		if err := l.load(ctx, first); err != nil {
 			return nil, err
 		}
-		if _, err := e.db.ExecContext(ctx, viewDDL(View, table)); err != nil {
+		if _, err := e.db.ExecContext(ctx, viewDDL(View, table, fields)); err != nil {
 			return nil, fmt.Errorf("create view %s: %w", View, err)
 		}
 		kept, err = e.partitions(ctx, o.Narrow.Partitions.Query)
@@ -331,7 +346,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if _, err := e.db.ExecContext(ctx, fmt.Sprintf("SET threads = %d", threads)); err != nil {
 		return nil, fmt.Errorf("set query threads: %w", err)
 	}
-	if _, err := e.db.ExecContext(ctx, viewDDL(View, table)); err != nil {
+	if _, err := e.db.ExecContext(ctx, viewDDL(View, table, fields)); err != nil {
 		return nil, fmt.Errorf("create view %s: %w", View, err)
 	}
 	if err := e.db.QueryRowContext(ctx, "SELECT version()").Scan(&e.version); err != nil {

@@ -247,3 +247,36 @@ func TestOpenPartitionRule(t *testing.T) {
 		t.Errorf("sources %q, want %q last", cov.Sources, line)
 	}
 }
+
+// TestOpenColumns: only the chosen columns (and those the loader needs) are
+// loaded and in the view, on both load paths; a query naming another
+// column fails; an unknown column is refused.
+func TestOpenColumns(t *testing.T) {
+	dir := narrowTree(t, true)
+	for _, direct := range []bool{false, true} {
+		o := Options{Dir: dir, From: day("2026-11-01T00:00:00Z"), To: day("2026-11-07T00:00:00Z"), Narrow: &Narrow{Columns: []string{"useridentity", "eventversion"}}}
+		if direct {
+			o.transcodeAbove = 1
+		}
+		e := open(t, o)
+		res := run(t, e, `SELECT * FROM `+View+` LIMIT 1`)
+		var names []string
+		for _, c := range res.Columns {
+			names = append(names, c.Name)
+		}
+		want := "eventversion useridentity eventtime eventsource eventname awsregion eventid recipientaccountid account region day"
+		if strings.Join(names, " ") != want {
+			t.Errorf("direct=%v: view columns %v, want %s", direct, names, want)
+		}
+		res = run(t, e, `SELECT count(*), count(DISTINCT eventversion) FROM `+View)
+		if res.Rows[0][0] != int64(30) || res.Rows[0][1] != int64(1) {
+			t.Errorf("direct=%v: %v", direct, res.Rows)
+		}
+		if _, err := e.Run(context.Background(), engineQuery(`SELECT tlsdetails FROM `+View)); err == nil {
+			t.Errorf("direct=%v: a column not loaded was queried without an error", direct)
+		}
+	}
+	if _, err := Open(context.Background(), Options{Dir: dir, TempDir: t.TempDir(), Narrow: &Narrow{Columns: []string{"nosuch"}}}); err == nil || !strings.Contains(err.Error(), `"nosuch" is not a CloudTrail column`) {
+		t.Errorf("unknown column: %v", err)
+	}
+}

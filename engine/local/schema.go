@@ -1,6 +1,7 @@
 package local
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -80,18 +81,75 @@ func Columns() []string {
 	return append(out, PartitionColumns...)
 }
 
+// ColumnsIn lists the record columns (lower-case Athena names, in table
+// order) that the SQL texts name, comments left out: what Options.Columns
+// needs for an investigation that runs exactly those queries. A word that
+// merely looks like a column (an alias, a string) only loads one more.
+func ColumnsIn(sqls ...string) []string {
+	seen := map[string]bool{}
+	for _, q := range sqls {
+		for _, line := range strings.Split(strings.ToLower(q), "\n") {
+			if i := strings.Index(line, "--"); i >= 0 {
+				line = line[:i]
+			}
+			for _, w := range strings.FieldsFunc(line, func(r rune) bool {
+				return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_')
+			}) {
+				seen[w] = true
+			}
+		}
+	}
+	var out []string
+	for _, f := range recordFields {
+		if c := strings.ToLower(f.json); seen[c] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // compact folds the multi-line type text onto one line so generated SQL
 // stays readable in error messages.
 func compact(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// recordType is the DuckDB type of one element of "Records", with
-// CloudTrail's key spelling.
-func recordType() string {
+// loaderColumns are loaded whatever the caller chose: the loader filters,
+// partitions and counts with them.
+var loaderColumns = []string{"eventtime", "eventsource", "eventname", "awsregion", "recipientaccountid", "eventid"}
+
+// selectFields returns the record fields named in cols (lower-case column
+// names) and loaderColumns, in table order; nil cols is every field.
+func selectFields(cols []string) ([]field, error) {
+	if cols == nil {
+		return recordFields, nil
+	}
+	want := map[string]bool{}
+	for _, c := range loaderColumns {
+		want[c] = true
+	}
+	for _, c := range cols {
+		want[strings.ToLower(c)] = true
+	}
+	var out []field
+	for _, f := range recordFields {
+		if want[strings.ToLower(f.json)] {
+			out = append(out, f)
+			delete(want, strings.ToLower(f.json))
+		}
+	}
+	for c := range want {
+		return nil, fmt.Errorf("load columns: %q is not a CloudTrail column (see local.Columns)", c)
+	}
+	return out, nil
+}
+
+// recordType is the DuckDB type of one element of "Records" with the
+// given fields, with CloudTrail's key spelling.
+func recordType(fields []field) string {
 	var b strings.Builder
 	b.WriteString("STRUCT(")
-	for i, f := range recordFields {
+	for i, f := range fields {
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -107,17 +165,23 @@ func recordType() string {
 // produces, so such a file is reported instead of vanishing; marker is
 // unused since streamed files are accounted for by their row counts (see
 // loader.account). Placeholder rows are deleted after loading.
-func tableDDL(name string) string {
+func tableDDL(name string, fields []field) string {
 	var b strings.Builder
 	b.WriteString("CREATE TABLE " + name + " (")
-	for _, f := range recordFields {
+	for _, f := range fields {
 		b.WriteString(strings.ToLower(f.json) + " " + strings.ToLower(compact(f.typ)) + ", ")
 	}
 	b.WriteString("account VARCHAR, region VARCHAR, day VARCHAR, src INTEGER, norecords BOOLEAN, marker BOOLEAN)")
 	return b.String()
 }
 
-// viewDDL exposes exactly the Athena columns plus partitions.
-func viewDDL(view, table string) string {
-	return "CREATE VIEW " + view + " AS SELECT " + strings.Join(Columns(), ", ") + " FROM " + table
+// viewDDL exposes the loaded Athena columns (all of them unless the
+// caller chose, see Options.Columns) plus partitions.
+func viewDDL(view, table string, fields []field) string {
+	cols := make([]string, 0, len(fields)+len(PartitionColumns))
+	for _, f := range fields {
+		cols = append(cols, strings.ToLower(f.json))
+	}
+	cols = append(cols, PartitionColumns...)
+	return "CREATE VIEW " + view + " AS SELECT " + strings.Join(cols, ", ") + " FROM " + table
 }

@@ -321,7 +321,7 @@ func longestLine(b []byte) int64 {
 // which loader.account notices.
 func (l *loader) ingestChunk(ctx context.Context, path string, maxLine int64) error {
 	var cols, types []string
-	for _, f := range recordFields {
+	for _, f := range l.fields {
 		cols = append(cols, `"`+f.json+`"`)
 		types = append(types, `"`+f.json+`": `+sqlString(compact(f.typ)))
 	}
