@@ -421,6 +421,10 @@ func (e *Engine) measure(ctx context.Context, o Options, d *discovery, l *loader
 	if cov.Skipped == nil {
 		cov.Skipped = []engine.SkippedFile{}
 	}
+	if d.deliveredEarly > 0 {
+		cov.Sources = append(cov.Sources, fmt.Sprintf("%d files named as delivered before %s were not opened (a CloudTrail file holds only events from before its delivery)",
+			d.deliveredEarly, o.From.UTC().Add(-deliveryMargin).Format(time.RFC3339)))
+	}
 	if o.Narrow.active(o.From) {
 		cov.Sources = append(cov.Sources, o.Narrow.describe(o.From))
 	}

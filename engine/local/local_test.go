@@ -80,8 +80,10 @@ func TestOrgLayoutWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cov.FilesRead != 13 || cov.FilesPruned != 4 {
-		t.Errorf("files read/pruned = %d/%d, want 13/4", cov.FilesRead, cov.FilesPruned)
+	// Pruned: the 2024/02/20 and 2024/03/10 folders, and the padding day's
+	// files, named as delivered at 12:05 on 2024/03/01, before the window.
+	if cov.FilesRead != 9 || cov.FilesPruned != 8 {
+		t.Errorf("files read/pruned = %d/%d, want 9/8", cov.FilesRead, cov.FilesPruned)
 	}
 	if cov.Events != 9 || cov.DuplicateEvents != 1 {
 		t.Errorf("events/duplicates = %d/%d, want 9/1", cov.Events, cov.DuplicateEvents)
@@ -92,7 +94,7 @@ func TestOrgLayoutWindow(t *testing.T) {
 	if want := []string{"sagov-westsouth-1r", "us-east-1"}; !reflect.DeepEqual(cov.Regions, want) {
 		t.Errorf("regions = %v, want %v", cov.Regions, want)
 	}
-	if want := []string{"2024/03/01", "2024/03/02", "2024/03/03"}; !reflect.DeepEqual(cov.Days, want) {
+	if want := []string{"2024/03/02", "2024/03/03"}; !reflect.DeepEqual(cov.Days, want) {
 		t.Errorf("days = %v, want %v", cov.Days, want)
 	}
 	if len(cov.MissingDays) != 0 || len(cov.Skipped) != 0 {
@@ -419,4 +421,21 @@ func TestArgsAreTypeChecked(t *testing.T) {
 
 func engineQuery(sql string, args ...any) engine.Query {
 	return engine.Query{Name: "test/adhoc", SQL: sql, Args: args}
+}
+
+func TestDeliveredAt(t *testing.T) {
+	for name, want := range map[string]string{
+		"111122223333_CloudTrail_us-east-2_20150801T0210Z_Mu0KsOhtH1ar15ZZ.json.gz": "20150801T0210",
+		"111122223333_CloudTrail_us-east-2_20150801T0210Z_Mu0KsOhtH1ar15ZZ.json":    "20150801T0210",
+		"111122223333_CloudTrail-Digest_us-east-2_20150801T0210Z.json.gz":           "",
+		"trail.json.gz": "",
+		"111122223333_CloudTrail_us-east-2_2015080110210Z_x.json.gz": "",
+		"111122223333_CloudTrail_us-east-2_20150801T02a0Z_x.json.gz": "",
+		"11112222333_CloudTrail_us-east-2_20150801T0210Z_x.json.gz":  "",
+	} {
+		got, ok := deliveredAt(name)
+		if got != want || ok != (want != "") {
+			t.Errorf("deliveredAt(%q) = %q, %v; want %q", name, got, ok, want)
+		}
+	}
 }

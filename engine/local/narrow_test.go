@@ -138,7 +138,8 @@ func TestOpenNarrow(t *testing.T) {
 		}
 	}
 	// Without Narrow, or with Before at or before From, everything loads
-	// and Sources is only the folder.
+	// and Sources names no narrowing (from the 5th on, the 4th's file is
+	// named as delivered before the window and not opened).
 	for _, o := range []Options{{Dir: dir, From: from, To: to}, {Dir: dir, From: before, To: to, Narrow: nw}} {
 		e := open(t, o)
 		cov, _ := e.Coverage(context.Background())
@@ -146,7 +147,7 @@ func TestOpenNarrow(t *testing.T) {
 		if !o.From.Equal(from) {
 			wantEvents = 10
 		}
-		if cov.Events != wantEvents || len(cov.Sources) != 1 {
+		if cov.Events != wantEvents || strings.Contains(strings.Join(cov.Sources, "|"), "were loaded") {
 			t.Errorf("from %s narrow=%v: %d events, sources %q", o.From, o.Narrow != nil, cov.Events, cov.Sources)
 		}
 	}
