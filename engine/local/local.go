@@ -363,12 +363,18 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 
 // splitBefore splits files into those that can hold events at or after
 // before (layout folders from the day before it on, and every plain file)
-// and the layout files delivered earlier, which cannot: a folder is named
-// for the delivery day, and an event is delivered after it happens.
+// and the layout files that cannot: those in folders delivered earlier (a
+// folder is named for the delivery day, and an event is delivered after
+// it happens), and those named as delivered before it (see discover).
 func splitBefore(files []sourceFile, before time.Time) (first, later []sourceFile) {
 	lo, _ := dayWindow(before, time.Time{})
+	cutoff := before.UTC().Add(-deliveryMargin).Format("20060102T1504")
 	for _, f := range files {
-		if f.dir.layout && f.dir.day < lo {
+		if !f.dir.layout {
+			first = append(first, f)
+			continue
+		}
+		if at, ok := deliveredAt(f.name); f.dir.day < lo || ok && at < cutoff {
 			later = append(later, f)
 		} else {
 			first = append(first, f)
@@ -437,8 +443,8 @@ func (e *Engine) measure(ctx context.Context, o Options, d *discovery, l *loader
 		if list == "" {
 			list = "none"
 		}
-		line := fmt.Sprintf("files delivered before %s were read only in the account/region partitions holding %s: %s (%d files pruned)",
-			o.Narrow.Before.UTC().AddDate(0, 0, -1).Format("2006-01-02"), o.Narrow.Partitions.Why, list, d.partitionPruned)
+		line := fmt.Sprintf("files delivered before %s (by folder day or file name) were read only in the account/region partitions holding %s: %s (%d files pruned)",
+			o.Narrow.Before.UTC().Add(-deliveryMargin).Format(time.RFC3339), o.Narrow.Partitions.Why, list, d.partitionPruned)
 		cov.Sources = append(cov.Sources, line)
 	}
 	accounts, regions, days := map[string]bool{}, map[string]bool{}, map[string]bool{}

@@ -231,19 +231,20 @@ func TestOpenPartitionRule(t *testing.T) {
 	nw := &Narrow{Before: before, Keep: map[string][]string{"s3.amazonaws.com": {"GetObject"}}, Partitions: &PartitionRule{Query: q, Why: "the bucket's reads"}}
 	e := open(t, Options{Dir: dir, From: day("2026-11-01T00:00:00Z"), To: day("2026-11-09T00:00:00Z"), Narrow: nw})
 	res := run(t, e, `SELECT string_agg(eventid, ' ' ORDER BY eventid) FROM `+View)
-	// Folders from the 5th on are read everywhere; earlier ones only in
+	// Files delivered from 23:00 on the 5th are read everywhere; earlier
+	// ones (by folder day, or like the 5th's noon files by name) only in
 	// 111122223333/us-east-1.
-	if got := res.Rows[0][0]; got != "a1 a2 a3 a4 a5 a6 a7 a8 b5 b6 b7 b8" {
+	if got := res.Rows[0][0]; got != "a1 a2 a3 a4 a5 a6 a7 a8 b6 b7 b8" {
 		t.Errorf("loaded %v", got)
 	}
 	cov, _ := e.Coverage(context.Background())
-	if cov.FilesRead != 12 || cov.FilesPruned != 4 {
-		t.Errorf("files read %d pruned %d, want 12 and 4", cov.FilesRead, cov.FilesPruned)
+	if cov.FilesRead != 11 || cov.FilesPruned != 5 {
+		t.Errorf("files read %d pruned %d, want 11 and 5", cov.FilesRead, cov.FilesPruned)
 	}
 	if len(cov.Accounts) != 2 || len(cov.Regions) != 2 || len(cov.MissingDays) != 0 {
 		t.Errorf("coverage %+v", cov)
 	}
-	line := "files delivered before 2026-11-05 were read only in the account/region partitions holding the bucket's reads: 111122223333/us-east-1 (4 files pruned)"
+	line := "files delivered before 2026-11-05T23:00:00Z (by folder day or file name) were read only in the account/region partitions holding the bucket's reads: 111122223333/us-east-1 (5 files pruned)"
 	if cov.Sources[len(cov.Sources)-1] != line {
 		t.Errorf("sources %q, want %q last", cov.Sources, line)
 	}
