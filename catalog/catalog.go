@@ -140,6 +140,24 @@ func Load(fsys fs.FS, root string) (*Catalog, error) {
 	return c, nil
 }
 
+// SQLText is the query's SQL with its fragments spliced in and its
+// parameters and tables left as placeholders (":name", "{{table}}"): the
+// text to look for column names in, not to run.
+func (q *Query) SQLText() string {
+	var b strings.Builder
+	for _, s := range q.segments {
+		switch s.kind {
+		case segText:
+			b.WriteString(s.text)
+		case segParam:
+			b.WriteString(":" + s.text)
+		case segTable:
+			b.WriteString("{{" + s.text + "}}")
+		}
+	}
+	return b.String()
+}
+
 // Get returns the named query.
 func (c *Catalog) Get(name string) (*Query, bool) {
 	q, ok := c.byName[name]

@@ -205,3 +205,21 @@ func TestNestedFragmentsAndCycles(t *testing.T) {
 		t.Fatalf("cycle not refused: %v", err)
 	}
 }
+
+// TestSQLText: the text has the fragments spliced in and the placeholders
+// left in place.
+func TestSQLText(t *testing.T) {
+	cat, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := cat.MustGet("exfil/top_readers").SQLText()
+	for _, want := range []string{"eventsource = 's3.amazonaws.com'", ":buckets", "{{data}}", "useridentity"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("SQLText lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "{{>") {
+		t.Errorf("SQLText has an include left:\n%s", text)
+	}
+}

@@ -158,7 +158,7 @@ func idLoadTruth(t *testing.T) (idSampleTruth, Window) {
 // test's own temporary folder so nothing outlives the test.
 func idSampleEnv(t *testing.T, w Window) *Env {
 	t.Helper()
-	eng, err := local.Open(context.Background(), local.Options{Dir: sampleDir, TempDir: t.TempDir(), From: w.Since, To: w.Until})
+	eng, err := local.Open(context.Background(), local.Options{Dir: sampleDir, TempDir: t.TempDir(), From: w.Since, To: w.Until, Narrow: packNarrow(t, "identity", "access")})
 	if err != nil {
 		t.Fatalf("open sample: %v", err)
 	}

@@ -11,9 +11,24 @@ import (
 
 // openLocal opens the local engine over dir for [from, to) and returns an
 // Env on it, closed when the test ends.
+// packNarrow loads only the columns the packs' queries name, as the CLI
+// does, so the golden tests check answers from what a user's engine loads.
+func packNarrow(t *testing.T, packs ...string) *local.Narrow {
+	t.Helper()
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, p := range packs {
+		texts = append(texts, PackSQL(cat, p)...)
+	}
+	return &local.Narrow{Columns: local.ColumnsIn(texts...)}
+}
+
 func openLocal(t *testing.T, dir string, from, to time.Time) *Env {
 	t.Helper()
-	eng, err := local.Open(context.Background(), local.Options{Dir: dir, TempDir: t.TempDir(), From: from, To: to})
+	eng, err := local.Open(context.Background(), local.Options{Dir: dir, TempDir: t.TempDir(), From: from, To: to, Narrow: packNarrow(t, "identity")})
 	if err != nil {
 		t.Fatal(err)
 	}

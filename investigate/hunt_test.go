@@ -26,7 +26,7 @@ var updateHunt = flag.Bool("update-hunt", false, "rewrite testdata/hunt golden f
 
 func huntEnv(t *testing.T, dir string, w Window) *Env {
 	t.Helper()
-	eng, err := local.Open(context.Background(), local.Options{Dir: dir, From: w.Since, To: w.Until, TempDir: t.TempDir()})
+	eng, err := local.Open(context.Background(), local.Options{Dir: dir, From: w.Since, To: w.Until, TempDir: t.TempDir(), Narrow: packNarrow(t, "hunt")})
 	if err != nil {
 		t.Fatalf("open local engine on %s: %v", dir, err)
 	}

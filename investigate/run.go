@@ -53,6 +53,18 @@ func (o *Outcome) Failed() []string {
 }
 
 // Planned is one query with its parameter values, before rendering.
+// PackSQL is the SQL text (fragments spliced in, placeholders left) of
+// every catalog query of the pack: what a command running that pack may
+// read, for an engine that loads only the columns named (the local
+// engine's Narrow.Columns).
+func PackSQL(cat *catalog.Catalog, pack string) []string {
+	var out []string
+	for _, q := range cat.Pack(pack) {
+		out = append(out, q.SQLText())
+	}
+	return out
+}
+
 type Planned struct {
 	Name   string
 	Values map[string]string

@@ -56,7 +56,12 @@ func (g *globals) investigate(ctx context.Context, r run, from, to time.Time, p 
 		}
 		return g.printDryRun(out)
 	}
-	b, err := g.open(ctx, from, to, r.narrow)
+	narrow := r.narrow
+	if narrow == nil && len(cat.Pack(r.command)) > 0 {
+		// Load only the columns the pack's queries name.
+		narrow = &local.Narrow{Columns: local.ColumnsIn(investigate.PackSQL(cat, r.command)...)}
+	}
+	b, err := g.open(ctx, from, to, narrow)
 	if err != nil {
 		return err
 	}

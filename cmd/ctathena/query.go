@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/investigate"
 	"github.com/ctathena/ctathena/reports"
 )
@@ -159,7 +160,7 @@ func runQuery(cmd *cobra.Command, g *globals, o *queryOptions, name string) erro
 		return err
 	}
 	g.printWindow(w)
-	b, err := g.open(ctx, from, to, nil)
+	b, err := g.open(ctx, from, to, &local.Narrow{Columns: local.ColumnsIn(cat.MustGet(name).SQLText())})
 	if err != nil {
 		return err
 	}

@@ -66,7 +66,7 @@ type discovery struct {
 	// deliveredEarly counts files named as delivered before the window
 	// (see discover), included in pruned.
 	deliveredEarly int
-	ignored         int // digest/insight files
+	ignored        int // digest/insight files
 }
 
 func isTrailFile(name string) bool {

@@ -434,6 +434,13 @@ func (e *Engine) measure(ctx context.Context, o Options, d *discovery, l *loader
 	if o.Narrow.active(o.From) {
 		cov.Sources = append(cov.Sources, o.Narrow.describe(o.From))
 	}
+	if o.Narrow != nil && len(o.Narrow.Columns) > 0 {
+		names := make([]string, len(l.fields))
+		for i, f := range l.fields {
+			names[i] = strings.ToLower(f.json)
+		}
+		cov.Sources = append(cov.Sources, "only the columns the queries name were loaded: "+strings.Join(names, ", "))
+	}
 	if o.Narrow.beforeActive(o.From) && o.Narrow.Partitions != nil {
 		names := make([]string, 0, len(kept))
 		for _, p := range kept {
