@@ -72,6 +72,14 @@ func procStatus(key string) int64 {
 //	  / no FSST, reused worker buffers            13.7 s 333-441 MiB   2.4 s 155 MiB
 //	  GOGC 25 while loading, allocator flushed
 //	  by a background thread past 8 MB            11.8-12.0 s 327-334 MiB   1.8-2.0 s 144 MiB
+//	session 2 (machine busier: same code then    ~15 s, 306-399 MiB)
+//	5 open/read/close syscalls instead of
+//	  os.Open + fstat + pread; klauspost inflate  full 12.9-14.0 s; S3 only (CTATHENA_BENCH_NARROW,
+//	                                              as exfil loads) 8.5-8.8 s
+//	6 file list shares folders, files numbered,
+//	  src is the number (Go heap 95 -> 51 MiB)    full 14.0 s 275 MiB; S3 only 9.1 s 280 MiB
+//	7 96MB load limit, chunk handed over at a
+//	  full row group                              S3 only 7.8-9.6 s 215-253 MiB
 //
 // For comparison on the same quiet machine: internal/refreader (encoding/json,
 // 2 goroutines) answered its 30-day aggregate in 16.0 s, 209 MiB.
