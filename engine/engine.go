@@ -103,7 +103,9 @@ type Coverage struct {
 	// MissingDays are days inside the window with no file at all.
 	MissingDays []string `json:"missing_days"`
 	FilesRead   int      `json:"files_read"`
-	// FilesPruned were outside the window's partitions and not opened.
+	// FilesPruned were not opened: outside the window's partitions, named
+	// as delivered before the window, or (local engine) in partitions the
+	// investigation did not need; a Sources line names each rule.
 	FilesPruned int           `json:"files_pruned"`
 	Skipped     []SkippedFile `json:"skipped"`
 	Events      int64         `json:"events"`
