@@ -67,7 +67,7 @@ const jqProgram = `[inputs.Records[]
 // time, by the local engine (load + query), by `zcat | jq`, and by a plain
 // Go encoding/json reader with 2 goroutines. Goals: jq/local >= 8, go/local >= 2.
 // The engine is opened the way `ctathena exfil` opens it: loading only the
-// S3 events and the columns exfil's queries read (investigate.ExfilLoad),
+// events and the columns exfil's queries read (investigate.ExfilLoad),
 // as jq's select and the Go reader keep only what the aggregate needs;
 // every file is still read. local-full-s is the same aggregate after loading every event (what
 // hunt and identity load).
@@ -114,7 +114,7 @@ func BenchmarkAggregate(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		t, n := aggregate(&local.Narrow{Sources: h.Sources, Columns: local.ColumnsIn(h.SQL...), Why: h.Why})
+		t, n := aggregate(&local.Narrow{Events: h.Events, Columns: local.ColumnsIn(h.SQL...), Why: h.Why})
 		localT += t
 		localObjects = n
 		t, n = aggregate(nil)

@@ -35,10 +35,23 @@ var ExfilQueries = []string{
 	"exfil/top_keys", "exfil/hourly", "exfil/bucket_changes",
 }
 
-// ExfilSources are the only eventSources exfil's queries read (each of
-// them filters on eventsource = 's3.amazonaws.com'; a test holds them to
-// it), so an engine loading for exfil may skip every other event.
-func ExfilSources() []string { return []string{"s3.amazonaws.com"} }
+// ExfilEvents are the only events exfil's queries read, eventSource ->
+// eventNames (each query filters on eventsource and eventname; a test
+// holds the list to the queries), so an engine loading for exfil may skip
+// every other event: the object reads, and the bucket changes of
+// exfil/bucket_changes.
+func ExfilEvents() map[string][]string {
+	return map[string][]string{"s3.amazonaws.com": {
+		"GetObject",
+		"PutBucketPolicy", "DeleteBucketPolicy",
+		"PutBucketAcl",
+		"PutBucketPublicAccessBlock", "DeleteBucketPublicAccessBlock",
+		"PutBucketReplication", "DeleteBucketReplication",
+		"PutBucketLifecycle", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle",
+		"PutBucketOwnershipControls", "DeleteBucketOwnershipControls",
+		"PutBucketVersioning", "PutBucketEncryption", "DeleteBucketEncryption",
+	}}
+}
 
 // ExfilBaselineEvents are the only events exfil reads before its window
 // (exfil/baseline: S3 GetObject data events, failed ones included), by
@@ -99,8 +112,9 @@ func PlanExfil(o ExfilOptions) ([]Planned, error) {
 // can load only that (see local.Narrow; Athena ignores it, partition
 // projection prunes there).
 type LoadHint struct {
-	// Sources are the only eventSources read.
-	Sources []string
+	// Events are the only events read: eventSource -> eventNames (an empty
+	// list: every name).
+	Events map[string][]string
 	// Before Before, only Keep's events (eventSource -> eventNames) are read,
 	Before time.Time
 	Keep   map[string][]string
@@ -113,7 +127,7 @@ type LoadHint struct {
 	SQL []string
 }
 
-// ExfilLoad is exfil's LoadHint: S3 events; before the window only the
+// ExfilLoad is exfil's LoadHint: ExfilEvents; before the window only the
 // baseline's GetObject reads, and only in the partitions holding the
 // window's reads of the bucket(s) (exfil/read_partitions, rendered for
 // the table name data): every read of a bucket is delivered to its
@@ -139,7 +153,7 @@ func ExfilLoad(cat *catalog.Catalog, o ExfilOptions, data string) (LoadHint, err
 	if err != nil {
 		return LoadHint{}, err
 	}
-	return LoadHint{Sources: ExfilSources(), Before: o.Window.Since, Keep: ExfilBaselineEvents(),
+	return LoadHint{Events: ExfilEvents(), Before: o.Window.Since, Keep: ExfilBaselineEvents(),
 		Partitions: engine.Query{Name: r.Name, SQL: r.SQL, Args: r.Args}, PartitionsWhy: "the window's reads of the bucket",
 		Why: "exfil reads only these", SQL: append(texts, r.SQL)}, nil
 }

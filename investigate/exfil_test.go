@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -208,7 +209,7 @@ func checkAgainstTruth(t *testing.T, out *Outcome, tr *trailgen.Truth) {
 	}
 }
 
-// TestExfilNarrowedBaseline: loading only ExfilSources, and only
+// TestExfilNarrowedBaseline: loading only ExfilEvents, and only
 // ExfilBaselineEvents before the window, changes no exfil result on the
 // sample, and every event of the files is either loaded or counted as not
 // loaded, over the same partitions.
@@ -229,7 +230,7 @@ func TestExfilNarrowedBaseline(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			o.Narrow = &local.Narrow{Sources: h.Sources, Before: h.Before, Keep: h.Keep, Why: h.Why, Columns: local.ColumnsIn(h.SQL...),
+			o.Narrow = &local.Narrow{Events: h.Events, Before: h.Before, Keep: h.Keep, Why: h.Why, Columns: local.ColumnsIn(h.SQL...),
 				Partitions: &local.PartitionRule{Query: h.Partitions, Why: h.PartitionsWhy}}
 			if len(o.Narrow.Columns) < 5 || len(o.Narrow.Columns) > 20 {
 				t.Fatalf("exfil's columns: %v", o.Narrow.Columns)
@@ -317,33 +318,40 @@ func checkBucketChanges(t *testing.T, out *Outcome) {
 	}
 }
 
-// TestExfilQueriesReadOnlyExfilSources holds ExfilSources to what the
-// queries read: each one filters on one of the sources, so narrowing the
-// load to them cannot change an answer.
-func TestExfilQueriesReadOnlyExfilSources(t *testing.T) {
+// TestExfilQueriesReadOnlyExfilEvents holds ExfilEvents to what the
+// queries read: each one filters on eventsource and eventname, and every
+// source and name it names is in ExfilEvents, so narrowing the load to
+// them cannot change an answer.
+func TestExfilQueriesReadOnlyExfilEvents(t *testing.T) {
 	cat, err := catalog.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, w := exfilTruth(t)
-	plan, err := PlanExfil(ExfilOptions{Buckets: []string{"payroll-exports"}, Window: w, OrgAccounts: []string{"111122223333"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(plan) != len(ExfilQueries) {
-		t.Fatalf("planned %d queries, ExfilQueries has %d", len(plan), len(ExfilQueries))
-	}
-	for _, p := range plan {
-		r, err := cat.MustGet(p.Name).Render(map[string]string{"management": "m", "data": "d"}, p.Values)
-		if err != nil {
-			t.Fatal(err)
+	allowed := map[string]bool{}
+	for src, names := range ExfilEvents() {
+		for _, n := range names {
+			allowed[src+" "+n] = true
 		}
-		ok := false
-		for _, s := range ExfilSources() {
-			ok = ok || strings.Contains(r.SQL, "eventsource = '"+s+"'")
+	}
+	srcRe := regexp.MustCompile(`eventsource = '([^']+)'`)
+	nameRe := regexp.MustCompile(`eventname (?:= '([^']+)'|IN \(([^)]*)\))`)
+	for _, name := range ExfilQueries {
+		text := cat.MustGet(name).SQLText()
+		srcs := srcRe.FindAllStringSubmatch(text, -1)
+		names := nameRe.FindAllStringSubmatch(text, -1)
+		if len(srcs) != 1 || len(names) != 1 {
+			t.Errorf("%s: %d eventsource and %d eventname filters, want one of each (or teach this test the query)", name, len(srcs), len(names))
+			continue
 		}
-		if !ok {
-			t.Errorf("%s does not filter on one of ExfilSources %v; widen ExfilSources or the query", p.Name, ExfilSources())
+		list := names[0][1]
+		if list == "" {
+			list = names[0][2]
+		}
+		for _, n := range strings.Split(list, ",") {
+			n = strings.Trim(strings.TrimSpace(n), "'")
+			if !allowed[srcs[0][1]+" "+n] {
+				t.Errorf("%s reads %s %s, which ExfilEvents leaves out", name, srcs[0][1], n)
+			}
 		}
 	}
 }

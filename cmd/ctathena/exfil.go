@@ -111,7 +111,7 @@ func exfilNarrow(o investigate.ExfilOptions) (*local.Narrow, error) {
 
 // narrowFor is the local engine's form of an investigation's LoadHint.
 func narrowFor(h investigate.LoadHint) *local.Narrow {
-	n := &local.Narrow{Sources: h.Sources, Before: h.Before, Keep: h.Keep, Why: h.Why, Columns: local.ColumnsIn(h.SQL...)}
+	n := &local.Narrow{Events: h.Events, Before: h.Before, Keep: h.Keep, Why: h.Why, Columns: local.ColumnsIn(h.SQL...)}
 	if h.Partitions.SQL != "" {
 		n.Partitions = &local.PartitionRule{Query: h.Partitions, Why: h.PartitionsWhy}
 	}

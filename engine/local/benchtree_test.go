@@ -130,7 +130,7 @@ func TestBenchTreeLoad(t *testing.T) {
 		o := Options{Dir: benchTree, From: from, To: to, TempDir: t.TempDir()}
 		o.MemoryLimit = os.Getenv("CTATHENA_BENCH_MEM")
 		if os.Getenv("CTATHENA_BENCH_NARROW") != "" {
-			o.Narrow = &Narrow{Sources: []string{"s3.amazonaws.com"}}
+			o.Narrow = &Narrow{Events: map[string][]string{"s3.amazonaws.com": nil}}
 		}
 		e, err := Open(context.Background(), o)
 		if err != nil {

@@ -73,7 +73,7 @@ type Options struct {
 }
 
 // Narrow lets an investigation that reads only some kinds of event skip
-// loading the rest. If Sources is set, only events whose eventSource is
+// loading the rest. If Events is set, only the events it names are
 // listed are loaded, over the whole window. Of the events before Before,
 // only those whose eventSource is a key of Keep and whose eventName is in
 // its list are loaded. A record missing a field a rule needs is dropped;
@@ -89,8 +89,10 @@ type Narrow struct {
 	// fails, loudly. Measured on exfil's 13: DuckDB ingests S3 events ~30%
 	// faster.
 	Columns []string
-	// Sources, if not empty, are the only eventSources loaded.
-	Sources []string
+	// Events, if not empty, are the only events loaded, over the whole
+	// window: eventSource -> eventNames (an empty list keeps every event
+	// of that source).
+	Events map[string][]string
 	Before  time.Time
 	// Keep maps eventSource to the eventNames kept before Before.
 	Keep map[string][]string
@@ -123,7 +125,7 @@ type PartitionRule struct {
 
 // active reports whether n drops anything in [from, ...).
 func (n *Narrow) active(from time.Time) bool {
-	return n != nil && (len(n.Sources) > 0 || n.beforeActive(from))
+	return n != nil && (len(n.Events) > 0 || n.beforeActive(from))
 }
 
 // beforeActive reports whether n's Before rule drops anything in [from, ...).
@@ -134,34 +136,40 @@ func (n *Narrow) beforeActive(from time.Time) bool {
 // describe is the coverage line for n, for a window starting at from.
 func (n *Narrow) describe(from time.Time) string {
 	var rules []string
-	if len(n.Sources) > 0 {
-		srcs := append([]string(nil), n.Sources...)
-		sort.Strings(srcs)
-		rules = append(rules, "only "+strings.Join(srcs, ", ")+" events were loaded")
+	if len(n.Events) > 0 {
+		rules = append(rules, "only "+describeEvents(n.Events)+" events were loaded")
 	}
 	if n.beforeActive(from) {
-		srcs := make([]string, 0, len(n.Keep))
-		for s := range n.Keep {
-			srcs = append(srcs, s)
-		}
-		sort.Strings(srcs)
-		var parts []string
-		for _, s := range srcs {
-			names := append([]string(nil), n.Keep[s]...)
-			sort.Strings(names)
-			parts = append(parts, s+" "+strings.Join(names, ", "))
-		}
-		what := strings.Join(parts, "; ")
-		if what == "" {
-			what = "no"
-		}
-		rules = append(rules, "before "+n.Before.UTC().Format(time.RFC3339)+" only "+what+" events were loaded")
+		rules = append(rules, "before "+n.Before.UTC().Format(time.RFC3339)+" only "+describeEvents(n.Keep)+" events were loaded")
 	}
 	line := strings.Join(rules, "; ")
 	if n.Why != "" {
 		line += " (" + n.Why + ")"
 	}
 	return line
+}
+
+// describeEvents lists eventSource -> eventNames for a coverage line.
+func describeEvents(m map[string][]string) string {
+	srcs := make([]string, 0, len(m))
+	for s := range m {
+		srcs = append(srcs, s)
+	}
+	sort.Strings(srcs)
+	var parts []string
+	for _, s := range srcs {
+		names := append([]string(nil), m[s]...)
+		sort.Strings(names)
+		if len(names) == 0 {
+			parts = append(parts, s)
+		} else {
+			parts = append(parts, s+" "+strings.Join(names, ", "))
+		}
+	}
+	if len(parts) == 0 {
+		return "no"
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Engine is the DuckDB engine. It is safe for concurrent use.

@@ -153,7 +153,7 @@ func TestOpenNarrow(t *testing.T) {
 	}
 }
 
-// TestOpenNarrowSources: Sources keeps one eventSource over the whole
+// TestOpenNarrowSources: Events keeps one eventSource over the whole
 // window on both load paths; in a plain folder the partitions of the
 // events left out still reach Coverage, and every event is loaded or
 // counted as not loaded.
@@ -170,7 +170,7 @@ func TestOpenNarrowSources(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "trail.json"), []byte(`{"Records":[`+strings.Join(recs, ",")+`]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	nw := &Narrow{Sources: []string{"s3.amazonaws.com"}, Before: day("2026-11-05T00:00:00Z"),
+	nw := &Narrow{Events: map[string][]string{"s3.amazonaws.com": nil}, Before: day("2026-11-05T00:00:00Z"),
 		Keep: map[string][]string{"s3.amazonaws.com": {"GetObject"}}, Why: "exfil reads only these"}
 	for _, direct := range []bool{false, true} {
 		o := Options{Dir: dir, From: day("2026-11-01T00:00:00Z"), To: day("2026-11-08T00:00:00Z"), Narrow: nw}

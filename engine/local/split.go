@@ -160,15 +160,16 @@ const (
 )
 
 // recordFilter says which records splitRecords keeps: eventTime in
-// [from, to) (eventTime strings; "" is unbounded); if sources is set, only
-// records whose eventSource is in it; and, for records whose eventTime is
+// [from, to) (eventTime strings; "" is unbounded); if events is set, only
+// records whose eventSource is a key of it and whose eventName is in its
+// set (a nil set keeps every name of the source); and, for records whose eventTime is
 // before before (if set), only those whose eventSource and eventName are in
 // keep (see Options.Narrow). A record without eventTime is never narrowed by
 // before: its time is unknown. Records dropped by narrowing (not by the
 // window) are counted in stats, if set.
 type recordFilter struct {
 	from, to string
-	sources  map[string]bool
+	events   map[string]map[string]bool
 	before   string
 	keep     map[string]map[string]bool
 	stats    *splitStats
@@ -200,7 +201,7 @@ func (s *splitStats) add(o *splitStats) {
 type partition struct{ account, region, day string }
 
 // narrows reports whether f drops records by their source or name.
-func (f *recordFilter) narrows() bool { return f.before != "" || f.sources != nil }
+func (f *recordFilter) narrows() bool { return f.before != "" || f.events != nil }
 
 // allowed reports whether a record of that source and name is kept before
 // f.before; a record missing either is not.
@@ -259,8 +260,9 @@ func (f *recordFilter) judge(doc []byte, i int, dropped *partition) (keep, narro
 	if !keep || !narrow {
 		return keep, false, end
 	}
-	if f.sources != nil {
-		keep = hasSrc && f.sources[string(src)]
+	if f.events != nil {
+		names, ok := f.events[string(src)]
+		keep = hasSrc && ok && (names == nil || hasName && names[string(name)])
 	}
 	if keep && f.before != "" && hasTime && string(et) < f.before {
 		keep = f.allowed(src, name, hasSrc, hasName)

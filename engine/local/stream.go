@@ -388,10 +388,17 @@ func (l *loader) windowStrings() (from, to string) {
 func (l *loader) recordFilter() *recordFilter {
 	f := &recordFilter{}
 	f.from, f.to = l.windowStrings()
-	if l.narrow.active(l.from) && len(l.narrow.Sources) > 0 {
-		f.sources = map[string]bool{}
-		for _, s := range l.narrow.Sources {
-			f.sources[s] = true
+	if l.narrow != nil && len(l.narrow.Events) > 0 {
+		f.events = map[string]map[string]bool{}
+		for src, names := range l.narrow.Events {
+			var m map[string]bool
+			if len(names) > 0 {
+				m = map[string]bool{}
+				for _, n := range names {
+					m[n] = true
+				}
+			}
+			f.events[src] = m
 		}
 	}
 	if l.narrow.beforeActive(l.from) {
@@ -422,16 +429,31 @@ func (l *loader) windowFilter() (string, []any) {
 		where = append(where, "r.eventTime < ?")
 		args = append(args, f.to)
 	}
-	if f.sources != nil {
-		srcs := make([]string, 0, len(f.sources))
-		for s := range f.sources {
+	if f.events != nil {
+		srcs := make([]string, 0, len(f.events))
+		for s := range f.events {
 			srcs = append(srcs, s)
 		}
 		sort.Strings(srcs)
-		where = append(where, "r.eventSource IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(srcs)), ", ")+")")
+		var alts []string
 		for _, s := range srcs {
+			if f.events[s] == nil {
+				alts = append(alts, "r.eventSource = ?")
+				args = append(args, s)
+				continue
+			}
+			names := make([]string, 0, len(f.events[s]))
+			for n := range f.events[s] {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			alts = append(alts, "(r.eventSource = ? AND r.eventName IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ")+"))")
 			args = append(args, s)
+			for _, n := range names {
+				args = append(args, n)
+			}
 		}
+		where = append(where, "("+strings.Join(alts, " OR ")+")")
 	}
 	if f.before != "" {
 		alts := []string{"r.eventTime IS NULL", "r.eventTime >= ?"}
