@@ -93,7 +93,7 @@ type Narrow struct {
 	// window: eventSource -> eventNames (an empty list keeps every event
 	// of that source).
 	Events map[string][]string
-	Before  time.Time
+	Before time.Time
 	// Keep maps eventSource to the eventNames kept before Before.
 	Keep map[string][]string
 	// Why names the need, for the coverage line (e.g. "exfil").
