@@ -70,8 +70,13 @@ type discovery struct {
 }
 
 func isTrailFile(name string) bool {
-	n := strings.ToLower(name)
-	return strings.HasSuffix(n, ".json") || strings.HasSuffix(n, ".json.gz")
+	return hasSuffixFold(name, ".json") || hasSuffixFold(name, ".json.gz")
+}
+
+// hasSuffixFold is strings.HasSuffix ignoring ASCII case, without
+// allocating (it runs once per file of the logs folder).
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
 }
 
 // dayWindow returns the delivery-day bounds (YYYY/MM/DD, inclusive) a file's
@@ -126,6 +131,7 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 	}
 	var cur dayDir
 	var fold *folder
+	var perFolder [][]sourceFile
 	err = filepath.WalkDir(abs, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			// An unreadable sub-folder must not hide the rest; it is
@@ -148,9 +154,45 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 				return nil
 			}
 			dd := dayDir{path: p, account: m[2], region: m[4], day: m[5] + "/" + m[6] + "/" + m[7], skip: m[3] != "CloudTrail"}
-			if dd.skip || (lo == "" || dd.day >= lo) && (hi == "" || dd.day <= hi) {
+			if dd.skip {
 				cur = dd
 				return nil
+			}
+			if (lo == "" || dd.day >= lo) && (hi == "" || dd.day <= hi) {
+				// Inside the window: list it here, once, rather than one
+				// walk callback (and one joined path) per file. A day
+				// folder with sub-folders (never written by a trail) is
+				// walked normally.
+				ents, rerr := os.ReadDir(p)
+				if rerr != nil {
+					cur = dd
+					return nil
+				}
+				for _, c := range ents {
+					if c.IsDir() {
+						cur = dd
+						return nil
+					}
+				}
+				fold := &folder{path: p, layout: true, account: dd.account, region: dd.region, day: dd.day}
+				files := make([]sourceFile, 0, len(ents))
+				for _, c := range ents {
+					name := c.Name()
+					if !c.Type().IsRegular() || !isTrailFile(name) {
+						continue
+					}
+					if at, ok := deliveredAt(name); ok && cutoff != "" && at < cutoff {
+						d.pruned++
+						d.deliveredEarly++
+						continue
+					}
+					files = append(files, sourceFile{dir: fold, name: name})
+				}
+				// One slice per folder, joined once at the end: growing one
+				// slice of 150,000 entries cost more (copies and GC assists)
+				// than reading the folders.
+				perFolder = append(perFolder, files)
+				return fs.SkipDir
 			}
 			// Outside the window: count its files without opening them.
 			// A day folder with sub-folders (never written by a trail) is
@@ -208,6 +250,16 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 	if err != nil {
 		return nil, fmt.Errorf("walk logs folder %s: %w", dir, err)
 	}
+	total := len(d.selected)
+	for _, part := range perFolder {
+		total += len(part)
+	}
+	all := make([]sourceFile, 0, total)
+	all = append(all, d.selected...)
+	for _, part := range perFolder {
+		all = append(all, part...)
+	}
+	d.selected = all
 	if len(d.selected) == 0 && d.pruned == 0 {
 		return nil, fmt.Errorf("open logs folder %s: no CloudTrail files (.json or .json.gz, in AWSLogs/.../CloudTrail/ or a plain folder) found; point --logs at a CloudTrail export: %w", dir, ErrNoLogs)
 	}
@@ -233,8 +285,23 @@ const deliveryMargin = time.Hour
 // AccountID_CloudTrail_RegionName_YYYYMMDDTHHmmZ_UniqueString.json.gz; ok is
 // false for any other name.
 func deliveredAt(name string) (string, bool) {
-	parts := strings.Split(name, "_")
-	if len(parts) != 5 || len(parts[0]) != 12 || !strings.HasPrefix(parts[1], "CloudTrail") {
+	var parts [5]string
+	n := 0
+	for rest := name; ; n++ {
+		i := strings.IndexByte(rest, '_')
+		if n == 4 {
+			if i >= 0 {
+				return "", false
+			}
+			parts[4] = rest
+			break
+		}
+		if i < 0 {
+			return "", false
+		}
+		parts[n], rest = rest[:i], rest[i+1:]
+	}
+	if len(parts[0]) != 12 || !strings.HasPrefix(parts[1], "CloudTrail") {
 		return "", false
 	}
 	t := parts[3]
