@@ -415,6 +415,38 @@ func (l *loader) recordFilter() *recordFilter {
 	return f
 }
 
+// eventPredicates is m (eventSource -> eventNames; a nil set is every name,
+// an empty one none) as SQL alternatives over the record r, in a stable
+// order, with their arguments.
+func eventPredicates(m map[string]map[string]bool) (alts []string, args []any) {
+	srcs := make([]string, 0, len(m))
+	for s := range m {
+		srcs = append(srcs, s)
+	}
+	sort.Strings(srcs)
+	for _, s := range srcs {
+		if m[s] == nil {
+			alts = append(alts, "r.eventSource = ?")
+			args = append(args, s)
+			continue
+		}
+		names := make([]string, 0, len(m[s]))
+		for n := range m[s] {
+			names = append(names, n)
+		}
+		if len(names) == 0 {
+			continue
+		}
+		sort.Strings(names)
+		alts = append(alts, "(r.eventSource = ? AND r.eventName IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ")+"))")
+		args = append(args, s)
+		for _, n := range names {
+			args = append(args, n)
+		}
+	}
+	return alts, args
+}
+
 // windowFilter keeps events inside [from, to), narrowed like recordFilter,
 // and every placeholder row (files read directly, see insert).
 func (l *loader) windowFilter() (string, []any) {
@@ -430,54 +462,14 @@ func (l *loader) windowFilter() (string, []any) {
 		args = append(args, f.to)
 	}
 	if f.events != nil {
-		srcs := make([]string, 0, len(f.events))
-		for s := range f.events {
-			srcs = append(srcs, s)
-		}
-		sort.Strings(srcs)
-		var alts []string
-		for _, s := range srcs {
-			if f.events[s] == nil {
-				alts = append(alts, "r.eventSource = ?")
-				args = append(args, s)
-				continue
-			}
-			names := make([]string, 0, len(f.events[s]))
-			for n := range f.events[s] {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			alts = append(alts, "(r.eventSource = ? AND r.eventName IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ")+"))")
-			args = append(args, s)
-			for _, n := range names {
-				args = append(args, n)
-			}
-		}
+		alts, a := eventPredicates(f.events)
 		where = append(where, "("+strings.Join(alts, " OR ")+")")
+		args = append(args, a...)
 	}
 	if f.before != "" {
-		alts := []string{"r.eventTime IS NULL", "r.eventTime >= ?"}
-		args = append(args, f.before)
-		srcs := make([]string, 0, len(f.keep))
-		for s := range f.keep {
-			srcs = append(srcs, s)
-		}
-		sort.Strings(srcs)
-		for _, s := range srcs {
-			names := make([]string, 0, len(f.keep[s]))
-			for n := range f.keep[s] {
-				names = append(names, n)
-			}
-			if len(names) == 0 {
-				continue
-			}
-			sort.Strings(names)
-			alts = append(alts, "(r.eventSource = ? AND r.eventName IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ")+"))")
-			args = append(args, s)
-			for _, n := range names {
-				args = append(args, n)
-			}
-		}
+		alts, a := eventPredicates(f.keep)
+		alts = append([]string{"r.eventTime IS NULL", "r.eventTime >= ?"}, alts...)
+		args = append(append(args, f.before), a...)
 		where = append(where, "("+strings.Join(alts, " OR ")+")")
 	}
 	if len(where) == 0 {

@@ -12,10 +12,6 @@ reads AS (
     arbitrary(errorcode) AS error_code,
     arbitrary(eventtime) AS eventtime
   FROM {{data}}
-  WHERE day BETWEEN :day_from AND :day_to
-    AND eventtime >= :since AND eventtime < :until
-    AND eventsource = 's3.amazonaws.com'
-    AND eventname = 'GetObject'
-    AND strpos(',' || :buckets || ',', ',' || json_extract_scalar(requestparameters, '$.bucketName') || ',') > 0
+  WHERE {{> exfil/_read_events}}
   GROUP BY eventid
 )
