@@ -282,3 +282,28 @@ func TestOpenColumns(t *testing.T) {
 		t.Errorf("unknown column: %v", err)
 	}
 }
+
+// TestColumnsInStructFields: a STRUCT column named only through its fields
+// loads only those fields; named whole, all of it; a query naming another
+// field fails.
+func TestColumnsInStructFields(t *testing.T) {
+	got := ColumnsIn("SELECT e.useridentity.arn, useridentity.sessioncontext.sessionissuer.arn -- useridentity.username\nFROM t e WHERE eventname = 'x'")
+	want := "useridentity.arn useridentity.sessioncontext.sessionissuer.arn eventname"
+	if strings.Join(got, " ") != want {
+		t.Errorf("ColumnsIn = %v, want %s", got, want)
+	}
+	if got := ColumnsIn("SELECT useridentity, useridentity.arn FROM t"); strings.Join(got, " ") != "useridentity" {
+		t.Errorf("whole struct: %v", got)
+	}
+	dir := narrowTree(t, true)
+	e := open(t, Options{Dir: dir, Narrow: &Narrow{Columns: []string{"useridentity.arn", "useridentity.sessioncontext.sessionissuer.arn"}}})
+	if _, err := e.Run(context.Background(), engineQuery(`SELECT useridentity.arn, useridentity.sessioncontext.sessionissuer.arn FROM `+View)); err != nil {
+		t.Errorf("loaded fields: %v", err)
+	}
+	if _, err := e.Run(context.Background(), engineQuery(`SELECT useridentity.username FROM `+View)); err == nil {
+		t.Error("a field not loaded was queried without an error")
+	}
+	if _, err := Open(context.Background(), Options{Dir: dir, TempDir: t.TempDir(), Narrow: &Narrow{Columns: []string{"useridentity.nosuch"}}}); err == nil || !strings.Contains(err.Error(), "no field nosuch") {
+		t.Errorf("unknown field: %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package local
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -82,30 +83,143 @@ func Columns() []string {
 }
 
 // ColumnsIn lists the record columns (lower-case Athena names, in table
-// order) that the SQL texts name, comments left out: what Options.Columns
-// needs for an investigation that runs exactly those queries. A word that
-// merely looks like a column (an alias, a string) only loads one more.
+// order) that the SQL texts name, comments left out: what Narrow.Columns
+// needs for an investigation that runs exactly those queries. A STRUCT
+// column only ever named through its fields (useridentity.arn) is listed
+// as those fields ("useridentity.arn"), so only they are loaded. A word
+// that merely looks like a column (an alias, a string) only loads more.
 func ColumnsIn(sqls ...string) []string {
-	seen := map[string]bool{}
+	whole := map[string]bool{}
+	paths := map[string]map[string]bool{}
+	isCol := map[string]bool{}
+	for _, f := range recordFields {
+		isCol[strings.ToLower(f.json)] = true
+	}
 	for _, q := range sqls {
 		for _, line := range strings.Split(strings.ToLower(q), "\n") {
 			if i := strings.Index(line, "--"); i >= 0 {
 				line = line[:i]
 			}
 			for _, w := range strings.FieldsFunc(line, func(r rune) bool {
-				return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_')
+				return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '.')
 			}) {
-				seen[w] = true
+				parts := strings.Split(w, ".")
+				for i, p := range parts {
+					if !isCol[p] {
+						continue
+					}
+					if i == len(parts)-1 {
+						whole[p] = true
+					} else {
+						if paths[p] == nil {
+							paths[p] = map[string]bool{}
+						}
+						paths[p][strings.Join(parts[i+1:], ".")] = true
+					}
+					break
+				}
 			}
 		}
 	}
 	var out []string
 	for _, f := range recordFields {
-		if c := strings.ToLower(f.json); seen[c] {
+		c := strings.ToLower(f.json)
+		switch {
+		case whole[c] || len(paths[c]) > 0 && !strings.HasPrefix(f.typ, "STRUCT("):
 			out = append(out, c)
+		case len(paths[c]) > 0:
+			ps := make([]string, 0, len(paths[c]))
+			for p := range paths[c] {
+				ps = append(ps, c+"."+p)
+			}
+			sort.Strings(ps)
+			out = append(out, ps...)
 		}
 	}
 	return out
+}
+
+// structField is one field of a STRUCT type text.
+type structField struct{ name, typ string }
+
+// splitStruct splits "STRUCT(a T, b STRUCT(...), ...)" into its fields;
+// ok is false for any other type.
+func splitStruct(typ string) ([]structField, bool) {
+	typ = compact(typ)
+	if !strings.HasPrefix(typ, "STRUCT(") || !strings.HasSuffix(typ, ")") {
+		return nil, false
+	}
+	body := typ[len("STRUCT(") : len(typ)-1]
+	var out []structField
+	depth, start := 0, 0
+	for i := 0; i <= len(body); i++ {
+		if i < len(body) {
+			switch body[i] {
+			case '(':
+				depth++
+				continue
+			case ')':
+				depth--
+				continue
+			case ',':
+				if depth > 0 {
+					continue
+				}
+			default:
+				continue
+			}
+		}
+		part := strings.TrimSpace(body[start:i])
+		start = i + 1
+		name, t, found := strings.Cut(part, " ")
+		if !found {
+			return nil, false
+		}
+		out = append(out, structField{name, strings.TrimSpace(t)})
+	}
+	return out, true
+}
+
+// pruneStruct keeps of the STRUCT type typ only the fields on the given
+// paths (lower-case, dotted; a path ending at a field keeps all of it).
+func pruneStruct(typ string, paths []string) (string, error) {
+	fields, ok := splitStruct(typ)
+	if !ok {
+		return "", fmt.Errorf("not a STRUCT")
+	}
+	sub := map[string][]string{}
+	all := map[string]bool{}
+	for _, p := range paths {
+		head, rest, more := strings.Cut(p, ".")
+		if more {
+			sub[head] = append(sub[head], rest)
+		} else {
+			all[head] = true
+		}
+	}
+	var kept []string
+	for _, f := range fields {
+		n := strings.ToLower(f.name)
+		switch {
+		case all[n]:
+			kept = append(kept, f.name+" "+f.typ)
+		case len(sub[n]) > 0:
+			t, err := pruneStruct(f.typ, sub[n])
+			if err != nil {
+				return "", fmt.Errorf("%s.%w", n, err)
+			}
+			kept = append(kept, f.name+" "+t)
+		}
+		delete(all, n)
+		delete(sub, n)
+	}
+	for n := range all {
+		return "", fmt.Errorf("no field %s", n)
+	}
+	for n := range sub {
+		return "", fmt.Errorf("no field %s", n)
+	}
+	return "STRUCT(" + strings.Join(kept, ", ") + ")", nil
 }
 
 // compact folds the multi-line type text onto one line so generated SQL
@@ -128,17 +242,35 @@ func selectFields(cols []string) ([]field, error) {
 	for _, c := range loaderColumns {
 		want[c] = true
 	}
+	paths := map[string][]string{}
 	for _, c := range cols {
-		want[strings.ToLower(c)] = true
+		c = strings.ToLower(c)
+		if head, rest, ok := strings.Cut(c, "."); ok {
+			paths[head] = append(paths[head], rest)
+		} else {
+			want[c] = true
+		}
 	}
 	var out []field
 	for _, f := range recordFields {
-		if want[strings.ToLower(f.json)] {
+		n := strings.ToLower(f.json)
+		switch {
+		case want[n]:
 			out = append(out, f)
-			delete(want, strings.ToLower(f.json))
+		case len(paths[n]) > 0:
+			t, err := pruneStruct(f.typ, paths[n])
+			if err != nil {
+				return nil, fmt.Errorf("load columns: %s: %v (see local.Columns)", n, err)
+			}
+			out = append(out, field{json: f.json, typ: t})
 		}
+		delete(want, n)
+		delete(paths, n)
 	}
 	for c := range want {
+		return nil, fmt.Errorf("load columns: %q is not a CloudTrail column (see local.Columns)", c)
+	}
+	for c := range paths {
 		return nil, fmt.Errorf("load columns: %q is not a CloudTrail column (see local.Columns)", c)
 	}
 	return out, nil
