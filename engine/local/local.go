@@ -306,38 +306,8 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	}
 	var kept []partition
 	if o.Narrow.beforeActive(o.From) && o.Narrow.Partitions != nil {
-		first, later := splitBefore(d.selected, o.Narrow.Before)
-		d.prunedParts = map[partition]bool{}
-		if err := l.load(ctx, first); err != nil {
+		if kept, err = e.loadByPartition(ctx, l, d, o.Narrow, fields); err != nil {
 			return nil, err
-		}
-		if _, err := e.db.ExecContext(ctx, viewDDL(View, table, fields)); err != nil {
-			return nil, fmt.Errorf("create view %s: %w", View, err)
-		}
-		kept, err = e.partitions(ctx, o.Narrow.Partitions.Query)
-		if err != nil {
-			return nil, err
-		}
-		want := map[partition]bool{}
-		for _, p := range kept {
-			want[p] = true
-		}
-		read := first
-		for _, f := range later {
-			if want[partition{account: f.dir.account, region: f.dir.region}] {
-				read = append(read, f)
-			} else {
-				d.pruned++
-				d.partitionPruned++
-				d.prunedParts[partition{f.dir.account, f.dir.region, f.dir.day}] = true
-			}
-		}
-		if err := l.load(ctx, read[len(first):]); err != nil {
-			return nil, err
-		}
-		d.selected = read
-		if _, err := e.db.ExecContext(ctx, "DROP VIEW "+View); err != nil {
-			return nil, fmt.Errorf("drop view %s: %w", View, err)
 		}
 	} else if err := l.load(ctx, d.selected); err != nil {
 		return nil, err
@@ -367,6 +337,48 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	e.coverage = cov
 	ok = true
 	return e, nil
+}
+
+// loadByPartition loads in two phases (see PartitionRule): the files that
+// can hold events from Before on, then, of the earlier ones, those in the
+// partitions the rule's query selects over the first. It returns those
+// partitions, and leaves d.selected the files read and the others counted
+// as pruned.
+func (e *Engine) loadByPartition(ctx context.Context, l *loader, d *discovery, n *Narrow, fields []field) ([]partition, error) {
+	first, later := splitBefore(d.selected, n.Before)
+	if err := l.load(ctx, first); err != nil {
+		return nil, err
+	}
+	if _, err := e.db.ExecContext(ctx, viewDDL(View, table, fields)); err != nil {
+		return nil, fmt.Errorf("create view %s: %w", View, err)
+	}
+	kept, err := e.partitions(ctx, n.Partitions.Query)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.db.ExecContext(ctx, "DROP VIEW "+View); err != nil {
+		return nil, fmt.Errorf("drop view %s: %w", View, err)
+	}
+	want := map[partition]bool{}
+	for _, p := range kept {
+		want[p] = true
+	}
+	d.prunedParts = map[partition]bool{}
+	read := first
+	for _, f := range later {
+		if want[partition{account: f.dir.account, region: f.dir.region}] {
+			read = append(read, f)
+			continue
+		}
+		d.pruned++
+		d.partitionPruned++
+		d.prunedParts[partition{f.dir.account, f.dir.region, f.dir.day}] = true
+	}
+	if err := l.load(ctx, read[len(first):]); err != nil {
+		return nil, err
+	}
+	d.selected = read
+	return kept, nil
 }
 
 // splitBefore splits files into those that can hold events at or after
