@@ -432,7 +432,7 @@ func transcode(path, dst string, filter *recordFilter, st *splitStats) (int64, e
 				if st.plain {
 					dropped = &part
 				}
-				if keep, narrowed, _ := filter.judge(one, 0, dropped); !keep {
+				if keep, narrowed, _ := filter.judge(one, 0, dropped, nil); !keep {
 					if narrowed {
 						cut.narrowed++
 						if dropped != nil {

@@ -109,7 +109,7 @@ func skipValue(b []byte, i int) int {
 // walkObject calls fn for each member of the object starting at b[i] ==
 // '{' with the raw key (without quotes) and the value's bounds, and returns
 // the index after the object, or -1 if it is malformed.
-func walkObject(b []byte, i int, fn func(key []byte, vs, ve int)) int {
+func walkObject(b []byte, i int, fn func(ks int, key []byte, vs, ve int)) int {
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
 		return i + 1
@@ -122,7 +122,7 @@ func walkObject(b []byte, i int, fn func(key []byte, vs, ve int)) int {
 		if ke < 0 {
 			return -1
 		}
-		key := b[i+1 : ke-1]
+		ks, key := i, b[i+1:ke-1]
 		i = skipSpace(b, ke)
 		if i >= len(b) || b[i] != ':' {
 			return -1
@@ -133,7 +133,7 @@ func walkObject(b []byte, i int, fn func(key []byte, vs, ve int)) int {
 			return -1
 		}
 		if fn != nil {
-			fn(key, i, ve)
+			fn(ks, key, i, ve)
 		}
 		i = skipSpace(b, ve)
 		if i >= len(b) {
@@ -173,6 +173,10 @@ type recordFilter struct {
 	before   string
 	keep     map[string]map[string]bool
 	stats    *splitStats
+	// keys, if set, are the only top-level keys written for a record: the
+	// columns loaded (DuckDB ignores the others; writing them cost chunk
+	// bytes and DuckDB parsing).
+	keys map[string]bool
 }
 
 // splitStats is what narrowing dropped, per stream worker.
@@ -216,12 +220,20 @@ func (f *recordFilter) allowed(src, name []byte, hasSrc, hasName bool) bool {
 // judge walks the record object starting at doc[i] and says whether f
 // keeps it and whether narrowing (not the window) dropped it; end is the
 // index after the record, or -1 if it is malformed. dropped, if not nil,
-// receives the partition of a narrowed record (for plain files).
-func (f *recordFilter) judge(doc []byte, i int, dropped *partition) (keep, narrowed bool, end int) {
+// receives the partition of a narrowed record (for plain files); spans, if
+// not nil, receives the bounds of the members whose keys f.keys keeps.
+func (f *recordFilter) judge(doc []byte, i int, dropped *partition, spans *[][2]int) (keep, narrowed bool, end int) {
 	narrow := f.narrows()
 	var et, src, name, acct, region []byte
 	hasTime, hasSrc, seenSrc, hasName, seenName := false, false, false, false, false
-	end = walkObject(doc, i, func(key []byte, vs, ve int) {
+	if spans != nil {
+		*spans = (*spans)[:0]
+	}
+	end = walkObject(doc, i, func(ks int, key []byte, vs, ve int) {
+		// A key written with escapes is kept: DuckDB matches it unescaped.
+		if spans != nil && (f.keys[string(key)] || bytes.IndexByte(key, '\\') >= 0) {
+			*spans = append(*spans, [2]int{ks, ve})
+		}
 		switch string(key) {
 		case "eventTime":
 			if !hasTime {
@@ -304,7 +316,7 @@ func splitRecords(out, doc, prefix []byte, f *recordFilter) ([]byte, int, splitR
 		return out, 0, splitMalformed
 	}
 	rs, re := -1, -1
-	end := walkObject(doc, i, func(key []byte, vs, ve int) {
+	end := walkObject(doc, i, func(_ int, key []byte, vs, ve int) {
 		if rs < 0 && string(key) == "Records" {
 			rs, re = vs, ve
 		}
@@ -324,6 +336,7 @@ func splitRecords(out, doc, prefix []byte, f *recordFilter) ([]byte, int, splitR
 	// malformed one is split again record by record, see splitChecked).
 	var nNarrowed int64
 	var parts []partition
+	var spans [][2]int
 	ok := func() ([]byte, int, splitResult) {
 		if f.stats != nil {
 			f.stats.narrowed += nNarrowed
@@ -348,11 +361,18 @@ func splitRecords(out, doc, prefix []byte, f *recordFilter) ([]byte, int, splitR
 			if f.stats != nil && f.stats.plain {
 				dropped = &part
 			}
-			keep, narrowed, e := f.judge(doc, i, dropped)
+			var sp *[][2]int
+			if f.keys != nil {
+				sp = &spans
+			}
+			keep, narrowed, e := f.judge(doc, i, dropped, sp)
 			if e < 0 {
 				return out[:start], 0, splitMalformed
 			}
-			if keep {
+			if keep && sp != nil {
+				out = appendMembers(out, prefix, doc, spans)
+				n++
+			} else if keep {
 				out = appendRecord(out, prefix, doc[i:e])
 				n++
 			} else if narrowed {
@@ -408,6 +428,27 @@ func appendRecord(out, prefix, rec []byte) []byte {
 		}
 	}
 	return append(out, '\n')
+}
+
+// appendMembers writes prefix and the members of a record at the given
+// bounds of doc as one line (newlines folded, as appendRecord does).
+func appendMembers(out, prefix, doc []byte, spans [][2]int) []byte {
+	out = append(out, prefix...)
+	for _, sp := range spans {
+		out = append(out, ',')
+		m := doc[sp[0]:sp[1]]
+		if bytes.IndexByte(m, '\n') < 0 && bytes.IndexByte(m, '\r') < 0 {
+			out = append(out, m...)
+			continue
+		}
+		for _, c := range m {
+			if c == '\n' || c == '\r' {
+				c = ' '
+			}
+			out = append(out, c)
+		}
+	}
+	return append(out, '}', '\n')
 }
 
 // splitChecked is splitRecords with encoding/json as the judge when the

@@ -43,3 +43,20 @@ func TestSplitRecords(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitRecordsKeys: with keys set, a record keeps only those members
+// (and any key written with escapes), newlines folded.
+func TestSplitRecordsKeys(t *testing.T) {
+	f := &recordFilter{keys: map[string]bool{"a": true, "c": true}}
+	doc := "{\"Records\":[{\"a\":1,\"b\":{\"a\":2},\"c\":\"x\\ny\",\n\"d\":[1],\"\\u0064\":3},{\"b\":1}]}"
+	out, n, reason := splitChecked(nil, []byte(doc), []byte(`{"p":1`), f)
+	want := "{\"p\":1,\"a\":1,\"c\":\"x\\ny\",\"\\u0064\":3}\n{\"p\":1}\n"
+	if reason != "" || n != 2 || string(out) != want {
+		t.Errorf("got %q n=%d reason %q, want %q", out, n, reason, want)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(string(out), "\n"), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("invalid line %q", line)
+		}
+	}
+}

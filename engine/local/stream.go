@@ -388,6 +388,12 @@ func (l *loader) windowStrings() (from, to string) {
 func (l *loader) recordFilter() *recordFilter {
 	f := &recordFilter{}
 	f.from, f.to = l.windowStrings()
+	if len(l.fields) < len(recordFields) {
+		f.keys = map[string]bool{}
+		for _, fd := range l.fields {
+			f.keys[fd.json] = true
+		}
+	}
 	if l.narrow != nil && len(l.narrow.Events) > 0 {
 		f.events = map[string]map[string]bool{}
 		for src, names := range l.narrow.Events {
