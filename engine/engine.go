@@ -122,3 +122,51 @@ type SkippedFile struct {
 	Path   string `json:"path"`
 	Reason string `json:"reason"`
 }
+
+// Narrow says what an investigation reads, so an engine that loads the logs
+// itself (engine/local) can load only that; Athena ignores it (partition
+// projection prunes there). Records a rule drops never reach the engine's
+// tables; their files still count as read, their partitions still count in
+// Coverage, and Coverage says how many events were left out
+// (EventsNotLoaded) and names every rule in a Sources line.
+type Narrow struct {
+	// Events, if not empty, are the only events loaded over the whole
+	// window: eventSource -> eventNames (an empty list keeps every event of
+	// that source). A record missing a field a rule needs is dropped.
+	Events map[string][]string
+	// Before Before, only Keep's events (eventSource -> eventNames) are
+	// loaded; events without an eventTime are never dropped by this rule.
+	Before time.Time
+	Keep   map[string][]string
+	// Partitions, if set, prunes the files that can only hold events before
+	// Before to the partitions it selects (see PartitionRule).
+	Partitions *PartitionRule
+	// Queries, if set, are the SQL texts the investigation runs: only the
+	// columns they name are loaded (a STRUCT column named only through its
+	// fields, only those fields). A query naming another column fails,
+	// loudly. Measured on exfil's: DuckDB ingests S3 events ~30% faster.
+	Queries []string
+	// Why names the need, for the coverage line (e.g. "exfil reads only
+	// these").
+	Why string
+}
+
+// PartitionRule lets an investigation that needs events before its window
+// only for what it found in the window read only the partitions that can
+// hold them. exfil's baseline is the bucket's reads by the principals that
+// read it in the window; S3 delivers every read of a bucket to its owner's
+// account and the bucket's region, a partition that also holds the
+// window's reads, so the baseline's days need only the partitions where
+// the window's reads were found.
+//
+// The local engine loads the files from the day before Before on (and
+// every file outside the AWSLogs layout) first, runs Query over them, and
+// then loads the earlier files only in the (account, region) partitions of
+// the rows it returns (its two columns: account, region); the others count
+// as pruned, and Coverage says so (their accounts, regions and days still
+// count as present: the files are there, they were not needed).
+type PartitionRule struct {
+	Query Query
+	// Why names what the partitions hold, for the coverage line.
+	Why string
+}

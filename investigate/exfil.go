@@ -108,40 +108,22 @@ func PlanExfil(o ExfilOptions) ([]Planned, error) {
 	}, nil
 }
 
-// LoadHint says what an investigation's queries read, so a local engine
-// can load only that (see local.Narrow; Athena ignores it, partition
-// projection prunes there).
-type LoadHint struct {
-	// Events are the only events read: eventSource -> eventNames (an empty
-	// list: every name).
-	Events map[string][]string
-	// Before Before, only Keep's events (eventSource -> eventNames) are read,
-	Before time.Time
-	Keep   map[string][]string
-	// and only in the (account, region) partitions Partitions returns.
-	Partitions    engine.Query
-	PartitionsWhy string
-	Why           string
-	// SQL is the text of every query the investigation runs: an engine may
-	// load only the columns it names.
-	SQL []string
-}
-
-// ExfilLoad is exfil's LoadHint: ExfilEvents; before the window only the
+// ExfilLoad is what exfil reads (see engine.Narrow): ExfilEvents and the
+// columns its queries name; before the window only the
 // baseline's GetObject reads, and only in the partitions holding the
 // window's reads of the bucket(s) (exfil/read_partitions, rendered for
 // the table name data): every read of a bucket is delivered to its
 // owner's account in its region, where the window's reads are too.
-func ExfilLoad(cat *catalog.Catalog, o ExfilOptions, data string) (LoadHint, error) {
+func ExfilLoad(cat *catalog.Catalog, o ExfilOptions, data string) (*engine.Narrow, error) {
 	plan, err := PlanExfil(o)
 	if err != nil {
-		return LoadHint{}, err
+		return nil, err
 	}
 	var texts []string
 	for _, p := range plan {
 		r, err := cat.MustGet(p.Name).Render(map[string]string{"data": data, "management": data}, p.Values)
 		if err != nil {
-			return LoadHint{}, err
+			return nil, err
 		}
 		texts = append(texts, r.SQL)
 	}
@@ -151,11 +133,11 @@ func ExfilLoad(cat *catalog.Catalog, o ExfilOptions, data string) (LoadHint, err
 		"day_from": dayFrom, "day_to": dayTo,
 	})
 	if err != nil {
-		return LoadHint{}, err
+		return nil, err
 	}
-	return LoadHint{Events: ExfilEvents(), Before: o.Window.Since, Keep: ExfilBaselineEvents(),
-		Partitions: engine.Query{Name: r.Name, SQL: r.SQL, Args: r.Args}, PartitionsWhy: "the window's reads of the bucket",
-		Why: "exfil reads only these", SQL: append(texts, r.SQL)}, nil
+	return &engine.Narrow{Events: ExfilEvents(), Before: o.Window.Since, Keep: ExfilBaselineEvents(),
+		Partitions: &engine.PartitionRule{Query: engine.Query{Name: r.Name, SQL: r.SQL, Args: r.Args}, Why: "the window's reads of the bucket"},
+		Why:        "exfil reads only these", Queries: append(texts, r.SQL)}, nil
 }
 
 func with(base, extra map[string]string) map[string]string {

@@ -230,10 +230,9 @@ func TestExfilNarrowedBaseline(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			o.Narrow = &local.Narrow{Events: h.Events, Before: h.Before, Keep: h.Keep, Why: h.Why, Columns: local.ColumnsIn(h.SQL...),
-				Partitions: &local.PartitionRule{Query: h.Partitions, Why: h.PartitionsWhy}}
-			if len(o.Narrow.Columns) < 5 || len(o.Narrow.Columns) > 20 {
-				t.Fatalf("exfil's columns: %v", o.Narrow.Columns)
+			o.Narrow = h
+			if cols := local.ColumnsIn(h.Queries...); len(cols) < 5 || len(cols) > 20 {
+				t.Fatalf("exfil's columns: %v", cols)
 			}
 		}
 		eng, err := local.Open(ctx, o)

@@ -23,7 +23,7 @@ func packNarrow(t *testing.T, packs ...string) *local.Narrow {
 	for _, p := range packs {
 		texts = append(texts, PackSQL(cat, p)...)
 	}
-	return &local.Narrow{Columns: local.ColumnsIn(texts...)}
+	return &local.Narrow{Queries: texts}
 }
 
 func openLocal(t *testing.T, dir string, from, to time.Time) *Env {

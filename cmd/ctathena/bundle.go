@@ -59,7 +59,7 @@ func (g *globals) investigate(ctx context.Context, r run, from, to time.Time, p 
 	narrow := r.narrow
 	if narrow == nil && len(cat.Pack(r.command)) > 0 {
 		// Load only the columns the pack's queries name.
-		narrow = &local.Narrow{Columns: local.ColumnsIn(investigate.PackSQL(cat, r.command)...)}
+		narrow = &local.Narrow{Queries: investigate.PackSQL(cat, r.command)}
 	}
 	b, err := g.open(ctx, from, to, narrow)
 	if err != nil {

@@ -96,26 +96,13 @@ func runExfil(cmd *cobra.Command, g *globals, o *exfilOptions) error {
 	})
 }
 
-// exfilNarrow is what exfil needs loaded (see investigate.ExfilLoad).
+// exfilNarrow is what exfil reads (see investigate.ExfilLoad).
 func exfilNarrow(o investigate.ExfilOptions) (*local.Narrow, error) {
 	cat, err := catalog.Default()
 	if err != nil {
 		return nil, err
 	}
-	h, err := investigate.ExfilLoad(cat, o, local.View)
-	if err != nil {
-		return nil, err
-	}
-	return narrowFor(h), nil
-}
-
-// narrowFor is the local engine's form of an investigation's LoadHint.
-func narrowFor(h investigate.LoadHint) *local.Narrow {
-	n := &local.Narrow{Events: h.Events, Before: h.Before, Keep: h.Keep, Why: h.Why, Columns: local.ColumnsIn(h.SQL...)}
-	if h.Partitions.SQL != "" {
-		n.Partitions = &local.PartitionRule{Query: h.Partitions, Why: h.PartitionsWhy}
-	}
-	return n
+	return investigate.ExfilLoad(cat, o, local.View)
 }
 
 // commonParams appends the global settings that shape the results.

@@ -160,7 +160,7 @@ func runQuery(cmd *cobra.Command, g *globals, o *queryOptions, name string) erro
 		return err
 	}
 	g.printWindow(w)
-	b, err := g.open(ctx, from, to, &local.Narrow{Columns: local.ColumnsIn(cat.MustGet(name).SQLText())})
+	b, err := g.open(ctx, from, to, &local.Narrow{Queries: []string{cat.MustGet(name).SQLText()}})
 	if err != nil {
 		return err
 	}

@@ -72,74 +72,30 @@ type Options struct {
 	autodetect     bool // read only, with schema inference, to compare
 }
 
-// Narrow lets an investigation that reads only some kinds of event skip
-// loading the rest. If Events is set, only the events it names are
-// listed are loaded, over the whole window. Of the events before Before,
-// only those whose eventSource is a key of Keep and whose eventName is in
-// its list are loaded. A record missing a field a rule needs is dropped;
-// events without an eventTime are never dropped by Before (their time is
-// unknown). Dropped records never reach DuckDB; their files still count as
-// read, their partitions still count in Coverage, and Coverage says how
-// many events were left out (EventsNotLoaded) and why (a Sources line).
-type Narrow struct {
-	// Columns, if set, are the only record columns loaded and in the view
-	// (lower-case Athena names, see ColumnsIn; the partition columns are
-	// always there): an investigation whose queries read a few of
-	// CloudTrail's 29 columns loads those. A query naming another column
-	// fails, loudly. Measured on exfil's 13: DuckDB ingests S3 events ~30%
-	// faster.
-	Columns []string
-	// Events, if not empty, are the only events loaded, over the whole
-	// window: eventSource -> eventNames (an empty list keeps every event
-	// of that source).
-	Events map[string][]string
-	Before time.Time
-	// Keep maps eventSource to the eventNames kept before Before.
-	Keep map[string][]string
-	// Why names the need, for the coverage line (e.g. "exfil").
-	Why string
-	// Partitions, if set, prunes the files that can only hold events before
-	// Before to the partitions it selects (see PartitionRule).
-	Partitions *PartitionRule
-}
+// Narrow and PartitionRule are the seam's (see engine.Narrow): what an
+// investigation reads, so the loader loads only that.
+type (
+	Narrow        = engine.Narrow
+	PartitionRule = engine.PartitionRule
+)
 
-// PartitionRule lets an investigation that needs events before its window
-// only for what it found in the window read only the partitions that can
-// hold them. exfil's baseline is the bucket's reads by the principals that
-// read it in the window; S3 delivers every read of a bucket to its owner's
-// account and the bucket's region, a partition that also holds the
-// window's reads, so the baseline's days need only the partitions where
-// the window's reads were found.
-//
-// The engine loads the files from the day before Before on (and every file
-// outside the AWSLogs layout) first, runs Query on View over them, and then
-// loads the earlier files only in the (account, region) partitions of the
-// rows it returns (its two columns: account, region); the others count as
-// pruned, and Coverage says so (their accounts, regions and days still
-// count as present: the files are there, they were not needed).
-type PartitionRule struct {
-	Query engine.Query
-	// Why names what the partitions hold, for the coverage line.
-	Why string
-}
-
-// active reports whether n drops anything in [from, ...).
-func (n *Narrow) active(from time.Time) bool {
-	return n != nil && (len(n.Events) > 0 || n.beforeActive(from))
+// active reports whether n drops any event in [from, ...).
+func active(n *Narrow, from time.Time) bool {
+	return n != nil && (len(n.Events) > 0 || beforeActive(n, from))
 }
 
 // beforeActive reports whether n's Before rule drops anything in [from, ...).
-func (n *Narrow) beforeActive(from time.Time) bool {
+func beforeActive(n *Narrow, from time.Time) bool {
 	return n != nil && !n.Before.IsZero() && (from.IsZero() || n.Before.After(from))
 }
 
 // describe is the coverage line for n, for a window starting at from.
-func (n *Narrow) describe(from time.Time) string {
+func describe(n *Narrow, from time.Time) string {
 	var rules []string
 	if len(n.Events) > 0 {
 		rules = append(rules, "only "+describeEvents(n.Events)+" events were loaded")
 	}
-	if n.beforeActive(from) {
+	if beforeActive(n, from) {
 		rules = append(rules, "before "+n.Before.UTC().Format(time.RFC3339)+" only "+describeEvents(n.Keep)+" events were loaded")
 	}
 	line := strings.Join(rules, "; ")
@@ -249,7 +205,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	}
 	var cols []string
 	if o.Narrow != nil {
-		cols = o.Narrow.Columns
+		cols = ColumnsIn(o.Narrow.Queries...)
 	}
 	fields, err := selectFields(cols)
 	if err != nil {
@@ -305,7 +261,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		}
 	}
 	var kept []partition
-	if o.Narrow.beforeActive(o.From) && o.Narrow.Partitions != nil {
+	if beforeActive(o.Narrow, o.From) && o.Narrow.Partitions != nil {
 		if kept, err = e.loadByPartition(ctx, l, d, o.Narrow, fields); err != nil {
 			return nil, err
 		}
@@ -451,17 +407,17 @@ func (e *Engine) measure(ctx context.Context, o Options, d *discovery, l *loader
 		cov.Sources = append(cov.Sources, fmt.Sprintf("%d files named as delivered before %s were not opened (a CloudTrail file holds only events from before its delivery)",
 			d.deliveredEarly, o.From.UTC().Add(-deliveryMargin).Format(time.RFC3339)))
 	}
-	if o.Narrow.active(o.From) {
-		cov.Sources = append(cov.Sources, o.Narrow.describe(o.From))
+	if active(o.Narrow, o.From) {
+		cov.Sources = append(cov.Sources, describe(o.Narrow, o.From))
 	}
-	if o.Narrow != nil && len(o.Narrow.Columns) > 0 {
+	if len(l.fields) < len(recordFields) {
 		names := make([]string, len(l.fields))
 		for i, f := range l.fields {
 			names[i] = strings.ToLower(f.json)
 		}
 		cov.Sources = append(cov.Sources, "only the columns the queries name were loaded: "+strings.Join(names, ", "))
 	}
-	if o.Narrow.beforeActive(o.From) && o.Narrow.Partitions != nil {
+	if beforeActive(o.Narrow, o.From) && o.Narrow.Partitions != nil {
 		names := make([]string, 0, len(kept))
 		for _, p := range kept {
 			names = append(names, p.account+"/"+p.region)

@@ -250,13 +250,13 @@ func TestOpenPartitionRule(t *testing.T) {
 	}
 }
 
-// TestOpenColumns: only the chosen columns (and those the loader needs) are
-// loaded and in the view, on both load paths; a query naming another
-// column fails; an unknown column is refused.
+// TestOpenColumns: only the columns the queries name (and those the
+// loader needs) are loaded and in the view, on both load paths; a query
+// naming another column fails; an unknown column is refused.
 func TestOpenColumns(t *testing.T) {
 	dir := narrowTree(t, true)
 	for _, direct := range []bool{false, true} {
-		o := Options{Dir: dir, From: day("2026-11-01T00:00:00Z"), To: day("2026-11-07T00:00:00Z"), Narrow: &Narrow{Columns: []string{"useridentity", "eventversion"}}}
+		o := Options{Dir: dir, From: day("2026-11-01T00:00:00Z"), To: day("2026-11-07T00:00:00Z"), Narrow: &Narrow{Queries: []string{"SELECT useridentity, eventversion FROM t"}}}
 		if direct {
 			o.transcodeAbove = 1
 		}
@@ -278,7 +278,7 @@ func TestOpenColumns(t *testing.T) {
 			t.Errorf("direct=%v: a column not loaded was queried without an error", direct)
 		}
 	}
-	if _, err := Open(context.Background(), Options{Dir: dir, TempDir: t.TempDir(), Narrow: &Narrow{Columns: []string{"nosuch"}}}); err == nil || !strings.Contains(err.Error(), `"nosuch" is not a CloudTrail column`) {
+	if _, err := selectFields([]string{"nosuch"}); err == nil || !strings.Contains(err.Error(), `"nosuch" is not a CloudTrail column`) {
 		t.Errorf("unknown column: %v", err)
 	}
 }
@@ -296,14 +296,14 @@ func TestColumnsInStructFields(t *testing.T) {
 		t.Errorf("whole struct: %v", got)
 	}
 	dir := narrowTree(t, true)
-	e := open(t, Options{Dir: dir, Narrow: &Narrow{Columns: []string{"useridentity.arn", "useridentity.sessioncontext.sessionissuer.arn"}}})
+	e := open(t, Options{Dir: dir, Narrow: &Narrow{Queries: []string{"SELECT useridentity.arn, useridentity.sessioncontext.sessionissuer.arn FROM t"}}})
 	if _, err := e.Run(context.Background(), engineQuery(`SELECT useridentity.arn, useridentity.sessioncontext.sessionissuer.arn FROM `+View)); err != nil {
 		t.Errorf("loaded fields: %v", err)
 	}
 	if _, err := e.Run(context.Background(), engineQuery(`SELECT useridentity.username FROM `+View)); err == nil {
 		t.Error("a field not loaded was queried without an error")
 	}
-	if _, err := Open(context.Background(), Options{Dir: dir, TempDir: t.TempDir(), Narrow: &Narrow{Columns: []string{"useridentity.nosuch"}}}); err == nil || !strings.Contains(err.Error(), "no field nosuch") {
+	if _, err := Open(context.Background(), Options{Dir: dir, TempDir: t.TempDir(), Narrow: &Narrow{Queries: []string{"SELECT useridentity.nosuch FROM t"}}}); err == nil || !strings.Contains(err.Error(), "no field nosuch") {
 		t.Errorf("unknown field: %v", err)
 	}
 }

@@ -83,8 +83,8 @@ func Columns() []string {
 }
 
 // ColumnsIn lists the record columns (lower-case Athena names, in table
-// order) that the SQL texts name, comments left out: what Narrow.Columns
-// needs for an investigation that runs exactly those queries. A STRUCT
+// order) that the SQL texts name, comments left out: what the loader loads
+// for an investigation that runs exactly those queries (Narrow.Queries). A STRUCT
 // column only ever named through its fields (useridentity.arn) is listed
 // as those fields ("useridentity.arn"), so only they are loaded. A word
 // that merely looks like a column (an alias, a string) only loads more.

@@ -407,7 +407,7 @@ func (l *loader) recordFilter() *recordFilter {
 			f.events[src] = m
 		}
 	}
-	if l.narrow.beforeActive(l.from) {
+	if beforeActive(l.narrow, l.from) {
 		f.before = l.narrow.Before.UTC().Format("2006-01-02T15:04:05Z")
 		f.keep = map[string]map[string]bool{}
 		for src, names := range l.narrow.Keep {
