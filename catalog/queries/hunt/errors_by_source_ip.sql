@@ -6,17 +6,8 @@
 -- param: day_to     day        last partition day (window end plus one day)
 -- table: management
 WITH failed AS (
-  -- CloudTrail delivers some events twice: one row per eventid.
   SELECT
-    eventid,
-    arbitrary(eventtime) AS eventtime,
-    arbitrary(eventname) AS event_name,
-    arbitrary(eventsource) AS event_source,
-    arbitrary({{> common/_principal}}) AS principal,
-    arbitrary(COALESCE(recipientaccountid, account)) AS account,
-    arbitrary(awsregion) AS region,
-    arbitrary(COALESCE(sourceipaddress, '')) AS source_ip,
-    arbitrary(useragent) AS user_agent,
+    {{> hunt/_per_event}}
     arbitrary(errorcode) AS error_code,
     arbitrary(COALESCE(errormessage, '')) AS error_message
   FROM {{management}}

@@ -7,17 +7,8 @@
 -- table: management
 -- attack: TA0007 T1580 T1087.004 T1619 T1033
 WITH calls AS (
-  -- CloudTrail delivers some events twice: one row per eventid.
   SELECT
-    eventid,
-    arbitrary(eventtime) AS eventtime,
-    arbitrary(eventname) AS event_name,
-    arbitrary(eventsource) AS event_source,
-    arbitrary({{> common/_principal}}) AS principal,
-    arbitrary(COALESCE(recipientaccountid, account)) AS account,
-    arbitrary(awsregion) AS region,
-    arbitrary(COALESCE(sourceipaddress, '')) AS source_ip,
-    arbitrary(useragent) AS user_agent,
+    {{> hunt/_per_event}}
     arbitrary(COALESCE(errorcode, '')) AS error_code,
     arbitrary(errormessage) AS error_message
   FROM {{management}}
