@@ -171,8 +171,7 @@ func accessFindings(o AccessOptions, runs []reports.QueryRun) []reports.Finding 
 		sort.SliceStable(order, func(i, j int) bool { return byP[order[i]].events > byP[order[j]].events })
 		for i, p := range order {
 			if i == 10 {
-				fs = append(fs, reports.Finding{Severity: "info", Query: "access/by_principal",
-					Text: fmt.Sprintf("%d more principals are listed in the access/by_principal sheet.", len(order)-10)})
+				fs = append(fs, moreListed("info", "access/by_principal", len(order)-10, "principals"))
 				break
 			}
 			w := byP[p]

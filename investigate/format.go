@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/ctathena/ctathena/reports"
 )
 
 // HumanBytes renders a byte count in decimal units, as storage bills do.
@@ -103,4 +105,11 @@ func (r rowReader) time(row []any, col string) time.Time {
 		return t.UTC()
 	}
 	return time.Time{}
+}
+
+// moreListed is the finding that closes a capped list: how many more of
+// what the query's sheet lists than the findings repeat.
+func moreListed(severity, query string, n int, what string) reports.Finding {
+	return reports.Finding{Severity: severity, Query: query,
+		Text: fmt.Sprintf("%d more %s are listed in the %s sheet.", n, what, query)}
 }

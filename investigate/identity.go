@@ -676,8 +676,7 @@ func identityFindings(o IdentityOptions, runs []reports.QueryRun, pv *pivot) []r
 		sort.SliceStable(order, func(i, j int) bool { return per[order[i]].events > per[order[j]].events })
 		for i, p := range order {
 			if i == 15 {
-				fs = append(fs, reports.Finding{Severity: "info", Query: "identity/activity",
-					Text: fmt.Sprintf("%d more principals are listed in the identity/activity sheet.", len(order)-15)})
+				fs = append(fs, moreListed("info", "identity/activity", len(order)-15, "principals"))
 				break
 			}
 			t := per[p]
@@ -695,8 +694,7 @@ func identityFindings(o IdentityOptions, runs []reports.QueryRun, pv *pivot) []r
 		rr := newRowReader(colNames(c.Columns))
 		for i, row := range c.Rows {
 			if i == 20 {
-				fs = append(fs, reports.Finding{Severity: "high", Query: "identity/created",
-					Text: fmt.Sprintf("%d more created resources are listed in the identity/created sheet.", len(c.Rows)-20)})
+				fs = append(fs, moreListed("high", "identity/created", len(c.Rows)-20, "created resources"))
 				break
 			}
 			what := rr.str(row, "resource_id")
