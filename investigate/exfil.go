@@ -115,17 +115,8 @@ func PlanExfil(o ExfilOptions) ([]Planned, error) {
 // the table name data): every read of a bucket is delivered to its
 // owner's account in its region, where the window's reads are too.
 func ExfilLoad(cat *catalog.Catalog, o ExfilOptions, data string) (*engine.Narrow, error) {
-	plan, err := PlanExfil(o)
-	if err != nil {
+	if _, err := PlanExfil(o); err != nil {
 		return nil, err
-	}
-	var texts []string
-	for _, p := range plan {
-		r, err := cat.MustGet(p.Name).Render(map[string]string{"data": data, "management": data}, p.Values)
-		if err != nil {
-			return nil, err
-		}
-		texts = append(texts, r.SQL)
 	}
 	dayFrom, dayTo := Days(o.Window.Since, o.Window.Until)
 	r, err := cat.MustGet("exfil/read_partitions").Render(map[string]string{"data": data}, map[string]string{
@@ -137,7 +128,7 @@ func ExfilLoad(cat *catalog.Catalog, o ExfilOptions, data string) (*engine.Narro
 	}
 	return &engine.Narrow{Events: ExfilEvents(), Before: o.Window.Since, Keep: ExfilBaselineEvents(),
 		Partitions: &engine.PartitionRule{Query: engine.Query{Name: r.Name, SQL: r.SQL, Args: r.Args}, Why: "the window's reads of the bucket"},
-		Why:        "exfil reads only these", Queries: append(texts, r.SQL)}, nil
+		Why:        "exfil reads only these", Queries: PackSQL(cat, "exfil")}, nil
 }
 
 func with(base, extra map[string]string) map[string]string {
