@@ -471,7 +471,7 @@ func (w *writer) writeCover(f *excelize.File, st *styles, evidence []ManifestFil
 	kv("Files pruned (outside the window, or not needed: see Sources)", int64(c.FilesPruned))
 	kv("Files skipped (unreadable)", int64(len(c.Skipped)))
 	kv("Events", c.Events)
-	kv("Duplicate deliveries", c.DuplicateEvents)
+	kv("Duplicate deliveries (of the events loaded)", c.DuplicateEvents)
 	if c.EventsNotLoaded > 0 {
 		kv("Events not needed by these queries (not loaded)", c.EventsNotLoaded)
 	}
@@ -663,7 +663,7 @@ func (w *writer) writeCoverage(f *excelize.File, st *styles) error {
 	kv("Files pruned (outside the window, or not needed: see Sources)", int64(c.FilesPruned))
 	kv("Files skipped (unreadable)", int64(len(c.Skipped)))
 	kv("Events", c.Events)
-	kv("Duplicate deliveries (same eventID)", c.DuplicateEvents)
+	kv("Duplicate deliveries (same eventID, of the events loaded)", c.DuplicateEvents)
 	kv("Events not needed by these queries (not loaded; see Sources)", c.EventsNotLoaded)
 	kv("Bytes scanned (all queries)", bytes)
 	kv("Cost (USD, all queries)", cost)
