@@ -5,7 +5,7 @@ COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.commit=$(COMMIT)
 BIN := bin/ctathena
 # Packages without cgo run under the race detector too.
-PURE_PKGS := ./catalog/... ./investigate/... ./reports/... ./tables/... ./engine/athena/...
+PURE_PKGS := ./sql/... ./investigate/... ./reports/... ./tables/... ./engine/athena/...
 
 .PHONY: all build demo test test-race vet lint bench bench-local bench-reports bench-athena test-localstack sample clean
 

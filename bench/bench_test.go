@@ -16,7 +16,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
-	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine"
 	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/internal/refreader"
@@ -74,7 +74,7 @@ const jqProgram = `[inputs.Records[]
 func BenchmarkAggregate(b *testing.B) {
 	dir := tree(b)
 	ctx := context.Background()
-	cat, err := catalog.Default()
+	cat, err := sql.Default()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/reports"
 )
 
@@ -26,11 +26,11 @@ var accessClasses = []string{"read", "write", "delete", "list", "other"}
 // PlanAccess validates the options and returns the queries to run.
 func PlanAccess(o AccessOptions) ([]Planned, error) {
 	if len(o.Buckets) == 0 {
-		return nil, &catalog.UsageError{Msg: "access needs at least one --bucket"}
+		return nil, &sql.UsageError{Msg: "access needs at least one --bucket"}
 	}
 	for _, b := range o.Buckets {
-		if err := catalog.ValidBucket(b); err != nil {
-			return nil, &catalog.UsageError{Msg: "--bucket: " + err.Error()}
+		if err := sql.ValidBucket(b); err != nil {
+			return nil, &sql.UsageError{Msg: "--bucket: " + err.Error()}
 		}
 	}
 	dayFrom, dayTo := Days(o.Window.Since, o.Window.Until)

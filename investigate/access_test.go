@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine/local"
 )
 
@@ -167,7 +167,7 @@ func idSampleEnv(t *testing.T, w Window) *Env {
 			t.Errorf("close engine: %v", err)
 		}
 	})
-	cat, err := catalog.Default()
+	cat, err := sql.Default()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine"
 	"github.com/ctathena/ctathena/reports"
 )
@@ -63,11 +63,11 @@ func ExfilBaselineEvents() map[string][]string {
 // PlanExfil validates the options and returns the queries to run.
 func PlanExfil(o ExfilOptions) ([]Planned, error) {
 	if len(o.Buckets) == 0 {
-		return nil, &catalog.UsageError{Msg: "exfil needs at least one --bucket"}
+		return nil, &sql.UsageError{Msg: "exfil needs at least one --bucket"}
 	}
 	for _, b := range o.Buckets {
-		if err := catalog.ValidBucket(b); err != nil {
-			return nil, &catalog.UsageError{Msg: "--bucket: " + err.Error()}
+		if err := sql.ValidBucket(b); err != nil {
+			return nil, &sql.UsageError{Msg: "--bucket: " + err.Error()}
 		}
 	}
 	if o.Baseline <= 0 {
@@ -114,7 +114,7 @@ func PlanExfil(o ExfilOptions) ([]Planned, error) {
 // window's reads of the bucket(s) (exfil/read_partitions, rendered for
 // the table name data): every read of a bucket is delivered to its
 // owner's account in its region, where the window's reads are too.
-func ExfilLoad(cat *catalog.Catalog, o ExfilOptions, data string) (*engine.Narrow, error) {
+func ExfilLoad(cat *sql.Catalog, o ExfilOptions, data string) (*engine.Narrow, error) {
 	if _, err := PlanExfil(o); err != nil {
 		return nil, err
 	}
@@ -151,21 +151,21 @@ func ipFilter(s string) (ip string, lo, hi int64, err error) {
 		return "", lo, hi, nil
 	}
 	if !strings.Contains(s, "/") {
-		if _, err := catalog.Check("ip", s); err != nil {
-			return "", 0, 0, &catalog.UsageError{Msg: "--ip: " + err.Error()}
+		if _, err := sql.Check("ip", s); err != nil {
+			return "", 0, 0, &sql.UsageError{Msg: "--ip: " + err.Error()}
 		}
 		return s, lo, hi, nil
 	}
 	p, perr := netip.ParsePrefix(s)
 	if perr != nil {
-		return "", 0, 0, &catalog.UsageError{Msg: fmt.Sprintf("--ip: %q is not an IP address or CIDR range such as 198.51.100.0/24", s)}
+		return "", 0, 0, &sql.UsageError{Msg: fmt.Sprintf("--ip: %q is not an IP address or CIDR range such as 198.51.100.0/24", s)}
 	}
 	p = p.Masked()
 	if p.Addr().Is6() {
 		if p.Bits() == 128 {
 			return p.Addr().String(), lo, hi, nil
 		}
-		return "", 0, 0, &catalog.UsageError{Msg: fmt.Sprintf("--ip: IPv6 ranges are not supported yet (%s); give single IPv6 addresses", s)}
+		return "", 0, 0, &sql.UsageError{Msg: fmt.Sprintf("--ip: IPv6 ranges are not supported yet (%s); give single IPv6 addresses", s)}
 	}
 	a := p.Addr().As4()
 	start := int64(a[0])<<24 | int64(a[1])<<16 | int64(a[2])<<8 | int64(a[3])

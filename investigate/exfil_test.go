@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine"
 	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/internal/refreader"
@@ -33,7 +33,7 @@ func TestExfilGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer eng.Close()
-	cat, err := catalog.Default()
+	cat, err := sql.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestExfilNarrowedBaseline(t *testing.T) {
 	_, w := exfilTruth(t)
 	ctx := context.Background()
 	base := 14 * 24 * time.Hour
-	cat, err := catalog.Default()
+	cat, err := sql.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +322,7 @@ func checkBucketChanges(t *testing.T, out *Outcome) {
 // source and name it names is in ExfilEvents, so narrowing the load to
 // them cannot change an answer.
 func TestExfilQueriesReadOnlyExfilEvents(t *testing.T) {
-	cat, err := catalog.Default()
+	cat, err := sql.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +357,7 @@ func TestExfilQueriesReadOnlyExfilEvents(t *testing.T) {
 
 // TestExfilDryRunRunsNothing: a dry run renders and returns without an engine.
 func TestExfilDryRunRunsNothing(t *testing.T) {
-	cat, err := catalog.Default()
+	cat, err := sql.Default()
 	if err != nil {
 		t.Fatal(err)
 	}

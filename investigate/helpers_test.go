@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine/local"
 )
 
@@ -15,7 +15,7 @@ import (
 // does, so the golden tests check answers from what a user's engine loads.
 func packNarrow(t *testing.T, packs ...string) *local.Narrow {
 	t.Helper()
-	cat, err := catalog.Default()
+	cat, err := sql.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func openLocal(t *testing.T, dir string, from, to time.Time) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { eng.Close() })
-	cat, err := catalog.Default()
+	cat, err := sql.Default()
 	if err != nil {
 		t.Fatal(err)
 	}

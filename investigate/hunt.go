@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine"
 	"github.com/ctathena/ctathena/internal/attack"
 	"github.com/ctathena/ctathena/reports"
@@ -82,7 +82,7 @@ func selectedPacks(names []string) ([]HuntPack, error) {
 			found = found || p.Name == w
 		}
 		if !found {
-			return nil, &catalog.UsageError{Msg: fmt.Sprintf("--pack: no detection pack %q (known: %s, or all)", w, strings.Join(HuntPackNames(), ", "))}
+			return nil, &sql.UsageError{Msg: fmt.Sprintf("--pack: no detection pack %q (known: %s, or all)", w, strings.Join(HuntPackNames(), ", "))}
 		}
 		chosen[w] = true
 	}
@@ -96,14 +96,14 @@ func selectedPacks(names []string) ([]HuntPack, error) {
 }
 
 // PlanHunt validates the options and returns the queries to run, each once,
-// in report order. An unknown pack is a *catalog.UsageError.
+// in report order. An unknown pack is a *sql.UsageError.
 func PlanHunt(o HuntOptions) ([]Planned, error) {
 	packs, err := selectedPacks(o.Packs)
 	if err != nil {
 		return nil, err
 	}
 	if !o.Window.Since.Before(o.Window.Until) {
-		return nil, &catalog.UsageError{Msg: "hunt needs a window whose start is before its end"}
+		return nil, &sql.UsageError{Msg: "hunt needs a window whose start is before its end"}
 	}
 	dayFrom, dayTo := Days(o.Window.Since, o.Window.Until)
 	seen := map[string]bool{}

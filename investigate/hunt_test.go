@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine"
 	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/internal/attack"
@@ -31,7 +31,7 @@ func huntEnv(t *testing.T, dir string, w Window) *Env {
 		t.Fatalf("open local engine on %s: %v", dir, err)
 	}
 	t.Cleanup(func() { eng.Close() })
-	cat, err := catalog.Default()
+	cat, err := sql.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,7 +410,7 @@ func eventNamesIn(sql string) []string {
 }
 
 func TestHuntEventNamesAreMapped(t *testing.T) {
-	cat, err := catalog.Default()
+	cat, err := sql.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -452,7 +452,7 @@ func TestHuntEventNamesAreMapped(t *testing.T) {
 }
 
 func TestHuntPacksCoverTheCatalog(t *testing.T) {
-	cat, err := catalog.Default()
+	cat, err := sql.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -504,7 +504,7 @@ func TestPlanHuntPackSelection(t *testing.T) {
 		t.Errorf("empty window: got %v", err)
 	}
 	// The plan renders: every value passes the catalog's checks.
-	cat, _ := catalog.Default()
+	cat, _ := sql.Default()
 	env := &Env{Catalog: cat, Tables: map[string]string{"management": "m", "data": "d"}}
 	if _, err := env.Render(all); err != nil {
 		t.Fatal(err)
@@ -569,7 +569,7 @@ func TestHuntFindingsText(t *testing.T) {
 			"203.0.113.9", "console", nil, nil, "snap-1", "unshare", "{}", "e3"},
 	}}
 	broken := reports.QueryRun{Name: "hunt/privilege_iam", Err: "engine exploded"}
-	cat, _ := catalog.Default()
+	cat, _ := sql.Default()
 	headers := map[string][]string{}
 	for _, q := range cat.Pack("hunt") {
 		headers[q.Name] = q.Attack

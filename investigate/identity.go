@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine"
 	"github.com/ctathena/ctathena/internal/attack"
 	"github.com/ctathena/ctathena/reports"
@@ -60,27 +60,27 @@ const (
 )
 
 // listBudget is how long one list parameter may grow before a round needs
-// another query; a little under catalog.MaxListLen.
-var listBudget = catalog.MaxListLen
+// another query; a little under sql.MaxListLen.
+var listBudget = sql.MaxListLen
 
 // PlanIdentity validates the options and returns the activity queries over
 // the given identities, keys and addresses.
 func PlanIdentity(o IdentityOptions) ([]Planned, error) {
 	if len(o.ARNs)+len(o.AccessKeys)+len(o.IPs) == 0 {
-		return nil, &catalog.UsageError{Msg: "identity needs at least one --arn, --access-key or --ip"}
+		return nil, &sql.UsageError{Msg: "identity needs at least one --arn, --access-key or --ip"}
 	}
-	check := func(flag string, ty catalog.Type, vals []string) error {
+	check := func(flag string, ty sql.Type, vals []string) error {
 		for _, v := range vals {
-			got, err := catalog.Check(ty, v)
+			got, err := sql.Check(ty, v)
 			if err != nil {
-				return &catalog.UsageError{Msg: flag + ": " + err.Error()}
+				return &sql.UsageError{Msg: flag + ": " + err.Error()}
 			}
 			if got != v || strings.Contains(v, ",") {
-				return &catalog.UsageError{Msg: fmt.Sprintf("%s: %q cannot be matched exactly (it holds a comma or is not in the form CloudTrail writes)", flag, v)}
+				return &sql.UsageError{Msg: fmt.Sprintf("%s: %q cannot be matched exactly (it holds a comma or is not in the form CloudTrail writes)", flag, v)}
 			}
 		}
-		if n := len(strings.Join(vals, ",")); n > catalog.MaxListLen {
-			return &catalog.UsageError{Msg: fmt.Sprintf("%s: the values add up to %d characters; at most %d fit in one query, so split the investigation", flag, n, catalog.MaxListLen)}
+		if n := len(strings.Join(vals, ",")); n > sql.MaxListLen {
+			return &sql.UsageError{Msg: fmt.Sprintf("%s: the values add up to %d characters; at most %d fit in one query, so split the investigation", flag, n, sql.MaxListLen)}
 		}
 		return nil
 	}
@@ -94,10 +94,10 @@ func PlanIdentity(o IdentityOptions) ([]Planned, error) {
 		return nil, err
 	}
 	if o.Pivot < 0 {
-		return nil, &catalog.UsageError{Msg: "--pivot must be 0 (no pivot) or a number of rounds"}
+		return nil, &sql.UsageError{Msg: "--pivot must be 0 (no pivot) or a number of rounds"}
 	}
 	if o.MaxQueries < 0 {
-		return nil, &catalog.UsageError{Msg: "--max-queries must be a positive number of queries"}
+		return nil, &sql.UsageError{Msg: "--max-queries must be a positive number of queries"}
 	}
 	return activityPlans(o.Window, o.ARNs, o.AccessKeys, o.IPs), nil
 }
@@ -140,7 +140,7 @@ func Identity(ctx context.Context, env *Env, o IdentityOptions) (*Outcome, error
 			// lists fit in one query; addresses stay the ones given, since
 			// a shared address would bring in whole offices.
 			ra, rk := pv.reached()
-			if len(strings.Join(ra, ",")) <= catalog.MaxListLen && len(strings.Join(rk, ",")) <= catalog.MaxListLen {
+			if len(strings.Join(ra, ",")) <= sql.MaxListLen && len(strings.Join(rk, ",")) <= sql.MaxListLen {
 				arns, keys = ra, rk
 			} else {
 				out.Notes = append(out.Notes, fmt.Sprintf("the activity sheets cover the %d identities and keys given, not all %d the pivot reached: their list is longer than one query takes", len(o.ARNs)+len(o.AccessKeys), len(ra)+len(rk)))
@@ -255,7 +255,7 @@ func (p *pivot) add(kind, value string, round int) bool {
 	case KindRole:
 		n.why = "a role is not expanded: every session of it would follow"
 	case KindIdentity:
-		if v, err := catalog.Check("arn", value); err != nil || v != value || strings.Contains(value, ",") {
+		if v, err := sql.Check("arn", value); err != nil || v != value || strings.Contains(value, ",") {
 			// Principals without an ARN (web identity and SAML users,
 			// anonymous callers, ARNs with a comma) cannot be queried, but
 			// the rows already fetched still show what they did.
@@ -263,11 +263,11 @@ func (p *pivot) add(kind, value string, round int) bool {
 			n.local = true
 		}
 	case KindAccessKey:
-		if v, err := catalog.Check("access_key", value); err != nil || v != value {
+		if v, err := sql.Check("access_key", value); err != nil || v != value {
 			n.why = "not an access key id a query can match"
 		}
 	case KindIP:
-		if v, err := catalog.Check("ip", value); err != nil || v != value || strings.Contains(value, ",") {
+		if v, err := sql.Check("ip", value); err != nil || v != value || strings.Contains(value, ",") {
 			n.why = "not an IP address"
 		}
 	}
@@ -445,7 +445,7 @@ func (p *pivot) kindOf(value string, e pivotEdge, isTo bool) string {
 			return KindRole
 		}
 	case RelMinted, RelCreated:
-		if _, err := catalog.Check("access_key", value); isTo || err == nil {
+		if _, err := sql.Check("access_key", value); isTo || err == nil {
 			return KindAccessKey
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/internal/trailgen"
 	"github.com/ctathena/ctathena/reports"
 )
@@ -250,11 +250,11 @@ func TestChunksRespectListLimit(t *testing.T) {
 	for _, c := range cs {
 		for _, l := range [][]string{c.arns, c.keys, c.ips} {
 			j := strings.Join(l, ",")
-			if len(j) > catalog.MaxListLen {
+			if len(j) > sql.MaxListLen {
 				t.Errorf("a chunk list has %d characters", len(j))
 			}
 			if j != "" {
-				if _, err := catalog.Check("arn_list", j); err != nil && l[0][0] == 'a' {
+				if _, err := sql.Check("arn_list", j); err != nil && l[0][0] == 'a' {
 					t.Errorf("chunk list refused: %v", err)
 				}
 			}
@@ -270,7 +270,7 @@ func TestChunksRespectListLimit(t *testing.T) {
 }
 
 func TestDryRunShowsFirstRound(t *testing.T) {
-	cat, err := catalog.Default()
+	cat, err := sql.Default()
 	if err != nil {
 		t.Fatal(err)
 	}

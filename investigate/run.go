@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine"
 	"github.com/ctathena/ctathena/reports"
 )
@@ -21,7 +21,7 @@ import (
 // Env is what every investigation needs.
 type Env struct {
 	Engine  engine.Engine
-	Catalog *catalog.Catalog
+	Catalog *sql.Catalog
 	// Tables maps "management" and "data" to the configured identifiers.
 	Tables map[string]string
 	// Parallel is how many queries run at once (the Athena engine has its own
@@ -57,7 +57,7 @@ func (o *Outcome) Failed() []string {
 // every catalog query of the pack: what a command running that pack may
 // read, for an engine that loads only the columns named (the local
 // engine's Narrow.Columns).
-func PackSQL(cat *catalog.Catalog, pack string) []string {
+func PackSQL(cat *sql.Catalog, pack string) []string {
 	var out []string
 	for _, q := range cat.Pack(pack) {
 		out = append(out, q.SQLText())
@@ -93,9 +93,9 @@ func runPack(ctx context.Context, env *Env, plans []Planned, planErr error, fini
 }
 
 // Render turns a plan into rendered queries; a bad value is a
-// *catalog.UsageError, and nothing runs.
-func (e *Env) Render(plans []Planned) ([]*catalog.Rendered, error) {
-	out := make([]*catalog.Rendered, 0, len(plans))
+// *sql.UsageError, and nothing runs.
+func (e *Env) Render(plans []Planned) ([]*sql.Rendered, error) {
+	out := make([]*sql.Rendered, 0, len(plans))
 	for _, p := range plans {
 		q, ok := e.Catalog.Get(p.Name)
 		if !ok {
@@ -177,7 +177,7 @@ func scanned(s engine.Stats) string {
 	return fmt.Sprintf(", %s scanned, $%.4f", HumanBytes(float64(s.BytesScanned)), s.CostUSD)
 }
 
-func queryRun(r *catalog.Rendered) reports.QueryRun {
+func queryRun(r *sql.Rendered) reports.QueryRun {
 	// The bundle lists values in placeholder order, so anyone can re-run
 	// the SQL exactly as it ran.
 	qr := reports.QueryRun{Name: r.Name, Summary: r.Summary, SQL: r.SQL}
@@ -189,6 +189,6 @@ func queryRun(r *catalog.Rendered) reports.QueryRun {
 
 // IsUsage reports whether err is the user's fault (exit code 2).
 func IsUsage(err error) bool {
-	var ue *catalog.UsageError
+	var ue *sql.UsageError
 	return errors.As(err, &ue)
 }

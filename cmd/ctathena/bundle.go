@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/investigate"
 	"github.com/ctathena/ctathena/reports"
@@ -41,7 +41,7 @@ type pack func(env *investigate.Env, b *backend) (*investigate.Outcome, error)
 // otherwise the engine is opened over [from, to), the pack runs, and the
 // bundle is written.
 func (g *globals) investigate(ctx context.Context, r run, from, to time.Time, p pack) error {
-	cat, err := catalog.Default()
+	cat, err := sql.Default()
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/investigate"
 	"github.com/ctathena/ctathena/reports"
@@ -66,7 +66,7 @@ func runExfil(cmd *cobra.Command, g *globals, o *exfilOptions) error {
 		return usageErr("--baseline must be longer than zero, such as 14d")
 	}
 	for _, a := range o.orgAccounts {
-		if _, err := catalog.Check("account_id", a); err != nil {
+		if _, err := sql.Check("account_id", a); err != nil {
 			return usageErr("--org-accounts: %v", err)
 		}
 	}
@@ -98,7 +98,7 @@ func runExfil(cmd *cobra.Command, g *globals, o *exfilOptions) error {
 
 // exfilNarrow is what exfil reads (see investigate.ExfilLoad).
 func exfilNarrow(o investigate.ExfilOptions) (*local.Narrow, error) {
-	cat, err := catalog.Default()
+	cat, err := sql.Default()
 	if err != nil {
 		return nil, err
 	}

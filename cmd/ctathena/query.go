@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/investigate"
 	"github.com/ctathena/ctathena/reports"
@@ -57,12 +57,12 @@ and is validated against its declared type before anything runs.`,
 }
 
 func listQueries(g *globals) error {
-	cat, err := catalog.Default()
+	cat, err := sql.Default()
 	if err != nil {
 		return err
 	}
 	if g.format == "json" {
-		return printJSONList(g, cat.List(), func(q *catalog.Query) any {
+		return printJSONList(g, cat.List(), func(q *sql.Query) any {
 			var ps []map[string]any
 			for _, p := range q.Params {
 				ps = append(ps, map[string]any{"name": p.Name, "type": string(p.Type), "optional": p.Optional, "doc": p.Doc})
@@ -86,7 +86,7 @@ func listQueries(g *globals) error {
 
 func runQuery(cmd *cobra.Command, g *globals, o *queryOptions, name string) error {
 	ctx := cmd.Context()
-	cat, err := catalog.Default()
+	cat, err := sql.Default()
 	if err != nil {
 		return err
 	}

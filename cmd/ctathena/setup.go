@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
-	"github.com/ctathena/ctathena/catalog"
+	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/tables"
 )
 
@@ -109,7 +109,7 @@ func runSetup(cmd *cobra.Command, g *globals, o *setupOptions) error {
 	}
 	for _, b := range []string{o.trailBucket, o.dataBucket} {
 		if b != "" {
-			if err := catalog.ValidBucket(b); err != nil {
+			if err := sql.ValidBucket(b); err != nil {
 				return usageErr("%v", err)
 			}
 		}
@@ -218,7 +218,7 @@ wrote (--config, default ./ctathena.json); before setup, pass the --trail-bucket
 			if trail != "" {
 				for _, b := range []string{trail, data} {
 					if b != "" {
-						if err := catalog.ValidBucket(b); err != nil {
+						if err := sql.ValidBucket(b); err != nil {
 							return usageErr("%v", err)
 						}
 					}

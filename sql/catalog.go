@@ -1,11 +1,11 @@
-// Package catalog holds the query catalog: one .sql file per query under
-// queries/<pack>/, each with a strict metadata header, embedded into the
+// Package sql holds the query catalog: one .sql file per query under
+// <pack>/ beside this file, each with a strict metadata header, embedded into the
 // binary and parsed once. It validates user values against the declared
 // parameter types and renders a query into SQL text with positional `?`
 // placeholders plus an ordered argument list. It knows nothing of engines:
 // user values never enter the SQL text, and the only substitution is a table
 // identifier that comes from configuration.
-package catalog
+package sql
 
 import (
 	"embed"
@@ -17,7 +17,7 @@ import (
 	"sync"
 )
 
-//go:embed all:queries
+//go:embed */*.sql
 var embedded embed.FS
 
 // Tables a query may read. Both are substituted with identifiers from the
@@ -71,7 +71,7 @@ var (
 // Default returns the embedded catalog, parsed once. A broken file is an
 // error naming file:line.
 func Default() (*Catalog, error) {
-	defaultOnce.Do(func() { defaultCat, defaultErr = Load(embedded, "queries") })
+	defaultOnce.Do(func() { defaultCat, defaultErr = Load(embedded, ".") })
 	return defaultCat, defaultErr
 }
 

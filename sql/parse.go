@@ -1,4 +1,4 @@
-package catalog
+package sql
 
 import (
 	"fmt"
@@ -32,7 +32,7 @@ type segment struct {
 	file string
 }
 
-// fragmentRe names a fragment: a file queries/<pack>/_<name>.sql, included
+// fragmentRe names a fragment: a file sql/<pack>/_<name>.sql, included
 // in a query's body as {{> <pack>/_<name>}}. Fragments hold the CTEs several
 // queries share; the SQL that runs, and that the bundle records, is always
 // the expanded text.
@@ -234,7 +234,7 @@ func parse(file, src string, fragments map[string][]segment) (*Query, error) {
 		}
 		frag, ok := fragments[sg.text]
 		if !ok {
-			return nil, fail(sg.line, "unknown fragment {{> %s}} (fragments are queries/<pack>/_<name>.sql)", sg.text)
+			return nil, fail(sg.line, "unknown fragment {{> %s}} (fragments are sql/<pack>/_<name>.sql)", sg.text)
 		}
 		segs = append(segs, frag...)
 	}
