@@ -16,12 +16,12 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
-	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine"
 	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/internal/refreader"
 	"github.com/ctathena/ctathena/internal/trailgen"
 	"github.com/ctathena/ctathena/investigate"
+	"github.com/ctathena/ctathena/sql"
 )
 
 var (

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/reports"
+	"github.com/ctathena/ctathena/sql"
 )
 
 // AccessOptions are the inputs of `ctathena access`.

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine/local"
+	"github.com/ctathena/ctathena/sql"
 )
 
 const sampleDir = "../testdata/sample"

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine"
 	"github.com/ctathena/ctathena/reports"
+	"github.com/ctathena/ctathena/sql"
 )
 
 // ExfilOptions are the inputs of `ctathena exfil`.

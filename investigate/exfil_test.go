@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine"
 	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/internal/refreader"
 	"github.com/ctathena/ctathena/internal/trailgen"
+	"github.com/ctathena/ctathena/sql"
 )
 
 // TestExfilGolden runs the exfil pack on the local engine over the bundled

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine/local"
+	"github.com/ctathena/ctathena/sql"
 )
 
 // openLocal opens the local engine over dir for [from, to) and returns an

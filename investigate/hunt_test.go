@@ -15,11 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine"
 	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/internal/attack"
 	"github.com/ctathena/ctathena/reports"
+	"github.com/ctathena/ctathena/sql"
 )
 
 var updateHunt = flag.Bool("update-hunt", false, "rewrite testdata/hunt golden files")

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine"
 	"github.com/ctathena/ctathena/internal/attack"
 	"github.com/ctathena/ctathena/reports"
+	"github.com/ctathena/ctathena/sql"
 )
 
 // IdentityOptions are the inputs of `ctathena identity`.

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/internal/trailgen"
 	"github.com/ctathena/ctathena/reports"
+	"github.com/ctathena/ctathena/sql"
 )
 
 // idGraphNodes returns the pivot_nodes sheet as value -> "kind round expanded".

@@ -27,12 +27,44 @@ type Param struct{ Name, Value string }
 
 // Finding is one plain-language statement for the Findings sheet.
 type Finding struct {
-	// Severity is "high", "medium" or "info".
+	// Severity is "high", "medium", "low" or "info" (the severity model is
+	// defined once, in investigate/severity.go, and printed in the Glossary).
 	Severity string
 	// Text is a sentence a lawyer can read.
 	Text string
 	// Query is the catalog name the figure comes from ("" if none).
 	Query string
+	// EventIDs are every CloudTrail eventID the finding rests on (all of
+	// them go to the bundle; the Findings row shows the first few).
+	EventIDs []string
+	// Events are the events the finding rests on, as the Timeline sheet
+	// shows them. It may hold fewer entries than EventIDs when a query
+	// returned only the ids.
+	Events []Event
+	// Sources name every detection that produced the finding (catalog
+	// query names, Sigma rule ids) when more than one did.
+	Sources []string
+	// Attack holds ATT&CK ids (TAxxxx tactics, Txxxx techniques), if any.
+	Attack []string
+	// Time is when the act happened (the earliest event), zero if unknown;
+	// findings of equal severity are ordered by it.
+	Time time.Time
+}
+
+// Event is one CloudTrail event as the Timeline shows it: every value in
+// plain words, all times UTC.
+type Event struct {
+	Time     time.Time
+	EventID  string
+	Actor    string // principal ARN, or "anonymous"
+	SourceIP string
+	// Action is what was done in plain words ("read object", "attached
+	// the policy AdministratorAccess"), with the API name in brackets.
+	Action string
+	Target string // bucket/key, resource ARN or name
+	Result string // "succeeded" or the error code
+	// Account and Region of the event, when known.
+	Account, Region string
 }
 
 // Chart is drawn on the Findings sheet from a query sheet's data: one
@@ -83,10 +115,36 @@ type Bundle struct {
 	Charts   []Chart
 	// Notes are warnings shown on the cover and in the manifest.
 	Notes []string
+	// Incomplete lists why the answer is not complete (failed queries,
+	// unreadable files, no events in the window, ...). Empty means
+	// COMPLETE. Shown on stderr, as the Cover's status line and as the
+	// first Findings row.
+	Incomplete []string
+	// Summary is three to eight plain sentences for the top of the report
+	// (who, what, how much, when, from where). Empty: the report derives
+	// it from the findings.
+	Summary []string
+	// Limitations are what this report cannot see, beyond the fixed list
+	// the Limitations sheet always prints.
+	Limitations []string
+	// Integrity holds the log-integrity lines (digest validation) for the
+	// Cover and Coverage; empty when no check ran (the report says so).
+	Integrity []string
+	// Invocation is how the bundle was produced (chain of custody).
+	Invocation Invocation
+	// Marking is printed on every page (default "Confidential").
+	Marking string
 	// Credits name third-party material the results rely on (for example
 	// the TrailDiscover catalog, CC BY 4.0); shown on the cover.
 	Credits []string
 	Queries []QueryRun
+}
+
+// Invocation records who produced a bundle, where and how.
+type Invocation struct {
+	CommandLine []string
+	Host, User  string
+	Start, End  time.Time
 }
 
 // Written describes a bundle on disk.

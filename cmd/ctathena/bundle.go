@@ -7,10 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/investigate"
 	"github.com/ctathena/ctathena/reports"
+	"github.com/ctathena/ctathena/sql"
 )
 
 // run is one investigation command's invocation: what the cover page and

@@ -9,10 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ctathena/ctathena/sql"
 	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/investigate"
 	"github.com/ctathena/ctathena/reports"
+	"github.com/ctathena/ctathena/sql"
 )
 
 type queryOptions struct {
