@@ -73,7 +73,6 @@ func PlanExfil(o ExfilOptions) ([]Planned, error) {
 	if o.Baseline <= 0 {
 		o.Baseline = 14 * 24 * time.Hour
 	}
-	baseDays := int64(math.Ceil(o.Baseline.Hours() / 24))
 	ip, lo, hi, err := ipFilter(o.IP)
 	if err != nil {
 		return nil, err
@@ -96,11 +95,12 @@ func PlanExfil(o ExfilOptions) ([]Planned, error) {
 		"key_prefix": o.KeyPrefix,
 	})
 	baseSince := w.Since.Add(-o.Baseline)
-	baseFrom, _ := Days(baseSince, w.Until)
+	baseFrom, baseTo := Days(baseSince, w.Since)
 	return []Planned{
 		{Name: "exfil/top_readers", Values: filtered},
 		{Name: "exfil/baseline", Values: with(common, map[string]string{
-			"since": Stamp(baseSince), "window_since": Stamp(w.Since), "day_from": baseFrom, "baseline_days": strconv.FormatInt(baseDays, 10)})},
+			"since": Stamp(baseSince), "window_since": Stamp(w.Since), "day_from": baseFrom,
+			"baseline_day_to": baseTo, "window_day_from": dayFrom})},
 		{Name: "exfil/outside_readers", Values: with(common, map[string]string{"org_accounts": strings.Join(accounts, ",")})},
 		{Name: "exfil/top_keys", Values: filtered},
 		{Name: "exfil/hourly", Values: filtered},
@@ -285,7 +285,9 @@ func exfilFindings(o ExfilOptions, runs []reports.QueryRun) []reports.Finding {
 	if b := find(runs, "exfil/baseline"); b != nil && b.Err == "" {
 		rr := newRowReader(colNames(b.Columns))
 		for _, row := range b.Rows {
-			baseline[rr.str(row, "principal")] = rr.num(row, "baseline_objects_per_day")
+			// The rate is worked out here: Athena takes no parameter in
+			// the SELECT list, where the SQL would have divided.
+			baseline[rr.str(row, "principal")] = rr.num(row, "baseline_objects") / float64(baseDays)
 		}
 	}
 

@@ -153,6 +153,10 @@ func (q *Query) SQLText() string {
 			b.WriteString(":" + s.text)
 		case segTable:
 			b.WriteString("{{" + s.text + "}}")
+		case segOwnData:
+			b.WriteString("{{#" + ownData + "}}")
+		case segEndOwnData:
+			b.WriteString("{{/" + ownData + "}}")
 		}
 	}
 	return b.String()

@@ -21,7 +21,17 @@ const (
 	segParam
 	segTable
 	segInclude
+	// segOwnData and segEndOwnData enclose SQL that is rendered only when
+	// the data table is a table of its own, {{#own_data}} ... {{/own_data}}:
+	// a query reading both tables reads the management table once when
+	// data events share it (the default setup, and the local engine's one
+	// view), instead of scanning it twice through UNION ALL.
+	segOwnData
+	segEndOwnData
 )
+
+// ownData is the section name of segOwnData.
+const ownData = "own_data"
 
 type segment struct {
 	kind segKind
@@ -247,9 +257,23 @@ func parse(file, src string, fragments map[string][]segment) (*Query, error) {
 	}
 	usedP := map[string]bool{}
 	usedT := map[string]bool{}
-	for _, s := range segs {
+	open := false
+	for i, s := range segs {
 		switch s.kind {
+		case segOwnData:
+			if open {
+				return nil, fmt.Errorf("%s:%d: {{#%s}} inside another (by %s)", at(s), s.line, ownData, q.Name)
+			}
+			open = true
+		case segEndOwnData:
+			if !open {
+				return nil, fmt.Errorf("%s:%d: {{/%s}} without {{#%s}} (by %s)", at(s), s.line, ownData, ownData, q.Name)
+			}
+			open = false
 		case segParam:
+			if p, ok := q.Param(s.text); ok && isList(p.Type) && !inList(segs, i) {
+				return nil, fmt.Errorf("%s:%d: list parameter :%s must be the whole of an IN list, `x IN (:%s)` (by %s)", at(s), s.line, s.text, s.text, q.Name)
+			}
 			if _, ok := q.Param(s.text); !ok {
 				return nil, fmt.Errorf("%s:%d: parameter :%s is used but not declared (by %s)", at(s), s.line, s.text, q.Name)
 			}
@@ -267,6 +291,9 @@ func parse(file, src string, fragments map[string][]segment) (*Query, error) {
 			}
 			usedT[s.text] = true
 		}
+	}
+	if open {
+		return nil, fail(1, "{{#%s}} is never closed", ownData)
 	}
 	for _, p := range q.Params {
 		if !usedP[p.Name] {
@@ -357,6 +384,18 @@ func tokenize(sql string, firstLine int) ([]segment, error) {
 			}
 			flush()
 			inner := strings.TrimSpace(sql[i+2 : i+j])
+			if inner == "#"+ownData || inner == "/"+ownData {
+				kind := segOwnData
+				if inner[0] == '/' {
+					kind = segEndOwnData
+				}
+				segs = append(segs, segment{kind: kind, text: ownData, line: line})
+				i += j + 2
+				continue
+			}
+			if strings.HasPrefix(inner, "#") || strings.HasPrefix(inner, "/") {
+				return nil, fmt.Errorf("%d: unknown section {{%s}} (known: {{#%s}} ... {{/%s}})", line, inner, ownData, ownData)
+			}
 			if name, ok := strings.CutPrefix(inner, ">"); ok {
 				name = strings.TrimSpace(name)
 				if !fragmentRe.MatchString(name) {
@@ -374,6 +413,17 @@ func tokenize(sql string, firstLine int) ([]segment, error) {
 	}
 	flush()
 	return segs, nil
+}
+
+var (
+	inOpenRe  = regexp.MustCompile(`(?i)\bIN\s*\(\s*$`)
+	inCloseRe = regexp.MustCompile(`^\s*\)`)
+)
+
+// inList reports whether segs[i] stands alone between `IN (` and `)`.
+func inList(segs []segment, i int) bool {
+	return i > 0 && i+1 < len(segs) && segs[i-1].kind == segText && segs[i+1].kind == segText &&
+		inOpenRe.MatchString(segs[i-1].text) && inCloseRe.MatchString(segs[i+1].text)
 }
 
 func isIdentStart(c byte) bool { return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }

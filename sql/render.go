@@ -5,7 +5,59 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf16"
 )
+
+// Athena's limits on what StartQueryExecution takes (Athena API reference,
+// StartQueryExecution: each ExecutionParameters member is 1 to 1,024
+// characters; QueryString at most 262,144 bytes). Render keeps every query
+// within them at any list length, so a run never fails at Athena's door.
+const (
+	// MaxParamLen is the longest one parameter may be as sent: the
+	// literal, quotes and doubled quotes included (see SentLen).
+	MaxParamLen = 1024
+	// MaxQueryBytes is the longest query text, in bytes.
+	MaxQueryBytes = 262144
+)
+
+// SentLen is the length of a string argument as Athena receives it: a
+// single-quoted literal with each quote doubled (engine/athena.Parameters),
+// counted in UTF-16 code units, as a Java service counts characters (a
+// character outside the Basic Multilingual Plane counts twice, never less
+// than the API may).
+func SentLen(v string) int {
+	n := 2
+	for _, r := range v {
+		if r == '\'' {
+			n += 2
+			continue
+		}
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// chunks splits v into the fewest pieces whose literals are each at most
+// MaxParamLen as sent, never inside a character.
+func chunks(v string) []string {
+	if SentLen(v) <= MaxParamLen {
+		return []string{v}
+	}
+	var out []string
+	start, n := 0, 2
+	for i, r := range v {
+		w := utf16.RuneLen(r)
+		if r == '\'' {
+			w = 2
+		}
+		if n+w > MaxParamLen {
+			out = append(out, v[start:i])
+			start, n = i, 2
+		}
+		n += w
+	}
+	return append(out, v[start:])
+}
 
 // Bound is one parameter value as bound, for the evidence bundle.
 type Bound struct {
@@ -19,10 +71,13 @@ type Rendered struct {
 	Summary string
 	// SQL has `?` where parameters go; it contains no user value.
 	SQL string
-	// Args are the positional arguments, one per `?` (strings or int64).
+	// Args are the positional arguments, one per `?` (strings or int64),
+	// each at most MaxParamLen as sent.
 	Args []any
 	// ArgNames name the parameter behind each of Args (a parameter used
-	// twice fills two placeholders).
+	// twice fills two placeholders): "name" for a value, "name[3]" for the
+	// third element of a list, and "name part 2/3" for the second of three
+	// pieces of a value too long for one parameter.
 	ArgNames []string
 	// Params are the declared parameters with their validated values, in
 	// declaration order.
@@ -75,7 +130,11 @@ func (q *Query) Render(tables map[string]string, values map[string]string) (*Ren
 			if !p.Optional {
 				return nil, &UsageError{Msg: fmt.Sprintf("query %s needs parameter %s (%s)", q.Name, p.Name, TypeDoc(p.Type))}
 			}
-			args[p.Name] = ""
+			if isList(p.Type) {
+				args[p.Name] = []string{}
+			} else {
+				args[p.Name] = ""
+			}
 			r.Params = append(r.Params, Bound{Name: p.Name, Value: ""})
 			continue
 		}
@@ -84,17 +143,81 @@ func (q *Query) Render(tables map[string]string, values map[string]string) (*Ren
 			return nil, &UsageError{Msg: fmt.Sprintf("%s: parameter %s: %v", q.Name, p.Name, err)}
 		}
 		args[p.Name] = a
-		r.Params = append(r.Params, Bound{Name: p.Name, Value: fmt.Sprint(a)})
+		shown := fmt.Sprint(a)
+		if l, ok := a.([]string); ok {
+			shown = strings.Join(l, ",")
+		}
+		r.Params = append(r.Params, Bound{Name: p.Name, Value: shown})
 	}
 	var sb strings.Builder
+	// value writes one value's placeholder: `?`, or a parenthesised
+	// concatenation of pieces when its literal would be longer than one
+	// parameter takes. The text depends only on the value's length.
+	value := func(name string, a any) {
+		s, ok := a.(string)
+		if !ok {
+			sb.WriteByte('?')
+			r.Args = append(r.Args, a)
+			r.ArgNames = append(r.ArgNames, name)
+			return
+		}
+		cs := chunks(s)
+		if len(cs) == 1 {
+			sb.WriteByte('?')
+			r.Args = append(r.Args, s)
+			r.ArgNames = append(r.ArgNames, name)
+			return
+		}
+		sb.WriteByte('(')
+		for i, c := range cs {
+			if i > 0 {
+				sb.WriteString(" || ")
+			}
+			sb.WriteByte('?')
+			r.Args = append(r.Args, c)
+			r.ArgNames = append(r.ArgNames, fmt.Sprintf("%s part %d/%d", name, i+1, len(cs)))
+		}
+		sb.WriteByte(')')
+	}
+	// One table serves both roles when data events share the management
+	// table: {{#own_data}} sections are left out.
+	shared := tables[TableData] == "" || tables[TableData] == tables[TableManagement]
+	skip := false
 	for _, s := range q.segments {
+		if s.kind == segOwnData {
+			skip = shared
+			continue
+		}
+		if s.kind == segEndOwnData {
+			skip = false
+			continue
+		}
+		if skip {
+			continue
+		}
 		switch s.kind {
 		case segText:
 			sb.WriteString(s.text)
 		case segParam:
-			sb.WriteByte('?')
-			r.Args = append(r.Args, args[s.text])
-			r.ArgNames = append(r.ArgNames, s.text)
+			list, ok := args[s.text].([]string)
+			if !ok {
+				value(s.text, args[s.text])
+				continue
+			}
+			// A list is the whole of an IN list (checked when the
+			// catalog loads): one placeholder per element. The empty
+			// list is NULL, which no value equals and no value is
+			// NOT IN: `x IN (NULL)` and `x NOT IN (NULL)` both keep
+			// no row.
+			if len(list) == 0 {
+				sb.WriteString("NULL")
+			}
+			for i, e := range list {
+				if i > 0 {
+					sb.WriteString(", ")
+				}
+				value(fmt.Sprintf("%s[%d]", s.text, i+1), e)
+			}
 		case segTable:
 			id, ok := tables[s.text]
 			if !ok || id == "" {
@@ -108,6 +231,9 @@ func (q *Query) Render(tables map[string]string, values map[string]string) (*Ren
 		}
 	}
 	r.SQL = strings.TrimSpace(sb.String()) + "\n"
+	if len(r.SQL) > MaxQueryBytes {
+		return nil, &UsageError{Msg: fmt.Sprintf("query %s would be %d bytes of SQL, more than the %d Athena takes: give fewer values", q.Name, len(r.SQL), MaxQueryBytes)}
+	}
 	return r, nil
 }
 

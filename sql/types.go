@@ -21,6 +21,7 @@ type typeDef struct {
 	name  Type
 	doc   string
 	check func(string) (any, error)
+	list  bool
 }
 
 var types = map[Type]typeDef{}
@@ -83,32 +84,14 @@ func init() {
 		}
 		return s, nil
 	})
-	def("s3_bucket_list", "comma-separated S3 bucket names", func(s string) (any, error) {
-		parts := strings.Split(s, ",")
-		for _, p := range parts {
-			if err := ValidBucket(p); err != nil {
-				return nil, err
-			}
-		}
-		return strings.Join(parts, ","), nil
-	})
+	listOf("s3_bucket_list", "s3_bucket", "comma-separated S3 bucket names")
 	def("account_id", "a 12-digit AWS account id", func(s string) (any, error) {
 		if !accountRe.MatchString(s) {
 			return nil, fmt.Errorf("%q is not a 12-digit AWS account id", s)
 		}
 		return s, nil
 	})
-	def("account_list", "comma-separated 12-digit AWS account ids", func(s string) (any, error) {
-		if s == "" {
-			return "", nil
-		}
-		for _, p := range strings.Split(s, ",") {
-			if !accountRe.MatchString(p) {
-				return nil, fmt.Errorf("%q is not a 12-digit AWS account id", p)
-			}
-		}
-		return s, nil
-	})
+	listOf("account_list", "account_id", "comma-separated 12-digit AWS account ids")
 	def("arn", "an ARN (arn:aws:iam::123456789012:user/name)", func(s string) (any, error) {
 		if len(s) > 2048 || !arnRe.MatchString(s) || strings.ContainsAny(s, "'\"\\") {
 			return nil, fmt.Errorf("%q is not an ARN such as arn:aws:iam::123456789012:user/alice", s)
@@ -138,8 +121,8 @@ func init() {
 	})
 	// Lists of identities, keys and addresses feed the identity pivot: one
 	// query takes a whole frontier. Each element is checked by its single
-	// type, and the whole list is capped at MaxListLen because Athena refuses
-	// an execution parameter longer than that.
+	// type and becomes its own placeholder (see Render), so no list is ever
+	// one oversized execution parameter.
 	listOf("arn_list", "arn", "comma-separated ARNs")
 	listOf("access_key_list", "access_key", "comma-separated AWS access key ids")
 	listOf("ip_list", "ip", "comma-separated IP addresses")
@@ -191,21 +174,38 @@ func Check(t Type, value string) (any, error) {
 	return d.check(value)
 }
 
-// MaxListLen is the longest list value a list type accepts, in bytes:
-// Athena's limit on one execution parameter.
+// MaxListLen is how many characters of comma-joined values the identity
+// pivot packs into one query before it starts another. It is no limit of the
+// catalog: a list type takes up to MaxListItems elements, each sent as its
+// own parameter, and Render refuses only a query whose text would outgrow
+// MaxQueryBytes.
 const MaxListLen = 1024
 
+// MaxListItems is the most elements one list parameter takes. Each element
+// adds at most a few bytes of placeholders to the query text ("?, " or a
+// parenthesised chain for a long one), so even this many stay far under
+// MaxQueryBytes; an organization of 2,000 accounts is 2,000 elements.
+const MaxListItems = 20000
+
+// isList reports whether t is a list type: its value is a []string, and in
+// SQL it may only stand as the whole of an IN list, `x IN (:name)`.
+func isList(t Type) bool { return types[t].list }
+
 // listOf defines a comma-separated list type whose elements are of type elem.
-// Empty elements are refused so that ",," can never match an empty column.
+// Empty elements are refused so that ",," can never match an empty column;
+// an empty value is the empty list. The value checked is a []string.
 func listOf(name, elem Type, doc string) {
-	def(name, doc+fmt.Sprintf(" (at most %d characters)", MaxListLen), func(s string) (any, error) {
-		if len(s) > MaxListLen {
-			return nil, fmt.Errorf("list of %d characters is longer than %d; split it", len(s), MaxListLen)
+	def(name, doc, func(s string) (any, error) {
+		if s == "" {
+			return []string{}, nil
 		}
 		parts := strings.Split(s, ",")
+		if len(parts) > MaxListItems {
+			return nil, fmt.Errorf("list of %d values is longer than %d; split it", len(parts), MaxListItems)
+		}
 		for _, p := range parts {
 			if p == "" {
-				return nil, fmt.Errorf("%q has an empty element", s)
+				return nil, fmt.Errorf("%q has an empty element", shorten(s))
 			}
 			v, err := types[elem].check(p)
 			if err != nil {
@@ -215,6 +215,16 @@ func listOf(name, elem Type, doc string) {
 				return nil, fmt.Errorf("%q is not in canonical form (%v)", p, v)
 			}
 		}
-		return s, nil
+		return parts, nil
 	})
+	d := types[name]
+	d.list = true
+	types[name] = d
+}
+
+func shorten(s string) string {
+	if len(s) > 80 {
+		return s[:77] + "..."
+	}
+	return s
 }

@@ -181,6 +181,9 @@ func (e *QueryError) Error() string {
 // Run implements engine.Engine.
 func (e *Engine) Run(ctx context.Context, q engine.Query) (*engine.Result, error) {
 	params, err := Parameters(q.Args)
+	if err == nil {
+		err = CheckQuery(q.SQL)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", q.Name, err)
 	}

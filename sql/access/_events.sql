@@ -35,6 +35,6 @@ ev AS (
       'PutObjectTagging', 'PutObjectRetention', 'PutObjectLegalHold', 'RestoreObject', 'DeleteObject',
       'DeleteObjects', 'DeleteObjectTagging', 'AbortMultipartUpload', 'ListObjects', 'ListObjectsV2',
       'ListObjectVersions', 'ListMultipartUploads', 'ListParts')))
-    AND strpos(',' || :buckets || ',', ',' || json_extract_scalar(requestparameters, '$.bucketName') || ',') > 0
+    AND json_extract_scalar(requestparameters, '$.bucketName') IN (:buckets)
   GROUP BY eventid
 )

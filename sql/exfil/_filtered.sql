@@ -4,11 +4,13 @@ filtered AS (
   SELECT * FROM reads
   WHERE (:principal = '' OR principal = :principal)
     AND (:ip = '' OR source_ip = :ip)
+    -- TRY_CAST: Trino does not promise to test the regexp_like guard
+    -- first, and a plain CAST of a non-number would fail the whole query.
     AND (:ip_lo < 0 OR (
           regexp_like(source_ip, '^[0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}$')
-          AND CAST(split_part(source_ip, '.', 1) AS BIGINT) * 16777216
-            + CAST(split_part(source_ip, '.', 2) AS BIGINT) * 65536
-            + CAST(split_part(source_ip, '.', 3) AS BIGINT) * 256
-            + CAST(split_part(source_ip, '.', 4) AS BIGINT) BETWEEN :ip_lo AND :ip_hi))
+          AND TRY_CAST(split_part(source_ip, '.', 1) AS BIGINT) * 16777216
+            + TRY_CAST(split_part(source_ip, '.', 2) AS BIGINT) * 65536
+            + TRY_CAST(split_part(source_ip, '.', 3) AS BIGINT) * 256
+            + TRY_CAST(split_part(source_ip, '.', 4) AS BIGINT) BETWEEN :ip_lo AND :ip_hi))
     AND (:key_prefix = '' OR starts_with(object_key, :key_prefix))
 )

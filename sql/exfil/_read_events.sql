@@ -3,6 +3,4 @@
 -- since, until, day_from, day_to.
 day BETWEEN :day_from AND :day_to
     AND eventtime >= :since AND eventtime < :until
-    AND eventsource = 's3.amazonaws.com'
-    AND eventname = 'GetObject'
-    AND strpos(',' || :buckets || ',', ',' || json_extract_scalar(requestparameters, '$.bucketName') || ',') > 0
+    AND {{> exfil/_read_kind}}

@@ -1,24 +1,50 @@
 -- name: exfil/baseline
--- summary: each reader's baseline: objects and bytes a day before the window, against the window
--- param: buckets        s3_bucket_list  the bucket(s) under investigation
--- param: since          timestamp       start of the baseline (window start less the baseline length)
--- param: window_since   timestamp       start of the window (inclusive); the baseline ends here
--- param: until          timestamp       end of the window (exclusive)
--- param: day_from       day             first partition day (baseline start less one day)
--- param: day_to         day             last partition day (window end plus one day)
--- param: baseline_days  int             length of the baseline in days
+-- summary: each reader's baseline: objects and bytes before the window, against the window
+-- param: buckets          s3_bucket_list  the bucket(s) under investigation
+-- param: since            timestamp       start of the baseline (window start less the baseline length)
+-- param: window_since     timestamp       start of the window (inclusive); the baseline ends here
+-- param: until            timestamp       end of the window (exclusive)
+-- param: day_from         day             first partition day of the baseline (its start less one day)
+-- param: baseline_day_to  day             last partition day of the baseline (window start plus one day)
+-- param: window_day_from  day             first partition day of the window (window start less one day)
+-- param: day_to           day             last partition day (window end plus one day)
 -- table: data
-WITH {{> exfil/_reads}}, ok AS (
+WITH periods AS (
+  -- One branch per period, each filtered on its own days and times, so the
+  -- period of a read is a constant of its branch (Athena takes parameters
+  -- only in WHERE clauses). Only the partitions of the days around the
+  -- window's start are read by both branches.
+  SELECT 'baseline' AS period, * FROM {{data}}
+  WHERE day BETWEEN :day_from AND :baseline_day_to
+    AND eventtime >= :since AND eventtime < :window_since
+    AND {{> exfil/_read_kind}}
+  UNION ALL
+  SELECT 'window' AS period, * FROM {{data}}
+  WHERE day BETWEEN :window_day_from AND :day_to
+    AND eventtime >= :window_since AND eventtime < :until
+    AND {{> exfil/_read_kind}}
+), reads AS (
+  -- one row per eventid (CloudTrail delivers some events twice)
+  SELECT
+    eventid,
+    arbitrary(period) AS period,
+    arbitrary({{> common/_principal}}) AS principal,
+    arbitrary(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS DOUBLE)) AS bytes_out,
+    arbitrary(errorcode) AS error_code,
+    arbitrary(eventtime) AS eventtime
+  FROM periods
+  GROUP BY eventid
+), ok AS (
   -- failed reads (AccessDenied, NoSuchKey) transferred no object
   SELECT * FROM reads WHERE error_code IS NULL
 ), per AS (
   SELECT
     principal,
-    count_if(eventtime >= :window_since) AS window_objects,
-    COALESCE(sum(CASE WHEN eventtime >= :window_since THEN bytes_out END), 0) AS window_bytes,
-    count_if(eventtime < :window_since) AS baseline_objects,
-    COALESCE(sum(CASE WHEN eventtime < :window_since THEN bytes_out END), 0) AS baseline_bytes,
-    count(DISTINCT CASE WHEN eventtime < :window_since THEN substr(eventtime, 1, 10) END) AS baseline_active_days
+    count_if(period = 'window') AS window_objects,
+    COALESCE(sum(CASE WHEN period = 'window' THEN bytes_out END), 0) AS window_bytes,
+    count_if(period = 'baseline') AS baseline_objects,
+    COALESCE(sum(CASE WHEN period = 'baseline' THEN bytes_out END), 0) AS baseline_bytes,
+    count(DISTINCT CASE WHEN period = 'baseline' THEN substr(eventtime, 1, 10) END) AS baseline_active_days
   FROM ok
   GROUP BY principal
 )
@@ -28,9 +54,7 @@ SELECT
   CAST(round(window_bytes) AS BIGINT) AS window_bytes,
   baseline_objects,
   CAST(round(baseline_bytes) AS BIGINT) AS baseline_bytes,
-  baseline_active_days,
-  CAST(baseline_objects AS DOUBLE) / :baseline_days AS baseline_objects_per_day,
-  CAST(baseline_bytes AS DOUBLE) / :baseline_days AS baseline_bytes_per_day
+  baseline_active_days
 FROM per
 WHERE window_objects > 0
 ORDER BY window_bytes DESC, window_objects DESC, principal

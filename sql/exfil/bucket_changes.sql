@@ -29,6 +29,6 @@ WHERE day BETWEEN :day_from AND :day_to
     'PutBucketLifecycle', 'PutBucketLifecycleConfiguration', 'DeleteBucketLifecycle',
     'PutBucketOwnershipControls', 'DeleteBucketOwnershipControls',
     'PutBucketVersioning', 'PutBucketEncryption', 'DeleteBucketEncryption')
-  AND strpos(',' || :buckets || ',', ',' || json_extract_scalar(requestparameters, '$.bucketName') || ',') > 0
+  AND json_extract_scalar(requestparameters, '$.bucketName') IN (:buckets)
 GROUP BY eventid
 ORDER BY event_time, event_id

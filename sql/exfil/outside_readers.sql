@@ -22,6 +22,8 @@ SELECT
   from_iso8601_timestamp(max(CASE WHEN error_code IS NULL THEN eventtime END)) AS last_seen
 FROM reads
 WHERE principal = 'anonymous'
-   OR (:org_accounts <> '' AND account IS NOT NULL AND account <> '' AND strpos(',' || :org_accounts || ',', ',' || account || ',') = 0)
+   -- With no account known the list is empty (NULL): NOT IN keeps no row,
+   -- so no account is called outside.
+   OR (account IS NOT NULL AND account <> '' AND account NOT IN (:org_accounts))
 GROUP BY 1, principal, account, source_ip, user_agent
 ORDER BY bytes_out DESC, objects DESC, principal, source_ip, user_agent

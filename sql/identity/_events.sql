@@ -4,26 +4,24 @@
 hits AS (
   -- Both tables: management calls and S3 data events, filtered once (Trino
   -- pushes the filter into each branch, so partitions are still pruned).
-  -- Locally they are one view, so every event arrives twice here and the
-  -- GROUP BY below keeps one.
+  -- When data events share the management table (the default setup, and
+  -- the local engine's one view) that table is read once. CloudTrail
+  -- delivers some events twice; the GROUP BY below keeps one.
   SELECT * FROM (
     SELECT eventid, eventtime, eventsource, eventname, readonly, errorcode, errormessage, useridentity, sourceipaddress, useragent, requestparameters, responseelements, eventcategory, day
     FROM {{management}}
+    {{#own_data}}
     UNION ALL
     SELECT eventid, eventtime, eventsource, eventname, readonly, errorcode, errormessage, useridentity, sourceipaddress, useragent, requestparameters, responseelements, eventcategory, day
     FROM {{data}}
+    {{/own_data}}
   ) both_tables
   WHERE day BETWEEN :day_from AND :day_to
     AND eventtime >= :since AND eventtime < :until
-    AND (
-      -- A logged value holding a comma could straddle two list elements, so
-      -- such values never match; the Go side never puts them in a list.
-      (:arns <> '' AND strpos(useridentity.arn, ',') = 0
-        AND strpos(',' || :arns || ',', ',' || useridentity.arn || ',') > 0)
-      OR (:keys <> '' AND strpos(useridentity.accesskeyid, ',') = 0
-        AND strpos(',' || :keys || ',', ',' || useridentity.accesskeyid || ',') > 0)
-      OR (:ips <> '' AND strpos(sourceipaddress, ',') = 0
-        AND strpos(',' || :ips || ',', ',' || sourceipaddress || ',') > 0))
+    -- An empty list is NULL, which matches nothing.
+    AND (useridentity.arn IN (:arns)
+      OR useridentity.accesskeyid IN (:keys)
+      OR sourceipaddress IN (:ips))
 ), ev AS (
   SELECT
     eventid,

@@ -9,14 +9,17 @@
 -- param: day_to    day                       last partition day (window end plus one day)
 -- table: management data
 WITH raw AS (
-  -- Both tables: management calls and S3 data events. Locally they are one
-  -- view, so every event arrives twice and the GROUP BY eventid keeps one.
+  -- Both tables: management calls and S3 data events; one table, read once,
+  -- when data events share the management table (the default setup, and
+  -- the local engine's one view). The GROUP BY eventid keeps one row of an
+  -- event CloudTrail delivered twice.
   SELECT eventid, eventtime, eventname, useridentity, sourceipaddress,
     json_extract_scalar(responseelements, '$.credentials.accessKeyId') AS minted_key,
     json_extract_scalar(responseelements, '$.accessKey.accessKeyId') AS created_key
   FROM {{management}}
   WHERE day BETWEEN :day_from AND :day_to
     AND eventtime >= :since AND eventtime < :until
+  {{#own_data}}
   UNION ALL
   SELECT eventid, eventtime, eventname, useridentity, sourceipaddress,
     json_extract_scalar(responseelements, '$.credentials.accessKeyId') AS minted_key,
@@ -24,19 +27,16 @@ WITH raw AS (
   FROM {{data}}
   WHERE day BETWEEN :day_from AND :day_to
     AND eventtime >= :since AND eventtime < :until
+  {{/own_data}}
 ), hits AS (
   SELECT * FROM raw
-  WHERE (:arns <> '' AND strpos(useridentity.arn, ',') = 0
-      AND strpos(',' || :arns || ',', ',' || useridentity.arn || ',') > 0)
-    OR (:keys <> '' AND strpos(useridentity.accesskeyid, ',') = 0
-      AND strpos(',' || :keys || ',', ',' || useridentity.accesskeyid || ',') > 0)
+  -- An empty list is NULL, which matches nothing.
+  WHERE useridentity.arn IN (:arns)
+    OR useridentity.accesskeyid IN (:keys)
     -- Keys handed out by a call link back to the key or identity that asked.
-    OR (:keys <> '' AND strpos(minted_key, ',') = 0
-      AND strpos(',' || :keys || ',', ',' || minted_key || ',') > 0)
-    OR (:keys <> '' AND strpos(created_key, ',') = 0
-      AND strpos(',' || :keys || ',', ',' || created_key || ',') > 0)
-    OR (:ips <> '' AND strpos(sourceipaddress, ',') = 0
-      AND strpos(',' || :ips || ',', ',' || sourceipaddress || ',') > 0)
+    OR minted_key IN (:keys)
+    OR created_key IN (:keys)
+    OR sourceipaddress IN (:ips)
 ), ev AS (
   SELECT
     eventid,
