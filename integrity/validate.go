@@ -102,6 +102,9 @@ type Options struct {
 	// folders padded by a day on each side are checked (the partitions the
 	// queries read), with the digests that cover them.
 	Since, Until time.Time
+	// Days, if set, are the log day folders to check instead (the
+	// partitions an investigation read).
+	Days [2]time.Time
 	// Keys verify signatures; nil means signatures are not checked, and
 	// NoKeysWhy says why.
 	Keys      *Keys
@@ -163,6 +166,9 @@ func Validate(ctx context.Context, st Store, o Options) (*Report, error) {
 		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	}
 	logFrom, logTo := day(o.Since).AddDate(0, 0, -1), day(o.Until).AddDate(0, 0, 1)
+	if !o.Days[0].IsZero() {
+		logFrom, logTo = day(o.Days[0]), day(o.Days[1])
+	}
 	// A day's last digest ends in the next day's folder.
 	digTo := logTo.AddDate(0, 0, 1)
 	objs, err := st.List(ctx, logFrom, digTo)
@@ -342,6 +348,10 @@ func (v *validation) signatures(digests []*digestFile) {
 			}
 		}
 		switch {
+		case sig != nil && sig.Hex == "":
+			df.failed = true
+			st.Signature = "bad: no signature"
+			v.add(BadSignature, df.obj.Path, "the object has no x-amz-meta-signature metadata, which CloudTrail always sets")
 		case sig == nil:
 			unsigned++
 			st.Signature = "not checked: the copy holds no signature for it (S3 metadata not copied) and no later digest names it"
