@@ -66,8 +66,8 @@ type ObjectLine struct {
 	// Action is "copied", "verified" (already in the copy, same bytes as
 	// recorded, object unchanged) or "conflict" (the copy holds different
 	// bytes: kept, never overwritten).
-	Action string `json:"action"`
-	Detail string `json:"detail,omitempty"`
+	Action string    `json:"action"`
+	Detail string    `json:"detail,omitempty"`
 	At     time.Time `json:"at"`
 }
 

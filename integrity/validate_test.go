@@ -347,7 +347,9 @@ func resign(t *testing.T, p string, k *trailtest.Key, useItsFingerprint bool) {
 		t.Fatal(err)
 	}
 	sc, _ := os.ReadFile(p + integrity.SidecarSuffix)
-	var old struct{ Signature string `json:"signature"` }
+	var old struct {
+		Signature string `json:"signature"`
+	}
 	_ = jsonUnmarshal(sc, &old)
 	os.WriteFile(p+integrity.SidecarSuffix, bytes.ReplaceAll(sc, []byte(old.Signature), []byte(sig)), 0o644)
 }
