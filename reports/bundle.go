@@ -130,6 +130,9 @@ type Bundle struct {
 	// Integrity holds the log-integrity lines (digest validation) for the
 	// Cover and Coverage; empty when no check ran (the report says so).
 	Integrity []string
+	// IntegrityFiles are each source log file's integrity status (digest
+	// validation), for the manifest; empty when no check ran.
+	IntegrityFiles []IntegrityFile
 	// Invocation is how the bundle was produced (chain of custody).
 	Invocation Invocation
 	// Marking is printed on every page (default "Confidential").
@@ -138,6 +141,20 @@ type Bundle struct {
 	// the TrailDiscover catalog, CC BY 4.0); shown on the cover.
 	Credits []string
 	Queries []QueryRun
+}
+
+// IntegrityFile is one source log file's integrity status.
+type IntegrityFile struct {
+	Path string `json:"path"`
+	// SHA256 is the hex SHA-256 of its uncompressed content (what CloudTrail
+	// hashes).
+	SHA256 string `json:"sha256"`
+	// Status is "verified", "hash ok, signature not checked", "changed",
+	// "extra", "not covered yet", "not covered" or "listed only by a digest
+	// that failed validation".
+	Status string `json:"status"`
+	// Digest is the digest file that lists it.
+	Digest string `json:"digest,omitempty"`
 }
 
 // Invocation records who produced a bundle, where and how.

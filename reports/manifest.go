@@ -32,6 +32,15 @@ type Manifest struct {
 	Credits       []string          `json:"credits"`
 	Queries       []ManifestQuery   `json:"queries"`
 	Files         []ManifestFile    `json:"files"`
+	// Integrity is the log integrity check of the source files (see
+	// MANIFEST.md); its lists are empty when no check ran.
+	Integrity ManifestIntegrity `json:"integrity"`
+}
+
+// ManifestIntegrity is the digest validation of the source log files.
+type ManifestIntegrity struct {
+	Lines []string        `json:"lines"`
+	Files []IntegrityFile `json:"files"`
 }
 
 // ManifestTool identifies the build that wrote the bundle.

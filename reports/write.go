@@ -250,6 +250,7 @@ func (w *writer) manifest() *Manifest {
 		Notes:         orEmpty(b.Notes),
 		Credits:       orEmpty(b.Credits),
 		Queries:       []ManifestQuery{},
+		Integrity:     ManifestIntegrity{Lines: orEmpty(b.Integrity), Files: orEmpty(b.IntegrityFiles)},
 	}
 	for _, f := range b.Findings {
 		m.Findings = append(m.Findings, ManifestFinding{Severity: f.Severity, Text: f.Text, Query: f.Query})

@@ -476,6 +476,13 @@ func (w *writer) writeCover(f *excelize.File, st *styles, evidence []ManifestFil
 		kv("Events not needed by these queries (not loaded)", c.EventsNotLoaded)
 	}
 	g.line("Details are on the Coverage sheet.")
+	if len(b.Integrity) > 0 {
+		g.line()
+		g.line(styled{"Log integrity", st.title})
+		for _, n := range b.Integrity {
+			g.line(nil, n)
+		}
+	}
 	if len(b.Notes) > 0 {
 		g.line()
 		g.line(styled{"Notes", st.title})
@@ -680,6 +687,9 @@ func (w *writer) writeCoverage(f *excelize.File, st *styles) error {
 	list("Accounts", c.Accounts)
 	list("Regions", c.Regions)
 	list("Days with no logs", c.MissingDays)
+	if len(w.b.Integrity) > 0 {
+		list("Log integrity (CloudTrail digests)", w.b.Integrity)
+	}
 	section("Files skipped and why")
 	g.header("File", "Reason")
 	if len(c.Skipped) == 0 {

@@ -125,6 +125,7 @@ func (g *globals) finish(ctx context.Context, r run, b *backend, out *investigat
 		Params: r.params, Coverage: cov, Findings: out.Findings, Charts: out.Charts,
 		Notes: out.Notes, Credits: r.credits, Queries: out.Queries,
 	}
+	bundle.Integrity, bundle.IntegrityFiles = g.integrityFor(ctx, cov.Days, r.window)
 	w, err := reports.Write(dir, bundle)
 	if err != nil {
 		return fmt.Errorf("write evidence bundle: %w", err)

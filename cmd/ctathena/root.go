@@ -62,6 +62,10 @@ type globals struct {
 	quiet    bool
 	debug    bool
 	geoip    string
+	// noValidate skips the log integrity check; publicKeys are the
+	// CloudTrail public keys for it, offline (validate.go).
+	noValidate bool
+	publicKeys string
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -206,6 +210,8 @@ Times are UTC. --since/--until take RFC 3339, YYYY-MM-DD or a duration back from
 	f.BoolVar(&g.quiet, "quiet", false, "print only results and errors")
 	f.BoolVar(&g.debug, "debug", false, "print progress and details on stderr")
 	f.StringVar(&g.geoip, "geoip", "", "MaxMind-format database (.mmdb) to add country, city and ASN to source IPs")
+	f.BoolVar(&g.noValidate, "no-validate", false, "skip the log integrity check (CloudTrail digests) of the files an investigation reads")
+	f.StringVar(&g.publicKeys, "public-keys", "", "CloudTrail public keys for the integrity check, offline: the JSON 'aws cloudtrail list-public-keys' prints (comma-separate one file per region)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		switch g.format {
 		case "table", "csv", "json":

@@ -1,0 +1,5 @@
+package integrity
+
+import "path/filepath"
+
+func fromSlash(p string) string { return filepath.FromSlash(p) }
