@@ -75,6 +75,11 @@ func TestOrgAccountsAtScale(t *testing.T) {
 			if strings.Count(r.SQL, "?") != len(params) || len(r.SQL) > sql.MaxQueryBytes {
 				t.Fatalf("%d placeholders for %d parameters, %d bytes of SQL", strings.Count(r.SQL, "?"), len(params), len(r.SQL))
 			}
+			longest := 0
+			for _, p := range params {
+				longest = max(longest, len(p))
+			}
+			t.Logf("%d accounts: %d bytes of SQL, %d parameters, the longest %d characters as sent", n, len(r.SQL), len(params), longest)
 			if !strings.Contains(r.SQL, "account NOT IN (?, ?, ") {
 				t.Errorf("accounts are not an IN list:\n%s", r.SQL)
 			}
