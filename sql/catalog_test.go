@@ -243,9 +243,9 @@ func TestOwnDataSections(t *testing.T) {
 	}
 	for body, want := range map[string]string{
 		"{{#own_data}} {{#own_data}} {{/own_data}}": "inside another",
-		"{{/own_data}}":                            "without {{#own_data}}",
-		"{{#own_data}}":                            "never closed",
-		"{{#data}}":                                "unknown section",
+		"{{/own_data}}": "without {{#own_data}}",
+		"{{#own_data}}": "never closed",
+		"{{#data}}":     "unknown section",
 	} {
 		src := "-- name: p/q\n-- summary: s\n-- table: data\nSELECT 1 FROM {{data}} " + body
 		if _, err := Load(fstest.MapFS{"q/p/q.sql": {Data: []byte(src)}}, "q"); err == nil || !strings.Contains(err.Error(), want) {
