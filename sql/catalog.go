@@ -2,9 +2,10 @@
 // <pack>/ beside this file, each with a strict metadata header, embedded into the
 // binary and parsed once. It validates user values against the declared
 // parameter types and renders a query into SQL text with positional `?`
-// placeholders plus an ordered argument list. It knows nothing of engines:
-// user values never enter the SQL text, and the only substitution is a table
-// identifier that comes from configuration.
+// placeholders plus an ordered argument list, within Athena's limits at any
+// list length (render.go). It knows nothing of engines: user values never
+// enter the SQL text, and the only substitutions are a table identifier that
+// comes from configuration and the sections that read a separate data table.
 package sql
 
 import (

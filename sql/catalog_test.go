@@ -223,3 +223,33 @@ func TestSQLText(t *testing.T) {
 		t.Errorf("SQLText has an include left:\n%s", text)
 	}
 }
+
+// TestOwnDataSections: SQL in {{#own_data}} ... {{/own_data}} is left out
+// when the data table is the management table, with the marker lines.
+func TestOwnDataSections(t *testing.T) {
+	src := "-- name: p/q\n-- summary: s\n-- table: management data\nSELECT 1 FROM {{management}}\n  {{#own_data}}\n  UNION ALL SELECT 1 FROM {{data}}\n  {{/own_data}}\n"
+	c, err := Load(fstest.MapFS{"q/p/q.sql": {Data: []byte(src)}}, "q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := c.MustGet("p/q")
+	one, err := q.Render(map[string]string{"management": "db.m", "data": "db.m"}, nil)
+	if err != nil || one.SQL != "SELECT 1 FROM \"db\".\"m\"\n" {
+		t.Fatalf("one table: %q %v", one.SQL, err)
+	}
+	two, err := q.Render(map[string]string{"management": "db.m", "data": "db.d"}, nil)
+	if err != nil || two.SQL != "SELECT 1 FROM \"db\".\"m\"\n  UNION ALL SELECT 1 FROM \"db\".\"d\"\n" {
+		t.Fatalf("two tables: %q %v", two.SQL, err)
+	}
+	for body, want := range map[string]string{
+		"{{#own_data}} {{#own_data}} {{/own_data}}": "inside another",
+		"{{/own_data}}": "without {{#own_data}}",
+		"{{#own_data}}": "never closed",
+		"{{#data}}":     "unknown section",
+	} {
+		src := "-- name: p/q\n-- summary: s\n-- table: data\nSELECT 1 FROM {{data}} " + body
+		if _, err := Load(fstest.MapFS{"q/p/q.sql": {Data: []byte(src)}}, "q"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: got %v, want %q", body, err, want)
+		}
+	}
+}

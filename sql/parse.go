@@ -389,8 +389,21 @@ func tokenize(sql string, firstLine int) ([]segment, error) {
 				if inner[0] == '/' {
 					kind = segEndOwnData
 				}
+				end := i + j + 2
+				// A marker alone on its line takes the line with it, so
+				// the SQL reads the same either way.
+				if k := len(segs) - 1; k >= 0 && segs[k].kind == segText && end < n && sql[end] == '\n' {
+					t := segs[k].text
+					if ls := strings.LastIndexByte(t, '\n') + 1; ls > 0 && strings.Trim(t[ls:], " \t") == "" {
+						segs[k].text = t[:ls]
+						end++
+					}
+				}
 				segs = append(segs, segment{kind: kind, text: ownData, line: line})
-				i += j + 2
+				if end > i+j+2 {
+					line++
+				}
+				i = end
 				continue
 			}
 			if strings.HasPrefix(inner, "#") || strings.HasPrefix(inner, "/") {

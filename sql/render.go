@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 )
@@ -20,11 +21,24 @@ const (
 	MaxQueryBytes = 262144
 )
 
-// SentLen is the length of a string argument as Athena receives it: a
-// single-quoted literal with each quote doubled (engine/athena.Parameters),
-// counted in UTF-16 code units, as a Java service counts characters (a
-// character outside the Basic Multilingual Plane counts twice, never less
-// than the API may).
+// Literal is an argument as Athena receives it in ExecutionParameters: a
+// string single-quoted with each quote doubled, an int64 as digits.
+// engine/athena.Parameters formats them (the engine knows nothing of the
+// catalog); its tests hold the two equal for every catalog query.
+func Literal(a any) string {
+	switch v := a.(type) {
+	case string:
+		return "'" + strings.ReplaceAll(v, "'", "''") + "'"
+	case int64:
+		return strconv.FormatInt(v, 10)
+	}
+	return fmt.Sprint(a)
+}
+
+// SentLen is the length of a string argument as Athena receives it (see
+// Literal), counted in UTF-16 code units, as a Java service counts
+// characters (a character outside the Basic Multilingual Plane counts twice,
+// never less than the API may).
 func SentLen(v string) int {
 	n := 2
 	for _, r := range v {

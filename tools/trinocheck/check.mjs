@@ -5,8 +5,8 @@
 // (testdata/trino/SqlBase.g4, rule singleStatement). It writes a JSON array
 // with, per query: the syntax errors of the text as sent (with `?`), the
 // syntax errors once each `?` is replaced by its parameter, every function
-// call with its number of arguments, and where in the statement each `?`
-// stands. The judging (documented functions, Athena's limits) is done by the
+// call with its number of arguments, every unquoted identifier, and where in
+// the statement each `?` stands. The judging (documented functions, Athena's limits) is done by the
 // Go test that drives it (sql/trino_test.go), so this script only reports.
 //
 // Trino's lexer is case-insensitive on keywords: this grammar declares
@@ -101,6 +101,8 @@ function walk(tree, out) {
       });
     } else if (n instanceof SqlBaseParser.MethodCallContext || n instanceof SqlBaseParser.StaticMethodCallContext) {
       out.functions.push({ name: "method call " + n.getText().slice(0, 60), args: 0, line: n.start.line, method: true });
+    } else if (n instanceof SqlBaseParser.UnquotedIdentifierContext) {
+      out.identifiers.push({ name: n.getText().toLowerCase(), line: n.start.line });
     } else if (n instanceof SqlBaseParser.ParameterContext) {
       out.placeholders.push({ line: n.start.line, column: n.start.column + 1, clause: clause(n), index: n.start.start });
     }
@@ -127,7 +129,7 @@ function bind(text, tokens, params) {
 
 const input = JSON.parse(readFileSync(0, "utf8"));
 const results = input.map((q) => {
-  const r = { name: q.name, errors: [], bound_errors: [], functions: [], placeholders: [], question_marks: 0 };
+  const r = { name: q.name, errors: [], bound_errors: [], functions: [], placeholders: [], identifiers: [], question_marks: 0 };
   const sent = parse(q.sql);
   r.errors = sent.errors;
   walk(sent.tree, r);
