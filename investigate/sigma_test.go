@@ -1,9 +1,21 @@
 package investigate
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
+	"github.com/ctathena/ctathena/engine/local"
+	"github.com/ctathena/ctathena/reports"
 	"github.com/ctathena/ctathena/sql"
+	"github.com/ctathena/ctathena/sql/sigma"
 )
 
 // sigmaNarrow is the SQL of the bundled Sigma queries, for the local
@@ -15,4 +27,525 @@ func sigmaNarrow(t *testing.T, cat *sql.Catalog) []string {
 		t.Fatal(err)
 	}
 	return texts
+}
+
+// The tests below write CloudTrail events from each bundled rule, read the
+// rule's YAML themselves (not through the translator), and run the
+// translated queries on the real local engine: every translated rule must
+// match its positive event and none of its near misses.
+
+type sigmaCond struct {
+	field string
+	mods  map[string]bool
+	vals  []*string // nil is Sigma's null
+}
+
+type sigmaMap []sigmaCond
+
+type sigmaTestRule struct {
+	file      string
+	idents    map[string][]sigmaMap // a search: any of its maps, all of a map's conditions
+	order     []string
+	condition string
+}
+
+func readTestRule(t *testing.T, path string) sigmaTestRule {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Detection map[string]yaml.Node `yaml:"detection"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	r := sigmaTestRule{file: filepath.Base(path), idents: map[string][]sigmaMap{}}
+	for k, n := range doc.Detection {
+		if k == "condition" {
+			r.condition = n.Value
+			continue
+		}
+		r.order = append(r.order, k)
+		var maps []*yaml.Node
+		if n.Kind == yaml.SequenceNode {
+			maps = n.Content
+		} else {
+			maps = []*yaml.Node{&n}
+		}
+		for _, m := range maps {
+			var sm sigmaMap
+			for i := 0; i+1 < len(m.Content); i += 2 {
+				parts := strings.Split(m.Content[i].Value, "|")
+				c := sigmaCond{field: parts[0], mods: map[string]bool{}}
+				for _, p := range parts[1:] {
+					c.mods[p] = true
+				}
+				v := m.Content[i+1]
+				vs := []*yaml.Node{v}
+				if v.Kind == yaml.SequenceNode {
+					vs = v.Content
+				}
+				for _, x := range vs {
+					if x.ShortTag() == "!!null" {
+						c.vals = append(c.vals, nil)
+					} else {
+						s := x.Value
+						c.vals = append(c.vals, &s)
+					}
+				}
+				sm = append(sm, c)
+			}
+			r.idents[k] = append(r.idents[k], sm)
+		}
+	}
+	sort.Strings(r.order)
+	return r
+}
+
+// terms splits the bundled rules' conditions (X, not X, 1 of P*, joined
+// by and; the dataset's README lists every form) into what must hold and
+// what must not; "1 of P*" is met by its first identifier.
+func (r sigmaTestRule) terms(t *testing.T) (must, mustNot [][]string) {
+	for _, term := range strings.Split(r.condition, " and ") {
+		term = strings.TrimSpace(term)
+		neg := strings.HasPrefix(term, "not ")
+		term = strings.TrimPrefix(term, "not ")
+		var names []string
+		if pat, ok := strings.CutPrefix(term, "1 of "); ok {
+			for _, id := range r.order {
+				if m, _ := filepath.Match(pat, id); m {
+					names = append(names, id)
+				}
+			}
+		} else {
+			names = []string{term}
+		}
+		if len(names) == 0 || r.idents[names[0]] == nil {
+			t.Fatalf("%s: condition term %q names no identifier", r.file, term)
+		}
+		if neg {
+			mustNot = append(mustNot, names)
+		} else {
+			must = append(must, names)
+		}
+	}
+	return must, mustNot
+}
+
+// swapCase turns "NO" into "no" and "Success" into "sUCCESS": Sigma matches
+// ignore case, and real events differ from rules in case.
+func swapCase(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 32
+		case r >= 'A' && r <= 'Z':
+			return r + 32
+		}
+		return r
+	}, s)
+}
+
+// literal expands a Sigma value's wildcards into text the value matches.
+func literal(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\' && i+1 < len(s) && strings.IndexByte(`*?\`, s[i+1]) >= 0:
+			b.WriteByte(s[i+1])
+			i++
+		case c == '*':
+		case c == '?':
+			b.WriteByte('q')
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// regexExamples are values that the rules' regular expressions match, and
+// near misses they do not.
+var regexExamples = map[string][2]string{
+	`.+:assumed-role/aws:.+`: {"arn:aws:sts::111122223333:assumed-role/aws:ec2-instance/i-0123456789abcdef0",
+		"arn:aws:sts::111122223333:assumed-role/AWS:ec2-instance/i-0123456789abcdef0"},
+}
+
+type eventDoc map[string]any
+
+func (e eventDoc) set(field string, v any) {
+	parts := strings.Split(field, ".")
+	cur := map[string]any(e)
+	for _, p := range parts[:len(parts)-1] {
+		next, ok := cur[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			cur[p] = next
+		}
+		cur = next
+	}
+	if v == nil {
+		delete(cur, parts[len(parts)-1])
+		return
+	}
+	cur[parts[len(parts)-1]] = v
+}
+
+var jsonCols = map[string]bool{"requestParameters": true, "responseElements": true, "additionalEventData": true}
+
+// value is what an event holds for a condition to hold: the rule's first
+// value, its wildcards expanded, its case swapped, wrapped in other text
+// for contains/startswith/endswith. near changes the value's first letter
+// so that the condition fails.
+func (c sigmaCond) value(near bool) (any, bool) {
+	if c.mods["re"] {
+		ex, ok := regexExamples[*c.vals[0]]
+		if !ok {
+			return nil, false
+		}
+		if near {
+			return ex[1], true
+		}
+		return ex[0], true
+	}
+	if c.vals[0] == nil {
+		return nil, !near
+	}
+	vals := c.vals[:1]
+	if c.mods["all"] {
+		vals = c.vals
+	}
+	var parts []string
+	for _, v := range vals {
+		lit := literal(*v)
+		if lit == "" {
+			if near {
+				return nil, true // absent instead of present
+			}
+			if head := strings.Split(c.field, ".")[0]; jsonCols[head] && strings.Contains(c.field, ".") {
+				return []any{"arn:aws:lambda:us-east-1:111122223333:layer:sigma-test:1"}, true // a list, as CloudTrail writes layers
+			}
+			return "present", true
+		}
+		if near {
+			lit = "#" + lit[1:]
+		}
+		if !c.mods["cased"] {
+			lit = swapCase(lit)
+		}
+		parts = append(parts, lit)
+	}
+	s := strings.Join(parts, " and ")
+	if c.mods["contains"] || c.mods["endswith"] {
+		s = "pre-" + s
+	}
+	if c.mods["contains"] || c.mods["startswith"] {
+		s += "-post"
+	}
+	if strings.Contains(c.field, ".") && jsonCols[strings.Split(c.field, ".")[0]] {
+		switch strings.ToLower(s) {
+		case "true":
+			return true, true // a JSON boolean, as real events have it
+		case "false":
+			return false, true
+		}
+	}
+	return s, true
+}
+
+// apply sets every condition of m on e (the object-wide contains as one key
+// of the object); near breaks the first condition that can be broken.
+func (m sigmaMap) apply(e eventDoc, near bool) bool {
+	broke := false
+	for _, c := range m {
+		if c.mods["fieldref"] {
+			e.set(c.field, "sigma-user")
+			e.set(*c.vals[0], "sigma-user")
+			continue
+		}
+		breakThis := near && !broke && c.vals[0] != nil && (literal(*c.vals[0]) != "" || c.mods["re"])
+		v, ok := c.value(breakThis)
+		if !ok {
+			return false
+		}
+		if breakThis {
+			broke = true
+		}
+		if jsonCols[c.field] {
+			e.set(c.field+".sigmaTestText", v)
+			continue
+		}
+		e.set(c.field, v)
+	}
+	return !near || broke
+}
+
+type sigmaCase struct {
+	rule, query string
+	id          string
+	positive    bool
+	what        string
+}
+
+// sigmaOverrides are positive events in CloudTrail's real shape where the
+// generated one would be too simple: a list where the rule names a path
+// through it, a policy document as the JSON string IAM logs.
+var sigmaOverrides = map[string]func(e eventDoc){
+	"aws_ecs_task_definition_cred_endpoint_query.yml": func(e eventDoc) {
+		e["requestParameters"] = map[string]any{"family": "sigma-test", "containerDefinitions": []any{
+			map[string]any{"name": "app", "image": "alpine", "command": []any{"/bin/sh", "-c", "curl 169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"}}}}
+	},
+	"aws_iam_s3browser_templated_s3_bucket_policy_creation.yml": func(e eventDoc) {
+		e["requestParameters"] = map[string]any{"userName": "sigma-user", "policyName": "s3browser",
+			"policyDocument": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::<YOUR-BUCKET-NAME>","arn:aws:s3:::<YOUR-BUCKET-NAME>/*"]}]}`}
+	},
+}
+
+func baseEvent(id string) eventDoc {
+	return eventDoc{
+		"eventVersion": "1.09", "eventTime": "2026-03-01T10:00:00Z", "eventID": id,
+		"awsRegion": "us-east-1", "recipientAccountId": "111122223333", "eventType": "AwsApiCall",
+		"eventSource": "sigmatest.amazonaws.com", "eventName": "SigmaTestCall",
+		"userIdentity":    map[string]any{"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/tester", "accountId": "111122223333"},
+		"sourceIPAddress": "203.0.113.9", "userAgent": "sigma-test-agent",
+	}
+}
+
+// buildSigmaEvents writes, for every bundled rule, one positive event, one
+// near miss per breakable search it needs, and one event per filter it
+// negates (the positive with the filter met).
+func buildSigmaEvents(t *testing.T, dir string) []sigmaCase {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "sql", "sigma", "rules", "*.yml"))
+	if err != nil || len(files) != 57 {
+		t.Fatalf("bundled rules: %d files, %v", len(files), err)
+	}
+	var cases []sigmaCase
+	var records []eventDoc
+	for _, f := range files {
+		r := readTestRule(t, f)
+		must, mustNot := r.terms(t)
+		q := "sigma/" + sigma.Slug(r.file)
+		build := func(breakAt int, meet int) (eventDoc, bool) {
+			id := fmt.Sprintf("%s-%d-%d", strings.TrimSuffix(r.file, ".yml"), breakAt, meet)
+			e := baseEvent(id)
+			for i, names := range must {
+				if !r.idents[names[0]][0].apply(e, i == breakAt) {
+					return nil, false
+				}
+			}
+			if o := sigmaOverrides[r.file]; o != nil && breakAt < 0 {
+				o(e)
+			}
+			if meet >= 0 {
+				if !r.idents[mustNot[meet][0]][0].apply(e, false) {
+					return nil, false
+				}
+			}
+			return e, true
+		}
+		e, ok := build(-1, -1)
+		if !ok {
+			t.Fatalf("%s: no positive event could be written", r.file)
+		}
+		records = append(records, e)
+		cases = append(cases, sigmaCase{rule: r.file, query: q, id: e["eventID"].(string), positive: true, what: "positive"})
+		for i := range must {
+			if e, ok := build(i, -1); ok {
+				records = append(records, e)
+				cases = append(cases, sigmaCase{rule: r.file, query: q, id: e["eventID"].(string), what: fmt.Sprintf("near miss: %s not met", must[i][0])})
+			}
+		}
+		for j := range mustNot {
+			if e, ok := build(-1, j); ok {
+				records = append(records, e)
+				cases = append(cases, sigmaCase{rule: r.file, query: q, id: e["eventID"].(string), what: fmt.Sprintf("near miss: %s met", mustNot[j][0])})
+			}
+		}
+	}
+	// CloudTrail writes < and > as they are, so the encoder must too.
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(map[string]any{"Records": records}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sigma-events.json"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cases
+}
+
+func sigmaEnv(t *testing.T, dir string, w Window) *Env {
+	t.Helper()
+	eng, err := local.Open(context.Background(), local.Options{Dir: dir, From: w.Since, To: w.Until, TempDir: t.TempDir(), Narrow: packNarrow(t, "hunt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	cat, err := sql.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Env{Engine: eng, Catalog: cat, Tables: map[string]string{"management": local.View, "data": local.View}, Parallel: 2}
+}
+
+func TestSigmaBundledRulesFireAndMiss(t *testing.T) {
+	dir := t.TempDir()
+	cases := buildSigmaEvents(t, dir)
+	w := Window{Since: utc("2026-03-01T00:00:00Z"), Until: utc("2026-03-02T00:00:00Z")}
+	out, err := Hunt(context.Background(), sigmaEnv(t, dir, w), HuntOptions{Window: w, Packs: []string{SigmaPack}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := map[string]map[string]bool{}
+	for _, q := range out.Queries {
+		if q.Err != "" {
+			t.Errorf("%s failed: %s", q.Name, q.Err)
+		}
+		if !strings.HasPrefix(q.Name, "sigma/") || q.Derived {
+			continue
+		}
+		rr := newRowReader(colNames(q.Columns))
+		hits[q.Name] = map[string]bool{}
+		for _, row := range q.Rows {
+			hits[q.Name][rr.str(row, "event_id")] = true
+		}
+	}
+	refused := map[string]bool{"aws_delete_saml_provider.yml": true}
+	fired, silent := 0, 0
+	for _, c := range cases {
+		if refused[c.rule] {
+			if _, ran := hits[c.query]; ran {
+				t.Errorf("%s ran but should be refused", c.rule)
+			}
+			continue
+		}
+		got, ran := hits[c.query]
+		switch {
+		case !ran:
+			t.Errorf("%s: query %s did not run", c.rule, c.query)
+		case c.positive && !got[c.id]:
+			t.Errorf("%s: the positive event %s is not matched", c.rule, c.id)
+		case !c.positive && got[c.id]:
+			t.Errorf("%s: %s (event %s) is matched", c.rule, c.what, c.id)
+		case c.positive:
+			fired++
+		default:
+			silent++
+		}
+	}
+	t.Logf("%d rules fire on their positive event; %d near misses stay silent", fired, silent)
+	if fired != 56 {
+		t.Errorf("%d rules fired, want 56 (57 less the one refused)", fired)
+	}
+	// The rules list names every rule, with its author and licence.
+	for _, q := range out.Queries {
+		if q.Name != sigmaRulesTable {
+			continue
+		}
+		if len(q.Rows) != 57 {
+			t.Errorf("sigma/rules lists %d rules, want 57", len(q.Rows))
+		}
+		rr := newRowReader(colNames(q.Columns))
+		for _, row := range q.Rows {
+			if rr.str(row, "state") == "ran" && (rr.str(row, "author") == "" || !strings.Contains(rr.str(row, "licence"), "DRL")) {
+				t.Errorf("%s: no author or licence on the rules sheet", rr.str(row, "query"))
+			}
+			if rr.str(row, "state") == "not translated" && !strings.Contains(rr.str(row, "reason_not_run"), `"status"`) {
+				t.Errorf("refused rule without its reason: %v", row)
+			}
+		}
+	}
+}
+
+// TestSigmaStratusHitsByRule runs the whole hunt, Sigma included, over the
+// Stratus Red Team detonations: the hits per rule are a golden file, and a
+// built-in finding that a rule confirms lists both as its sources.
+func TestSigmaStratusHitsByRule(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "stratus")
+	w := Window{Since: utc("2024-07-01T00:00:00Z"), Until: utc("2024-12-31T00:00:00Z")}
+	out, err := Hunt(context.Background(), huntEnv(t, dir, w), HuntOptions{Window: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, q := range out.Queries {
+		if q.Name != sigmaRulesTable {
+			continue
+		}
+		rr := newRowReader(colNames(q.Columns))
+		for _, row := range q.Rows {
+			name := rr.str(row, "query")
+			if name == "" {
+				name = rr.str(row, "source")
+			}
+			lines = append(lines, fmt.Sprintf("%s\t%s\t%s", name, rr.str(row, "state"), orDash(rr.str(row, "matching_events"))))
+		}
+	}
+	if len(lines) != 57 {
+		t.Fatalf("sigma/rules has %d rows, want 57", len(lines))
+	}
+	golden(t, filepath.Join("..", "testdata", "sigma", "stratus_hits.golden"), strings.Join(lines, "\n")+"\n")
+
+	both := false
+	for _, f := range out.Findings {
+		if len(f.Sources) < 2 {
+			continue
+		}
+		if f.Sources[0] == "hunt/evasion_logging" && strings.HasPrefix(f.Sources[1], "sigma/aws_cloudtrail_disable_logging (Sigma rule 4db60cc0-") &&
+			strings.Contains(f.Text, "StopLogging") && strings.Contains(f.Text, "“AWS CloudTrail Important Change” (SigmaHQ, by vitaliy0x1, level medium)") {
+			both = true
+			if f.Severity != "high" || len(f.EventIDs) != 1 {
+				t.Errorf("merged StopLogging finding: severity %s, %d events", f.Severity, len(f.EventIDs))
+			}
+		}
+	}
+	if !both {
+		t.Error("no finding lists hunt/evasion_logging and the Sigma rule on the StopLogging event")
+	}
+	// A statement of a rule that no built-in query confirms, ranked by its level.
+	found := false
+	for _, f := range out.Findings {
+		if f.Query == "sigma/aws_sts_assumerole_misuse" && f.Severity == "low" && strings.HasPrefix(f.Text, "Sigma rule “AWS STS AssumeRole Misuse” (SigmaHQ, by Austin Songer @austinsonger, level low) matched: ") {
+			found = len(f.EventIDs) > 0 && len(f.Events) == len(f.EventIDs) && len(f.Attack) > 0
+		}
+	}
+	if !found {
+		t.Error("no low-severity statement of sigma/aws_sts_assumerole_misuse with its events and ATT&CK ids")
+	}
+}
+
+func TestSigmaMergeAndOrder(t *testing.T) {
+	fs := []reports.Finding{
+		{Severity: "high", Query: "hunt/a", Text: "A.", EventIDs: []string{"e1", "e2"}},
+		{Severity: "medium", Query: "hunt/b", Text: "B.", EventIDs: []string{"e3"}},
+		{Severity: "info", Query: "hunt/b", Text: "Pack b: 1 matching event."},
+	}
+	add := []sigmaHit{
+		{reports.Finding{Severity: "medium", Query: "sigma/x", Text: "X matched: e1.", EventIDs: []string{"e1"}, Attack: []string{"T1098"}}, "Sigma rule “X”", "sigma/x (Sigma rule 1)"},
+		{reports.Finding{Severity: "high", Query: "sigma/y", Text: "Y matched: e3.", EventIDs: []string{"e3"}}, "Sigma rule “Y”", "sigma/y (Sigma rule 2)"},
+		{reports.Finding{Severity: "low", Query: "sigma/z", Text: "Z matched: e9.", EventIDs: []string{"e9"}}, "Sigma rule “Z”", "sigma/z (Sigma rule 3)"},
+		{reports.Finding{Severity: "medium", Query: "sigma/w", Text: "W matched: e2, e4.", EventIDs: []string{"e2", "e4"}}, "Sigma rule “W”", "sigma/w (Sigma rule 4)"},
+	}
+	got := mergeSigmaFindings(fs, add)
+	var texts []string
+	for _, f := range got {
+		texts = append(texts, f.Severity+" "+f.Text+" "+strings.Join(f.Sources, ","))
+	}
+	want := []string{
+		"high A. Sigma rule “X” matched the same events. hunt/a,sigma/x (Sigma rule 1)",
+		"high B. Sigma rule “Y” matched the same events. hunt/b,sigma/y (Sigma rule 2)",
+		"medium W matched: e2, e4. ",
+		"low Z matched: e9. ",
+		"info Pack b: 1 matching event. ",
+	}
+	if strings.Join(texts, "\n") != strings.Join(want, "\n") {
+		t.Errorf("merged findings:\n%s\nwant:\n%s", strings.Join(texts, "\n"), strings.Join(want, "\n"))
+	}
+	if a := got[0].Attack; len(a) != 1 || a[0] != "T1098" {
+		t.Errorf("merged ATT&CK ids = %v", a)
+	}
 }
