@@ -264,9 +264,12 @@ func (b *builder) bind(fieldName, value string) (string, error) {
 		return "", fmt.Errorf("value for %s is %d characters as Athena receives it; at most %d fit in one parameter", fieldName, n, MaxSentLen)
 	}
 	f := strings.Trim(paramSlugRe.ReplaceAllString(strings.ToLower(fieldName), "_"), "_")
+	for len(f) > 40 && strings.Contains(f, "_") {
+		// Keep the end of a long path: its last keys say the most.
+		_, f, _ = strings.Cut(f, "_")
+	}
 	if len(f) > 40 {
 		f = f[len(f)-40:]
-		f = strings.TrimLeft(f, "_")
 	}
 	name := fmt.Sprintf("v%d_%s", len(b.params)+1, f)
 	b.params = append(b.params, param{name: name, field: fieldName, value: value})
