@@ -549,3 +549,136 @@ func TestSigmaMergeAndOrder(t *testing.T) {
 		t.Errorf("merged ATT&CK ids = %v", a)
 	}
 }
+
+// TestSigmaTeamRulesOnEngine runs a team's own rules (the constructs the
+// specification defines beyond what SigmaHQ's CloudTrail rules use, and
+// hostile values) on the local engine, the way --sigma loads them.
+func TestSigmaTeamRulesOnEngine(t *testing.T) {
+	rulesDir := t.TempDir()
+	head := "author: IR team\nlevel: high\nlogsource: {product: aws, service: cloudtrail}\n"
+	files := map[string]string{
+		"or_paren.yml": "title: Keys or users\nid: 00000000-0000-0000-0000-000000000001\n" + head +
+			"detection:\n  sel_a: {eventName: CreateUser}\n  sel_b: {eventName|endswith: AccessKey}\n  filter: {errorCode|exists: true}\n  condition: (sel_a or sel_b) and not filter\n",
+		"cidr.yml": "title: From the lab\n" + head + "detection:\n  sel: {sourceIPAddress|cidr: 10.1.0.0/20}\n  condition: sel\n",
+		"all_them.yml": "title: Exact Boto3 from a role\n" + head +
+			"detection:\n  sel_x: {userAgent|cased: Boto3}\n  sel_y: {userIdentity.sessionContext.sessionIssuer.type: Role}\n  condition: all of them\n",
+		"hostile.yml": "title: Hostile values\n" + head + "detection:\n  sel:\n    userAgent:\n      - \"x' OR '1'='1\"\n      - '日本語 ‮ -- /+ c +/'\n" +
+			"  sel_rp:\n    requestParameters.userName|contains: \"'; DROP TABLE\"\n  condition: 1 of them\n",
+		"regex.yml": "title: curl\n" + head + "detection:\n  sel: {userAgent|re|i: '^curl/'}\n  condition: sel\n",
+		"windows.yml": "title: Not CloudTrail\nlogsource: {product: windows}\ndetection:\n  sel: {EventID: 4624}\n  condition: sel\n",
+	}
+	for n, src := range files {
+		if err := os.WriteFile(filepath.Join(rulesDir, n), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rules, refused, err := sigma.Load([]string{rulesDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type ev struct {
+		id, name, ua, ip, issuer, err, user string
+	}
+	events := []ev{
+		{id: "or-user", name: "CreateUser"}, {id: "or-key", name: "CreateAccessKey"}, {id: "or-key-lower", name: "createaccesskey"},
+		{id: "or-key-denied", name: "CreateAccessKey", err: "AccessDenied"}, {id: "or-keys", name: "ListAccessKeys2"},
+		{id: "cidr-in", ip: "10.1.15.3"}, {id: "cidr-zeros", ip: "010.001.000.009"}, {id: "cidr-out", ip: "10.1.16.3"},
+		{id: "them-hit", ua: "Boto3", issuer: "Role"}, {id: "them-case", ua: "boto3", issuer: "Role"}, {id: "them-one", ua: "Boto3"},
+		{id: "hostile-1", ua: "x' OR '1'='1"}, {id: "hostile-2", ua: "日本語 ‮ -- /+ c +/"}, {id: "hostile-rp", user: "bob'; drop table x"},
+		{id: "hostile-miss", ua: "x"},
+		{id: "re-hit", ua: "CURL/8.4.0"}, {id: "re-miss", ua: "python curl/8"},
+	}
+	var records []eventDoc
+	for _, e := range events {
+		d := baseEvent(e.id)
+		d["eventName"] = orValue(e.name, "GetObjectX")
+		d["userAgent"] = orValue(e.ua, "aws-cli/2")
+		d["sourceIPAddress"] = orValue(e.ip, "203.0.113.9")
+		if e.issuer != "" {
+			d.set("userIdentity.sessionContext.sessionIssuer.type", e.issuer)
+		}
+		if e.err != "" {
+			d["errorCode"] = e.err
+		}
+		if e.user != "" {
+			d["requestParameters"] = map[string]any{"userName": e.user}
+		}
+		records = append(records, d)
+	}
+	dir := t.TempDir()
+	b, err := json.Marshal(map[string]any{"Records": records})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "team.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := Window{Since: utc("2026-03-01T00:00:00Z"), Until: utc("2026-03-02T00:00:00Z")}
+	o := HuntOptions{Window: w, Packs: []string{"evasion"}, SigmaRules: rules, SigmaRefused: refused}
+	env := sigmaEnv(t, dir, w)
+	more, err := SigmaSQL(env, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := local.Open(context.Background(), local.Options{Dir: dir, From: w.Since, To: w.Until, TempDir: t.TempDir(),
+		Narrow: &local.Narrow{Queries: append(PackSQL(env.Catalog, "hunt"), more...)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	env.Engine = eng
+	out, err := Hunt(context.Background(), env, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	var notRun []string
+	for _, q := range out.Queries {
+		if q.Err != "" {
+			t.Errorf("%s failed: %s", q.Name, q.Err)
+		}
+		rr := newRowReader(colNames(q.Columns))
+		for _, row := range q.Rows {
+			switch {
+			case q.Name == sigmaRulesTable && rr.str(row, "state") == "not translated":
+				notRun = append(notRun, filepath.Base(rr.str(row, "source"))+": "+rr.str(row, "reason_not_run"))
+			case strings.HasPrefix(q.Name, "sigma/") && !q.Derived:
+				got[q.Name] = append(got[q.Name], rr.str(row, "event_id"))
+			}
+		}
+	}
+	want := map[string][]string{
+		"sigma/or_paren": {"or-key", "or-key-lower", "or-user"},
+		"sigma/cidr":     {"cidr-in", "cidr-zeros"},
+		"sigma/all_them": {"them-hit"},
+		"sigma/hostile":  {"hostile-1", "hostile-2", "hostile-rp"},
+		"sigma/regex":    {"re-hit"},
+	}
+	for q, ids := range want {
+		g := append([]string{}, got[q]...)
+		sort.Strings(g)
+		if strings.Join(g, " ") != strings.Join(ids, " ") {
+			t.Errorf("%s matched %v, want %v", q, g, ids)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("queries that matched: %v (bundled rules must not run without the sigma pack)", got)
+	}
+	if len(notRun) != 1 || !strings.Contains(notRun[0], "windows.yml: not an AWS CloudTrail rule") {
+		t.Errorf("not translated: %v", notRun)
+	}
+	said := false
+	for _, f := range out.Findings {
+		said = said || f.Severity == "high" && strings.HasPrefix(f.Text, "Sigma rule “From the lab” (the team's, by IR team, level high) matched: ")
+	}
+	if !said {
+		t.Error("no high finding for the team's rule, with its author")
+	}
+}
+
+func orValue(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
