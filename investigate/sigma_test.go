@@ -564,7 +564,7 @@ func TestSigmaTeamRulesOnEngine(t *testing.T) {
 			"detection:\n  sel_x: {userAgent|cased: Boto3}\n  sel_y: {userIdentity.sessionContext.sessionIssuer.type: Role}\n  condition: all of them\n",
 		"hostile.yml": "title: Hostile values\n" + head + "detection:\n  sel:\n    userAgent:\n      - \"x' OR '1'='1\"\n      - '日本語 ‮ -- /+ c +/'\n" +
 			"  sel_rp:\n    requestParameters.userName|contains: \"'; DROP TABLE\"\n  condition: 1 of them\n",
-		"regex.yml": "title: curl\n" + head + "detection:\n  sel: {userAgent|re|i: '^curl/'}\n  condition: sel\n",
+		"regex.yml":   "title: curl\n" + head + "detection:\n  sel: {userAgent|re|i: '^curl/'}\n  condition: sel\n",
 		"windows.yml": "title: Not CloudTrail\nlogsource: {product: windows}\ndetection:\n  sel: {EventID: 4624}\n  condition: sel\n",
 	}
 	for n, src := range files {
