@@ -536,11 +536,17 @@ func sigmaRulesRun(set *SigmaSet, runs []reports.QueryRun) reports.QueryRun {
 		if runs[i].Err != "" {
 			state, hits, reason = "failed", nil, runs[i].Err
 		}
-		lic := q.Rule.License
+		lic, author := q.Rule.License, q.Rule.Author
 		if lic == "" && q.Rule.Bundled {
 			lic = sigma.BundledLicense
 		}
-		run.Rows = append(run.Rows, []any{q.Name, q.Rule.Title, q.Rule.ID, q.Rule.Level, q.Severity, q.Rule.Author,
+		if lic == "" {
+			lic = "not stated in the rule"
+		}
+		if author == "" {
+			author = "not stated in the rule"
+		}
+		run.Rows = append(run.Rows, []any{q.Name, q.Rule.Title, q.Rule.ID, q.Rule.Level, q.Severity, author,
 			lic, sigma.Source(q.Rule), strings.Join(q.Rule.Tags, " "), state, hits, reason})
 	}
 	refused := append([]sigma.Refusal{}, set.Refused...)
