@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"unicode/utf8"
+	"unicode/utf16"
 
 	"github.com/ctathena/ctathena/sql"
 )
@@ -64,7 +64,7 @@ func checkParity(t *testing.T, cat *sql.Catalog, q *Query, r *sql.Rendered) {
 			t.Errorf("%s: argument %d is %T", q.Name, i, a)
 			continue
 		}
-		if sent := utf8.RuneCountInString("'" + strings.ReplaceAll(s, "'", "''") + "'"); sent > MaxSentLen {
+		if sent := len(utf16.Encode([]rune("'" + strings.ReplaceAll(s, "'", "''") + "'"))); sent > MaxSentLen {
 			t.Errorf("%s: argument %d is %d characters as sent", q.Name, i, sent)
 		}
 	}
@@ -250,25 +250,26 @@ func TestSigmaHostileValuesStayParameters(t *testing.T) {
 
 func TestSigmaRefusesWithReason(t *testing.T) {
 	cases := map[string]struct{ src, reason string }{
-		"keywords":       {ruleHead + "detection:\n  keywords: [evil, worse]\n  condition: keywords\n", "keyword search"},
-		"aggregation":    {ruleHead + "detection:\n  sel: {eventName: ConsoleLogin}\n  condition: sel | count() by sourceIPAddress > 5\n", "aggregations"},
-		"timeframe":      {ruleHead + "detection:\n  sel: {eventName: ConsoleLogin}\n  timeframe: 5m\n  condition: sel\n", "timeframe"},
-		"modifier":       {ruleHead + "detection:\n  sel: {userAgent|base64: evil}\n  condition: sel\n", "modifier |base64"},
-		"other source":   {strings.Replace(ruleHead, "product: aws, service: cloudtrail", "product: windows, service: security", 1) + "detection:\n  sel: {EventID: 4624}\n  condition: sel\n", "not an AWS CloudTrail rule"},
-		"quote in key":   {ruleHead + "detection:\n  sel: {requestParameters.a'b: x}\n  condition: sel\n", "not a plain name"},
-		"hyphen in key":  {ruleHead + "detection:\n  sel: {requestParameters.x-amz-id: x}\n  condition: sel\n", "not a plain name"},
-		"unknown field":  {ruleHead + "detection:\n  sel: {eventName')--: x}\n  condition: sel\n", "not a field of a CloudTrail record"},
-		"struct field":   {ruleHead + "detection:\n  sel: {userIdentity.password: x}\n  condition: sel\n", "not one of the userIdentity fields"},
-		"lookbehind":     {ruleHead + "detection:\n  sel: {userAgent|re: '(?<=a)b'}\n  condition: sel\n", "RE2 syntax"},
-		"ipv6":           {ruleHead + "detection:\n  sel: {sourceIPAddress|cidr: '2001:db8::/32'}\n  condition: sel\n", "IPv6"},
-		"near":           {ruleHead + "detection:\n  sel: {eventName: A}\n  condition: sel near sel\n", "unexpected"},
-		"no such ident":  {ruleHead + "detection:\n  sel: {eventName: A}\n  condition: sel and other\n", `no search identifier "other"`},
-		"no pattern hit": {ruleHead + "detection:\n  sel: {eventName: A}\n  condition: 1 of filter_*\n", `no search identifier matches "filter_*"`},
-		"control char":   {ruleHead + "detection:\n  sel: {userAgent: \"a\\tb\"}\n  condition: sel\n", "control character"},
-		"too long":       {ruleHead + "detection:\n  sel: {userAgent: '" + strings.Repeat("''", 520) + "'}\n  condition: sel\n", "at most 1024 fit"},
-		"not yaml":       {"title: [unclosed\n", "not valid YAML"},
-		"collection":     {ruleHead + "action: global\ndetection:\n  sel: {eventName: A}\n  condition: sel\n", "rule collections"},
-		"correlation":    {"title: c\ncorrelation: {type: event_count}\n", "correlation rules"},
+		"keywords":           {ruleHead + "detection:\n  keywords: [evil, worse]\n  condition: keywords\n", "keyword search"},
+		"aggregation":        {ruleHead + "detection:\n  sel: {eventName: ConsoleLogin}\n  condition: sel | count() by sourceIPAddress > 5\n", "aggregations"},
+		"timeframe":          {ruleHead + "detection:\n  sel: {eventName: ConsoleLogin}\n  timeframe: 5m\n  condition: sel\n", "timeframe"},
+		"modifier":           {ruleHead + "detection:\n  sel: {userAgent|base64: evil}\n  condition: sel\n", "modifier |base64"},
+		"other source":       {strings.Replace(ruleHead, "product: aws, service: cloudtrail", "product: windows, service: security", 1) + "detection:\n  sel: {EventID: 4624}\n  condition: sel\n", "not an AWS CloudTrail rule"},
+		"quote in key":       {ruleHead + "detection:\n  sel: {requestParameters.a'b: x}\n  condition: sel\n", "not a plain name"},
+		"hyphen in key":      {ruleHead + "detection:\n  sel: {requestParameters.x-amz-id: x}\n  condition: sel\n", "not a plain name"},
+		"unknown field":      {ruleHead + "detection:\n  sel: {eventName')--: x}\n  condition: sel\n", "not a field of a CloudTrail record"},
+		"struct field":       {ruleHead + "detection:\n  sel: {userIdentity.password: x}\n  condition: sel\n", "not one of the userIdentity fields"},
+		"lookbehind":         {ruleHead + "detection:\n  sel: {userAgent|re: '(?<=a)b'}\n  condition: sel\n", "RE2 syntax"},
+		"ipv6":               {ruleHead + "detection:\n  sel: {sourceIPAddress|cidr: '2001:db8::/32'}\n  condition: sel\n", "IPv6"},
+		"near":               {ruleHead + "detection:\n  sel: {eventName: A}\n  condition: sel near sel\n", "unexpected"},
+		"no such ident":      {ruleHead + "detection:\n  sel: {eventName: A}\n  condition: sel and other\n", `no search identifier "other"`},
+		"no pattern hit":     {ruleHead + "detection:\n  sel: {eventName: A}\n  condition: 1 of filter_*\n", `no search identifier matches "filter_*"`},
+		"control char":       {ruleHead + "detection:\n  sel: {userAgent: \"a\\tb\"}\n  condition: sel\n", "control character"},
+		"too long":           {ruleHead + "detection:\n  sel: {userAgent: '" + strings.Repeat("''", 520) + "'}\n  condition: sel\n", "at most 1024 fit"},
+		"too long in UTF-16": {ruleHead + "detection:\n  sel: {userAgent: '" + strings.Repeat("😀", 512) + "'}\n  condition: sel\n", "1026 characters as Athena receives it"},
+		"not yaml":           {"title: [unclosed\n", "not valid YAML"},
+		"collection":         {ruleHead + "action: global\ndetection:\n  sel: {eventName: A}\n  condition: sel\n", "rule collections"},
+		"correlation":        {"title: c\ncorrelation: {type: event_count}\n", "correlation rules"},
 	}
 	for name, c := range cases {
 		_, err := translateOne(t, c.src)

@@ -9,7 +9,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
-	"unicode/utf8"
+	"unicode/utf16"
 
 	"go.yaml.in/yaml/v3"
 
@@ -20,7 +20,7 @@ import (
 const Pack = "sigma"
 
 // MaxSentLen is Athena's limit on one ExecutionParameter as sent: the
-// value quoted, its quotes doubled.
+// value quoted, its quotes doubled, counted in UTF-16 code units.
 const MaxSentLen = 1024
 
 // Query is one rule translated into a catalog query file.
@@ -260,7 +260,7 @@ func (b *builder) bind(fieldName, value string) (string, error) {
 	if _, err := sql.Check("text", value); err != nil {
 		return "", fmt.Errorf("value for %s: %v", fieldName, err)
 	}
-	if n := utf8.RuneCountInString(value) + 2 + strings.Count(value, "'"); n > MaxSentLen {
+	if n := sentLen(value); n > MaxSentLen {
 		return "", fmt.Errorf("value for %s is %d characters as Athena receives it; at most %d fit in one parameter", fieldName, n, MaxSentLen)
 	}
 	f := strings.Trim(paramSlugRe.ReplaceAllString(strings.ToLower(fieldName), "_"), "_")
@@ -274,6 +274,19 @@ func (b *builder) bind(fieldName, value string) (string, error) {
 	name := fmt.Sprintf("v%d_%s", len(b.params)+1, f)
 	b.params = append(b.params, param{name: name, field: fieldName, value: value})
 	return ":" + name, nil
+}
+
+// sentLen is the length of value as Athena receives it (quoted, quotes
+// doubled), in UTF-16 code units as a Java service counts characters.
+func sentLen(value string) int {
+	n := 2
+	for _, r := range value {
+		n += utf16.RuneLen(r)
+		if r == '\'' {
+			n++
+		}
+	}
+	return n
 }
 
 // search compiles one search identifier: a map (every field matches), or a
