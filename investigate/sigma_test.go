@@ -682,3 +682,82 @@ func orValue(s, def string) string {
 	}
 	return s
 }
+
+// sigmaPanther pairs Panther rules with the SigmaHQ rule that detects the
+// same thing: Panther's real test events (MFAUsed "No", JSON booleans,
+// masked passwords) are positives the Sigma queries must match.
+var sigmaPanther = map[string]string{
+	"AWS.CloudTrail.Stopped":            "sigma/aws_cloudtrail_disable_logging",
+	"AWS.Console.LoginWithoutMFA":       "sigma/aws_cloudtrail_console_login_success_without_mfa",
+	"AWS.IAM.Backdoor.User.Keys":        "sigma/aws_iam_backdoor_users_keys",
+	"AWS.EC2.Startup.Script.Change":     "sigma/aws_ec2_startup_script_change",
+	"AWS.EC2.EBS.Encryption.Disabled":   "sigma/aws_ec2_disable_encryption",
+	"AWS.RDS.MasterPasswordUpdated":     "sigma/aws_rds_change_master_password",
+	"AWS.RDS.PublicRestore":             "sigma/aws_rds_public_db_restore",
+	"AWS.ConfigService.DisabledDeleted": "sigma/aws_config_disable_recording",
+}
+
+// sigmaPantherMisses are pairs where the SigmaHQ rule, translated
+// faithfully, cannot match the real event, and why.
+var sigmaPantherMisses = map[string]string{
+	"AWS.EC2.Startup.Script.Change": "the rule asks for requestParameters.attribute = userData; CloudTrail logs ModifyInstanceAttribute as {instanceId, userData} (Panther's event and the Stratus detonation alike)",
+}
+
+func TestSigmaOnPantherPositives(t *testing.T) {
+	f, err := os.ReadFile(filepath.Join("..", "testdata", "panther", "rule_tests.jsonl"))
+	if err != nil {
+		t.Fatalf("panther fixtures missing: %v", err)
+	}
+	dir := t.TempDir()
+	type tc struct{ rule, name, id string }
+	var positives []tc
+	for n, line := range strings.Split(strings.TrimSpace(string(f)), "\n") {
+		var pt pantherTest
+		if err := json.Unmarshal([]byte(line), &pt); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := sigmaPanther[pt.RuleID]; !ok || !pt.Expected {
+			continue
+		}
+		var ev map[string]any
+		if err := json.Unmarshal(pt.Log, &ev); err != nil {
+			t.Fatal(err)
+		}
+		id := fmt.Sprintf("panther-%04d", n+1)
+		ev["eventID"] = id
+		if _, ok := ev["eventTime"]; !ok {
+			ev["eventTime"] = "2019-01-01T00:00:00Z"
+		}
+		b, _ := json.Marshal(map[string]any{"Records": []any{ev}})
+		if err := os.WriteFile(filepath.Join(dir, id+".json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		positives = append(positives, tc{pt.RuleID, pt.Name, id})
+	}
+	w := Window{Since: utc("2015-01-01T00:00:00Z"), Until: utc("2030-01-01T00:00:00Z")}
+	out, err := Hunt(context.Background(), sigmaEnv(t, dir, w), HuntOptions{Window: w, Packs: []string{SigmaPack}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := hitIDs(t, out)
+	hitRule := map[string]int{}
+	for _, p := range positives {
+		if ids[sigmaPanther[p.rule]][p.id] {
+			hitRule[p.rule]++
+		} else {
+			t.Logf("%s does not match Panther's positive %s %q", sigmaPanther[p.rule], p.rule, p.name)
+		}
+	}
+	for rule, q := range sigmaPanther {
+		why, miss := sigmaPantherMisses[rule]
+		switch {
+		case miss && hitRule[rule] > 0:
+			t.Errorf("%s now matches Panther's positives of %s; drop it from sigmaPantherMisses (%s)", q, rule, why)
+		case miss:
+			t.Logf("%s cannot match %s: %s", q, rule, why)
+		case hitRule[rule] == 0:
+			t.Errorf("%s matches none of Panther's positives of %s", q, rule)
+		}
+	}
+	t.Logf("%d Panther positives of %d rules; matched per rule: %v", len(positives), len(sigmaPanther), hitRule)
+}
