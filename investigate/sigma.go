@@ -70,7 +70,8 @@ func PlanSigma(o HuntOptions) *SigmaSet {
 	}
 	rules = append(rules, o.SigmaRules...)
 	refused = append(refused, o.SigmaRefused...)
-	qs, more := sigma.TranslateAll(rules, nil)
+	// The rules table's name is taken: a team's rules.yml becomes sigma/rules_2.
+	qs, more := sigma.TranslateAll(rules, map[string]bool{sigmaRulesTable: true})
 	return &SigmaSet{Queries: qs, Refused: append(refused, more...), Considered: len(rules) + len(refused)}
 }
 

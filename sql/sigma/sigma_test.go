@@ -360,3 +360,29 @@ func TestSigmaWildcardsAndSeverity(t *testing.T) {
 		t.Errorf("attack ids %v", got)
 	}
 }
+
+func TestSigmaNamesAreUnique(t *testing.T) {
+	src := ruleHead + "detection:\n  sel: {eventName: A}\n  condition: sel\n"
+	var rules []*Rule
+	for _, f := range []string{"team/rules.yml", "other/rules.yml", "team/AWS CloudTrail Disable Logging.yml", "team/2024-rule.yaml"} {
+		rs, refused := Parse(f, []byte(src+"---\n"+src))
+		if len(refused) > 0 || len(rs) != 2 {
+			t.Fatalf("%s: %d rules, %v", f, len(rs), refused)
+		}
+		rules = append(rules, rs...)
+	}
+	bundled, _ := Bundled()
+	qs, refused := TranslateAll(append(append([]*Rule{}, bundled...), rules...), map[string]bool{"sigma/rules": true})
+	if len(refused) != 1 {
+		t.Fatalf("refused %v", refused)
+	}
+	var names []string
+	for _, q := range qs[len(qs)-8:] {
+		names = append(names, q.Name)
+	}
+	want := "sigma/rules_2 sigma/rules_3 sigma/rules_4 sigma/rules_5 sigma/aws_cloudtrail_disable_logging_2 sigma/aws_cloudtrail_disable_logging_3 sigma/rule_2024_rule sigma/rule_2024_rule_2"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("names %s\nwant  %s", got, want)
+	}
+	catalogOf(t, qs) // every name is a valid, unique catalog name
+}
