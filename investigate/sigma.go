@@ -259,7 +259,9 @@ func sigmaFindings(q *sigma.Query, run reports.QueryRun) []sigmaHit {
 					Comma(int64(len(groups)-maxSigmaFindings)), rule, run.Name)}, rule, src})
 			break
 		}
-		f := reports.Finding{Severity: q.Severity, Query: run.Name, Attack: q.Attack, Text: sigmaStatement(q, rr, g)}
+		// Sources names the rule with its id even when it is the only
+		// source: the id is how a detection engineer finds the rule.
+		f := reports.Finding{Severity: q.Severity, Query: run.Name, Attack: q.Attack, Text: sigmaStatement(q, rr, g), Sources: []string{src}}
 		for _, row := range g {
 			id := rr.str(row, "event_id")
 			if id != "" {

@@ -510,7 +510,8 @@ func TestSigmaStratusHitsByRule(t *testing.T) {
 	found := false
 	for _, f := range out.Findings {
 		if f.Query == "sigma/aws_sts_assumerole_misuse" && f.Severity == "low" && strings.HasPrefix(f.Text, "Sigma rule “AWS STS AssumeRole Misuse” (SigmaHQ, by Austin Songer @austinsonger, level low) matched: ") {
-			found = len(f.EventIDs) > 0 && len(f.Events) == len(f.EventIDs) && len(f.Attack) > 0
+			found = len(f.EventIDs) > 0 && len(f.Events) == len(f.EventIDs) && len(f.Attack) > 0 &&
+				len(f.Sources) == 1 && f.Sources[0] == "sigma/aws_sts_assumerole_misuse (Sigma rule 905d389b-b853-46d0-9d3d-dea0d3a3cd49)"
 		}
 	}
 	if !found {
