@@ -22,6 +22,9 @@ func packNarrow(t *testing.T, packs ...string) *local.Narrow {
 	var texts []string
 	for _, p := range packs {
 		texts = append(texts, PackSQL(cat, p)...)
+		if p == "hunt" {
+			texts = append(texts, sigmaNarrow(t, cat)...) // hunt runs the sigma pack too
+		}
 	}
 	return &local.Narrow{Queries: texts}
 }

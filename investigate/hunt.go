@@ -11,6 +11,7 @@ import (
 	"github.com/ctathena/ctathena/internal/attack"
 	"github.com/ctathena/ctathena/reports"
 	"github.com/ctathena/ctathena/sql"
+	"github.com/ctathena/ctathena/sql/sigma"
 )
 
 // HuntOptions are the inputs of `ctathena hunt`.
@@ -18,6 +19,11 @@ type HuntOptions struct {
 	// Packs selects detection packs by name; empty means all of them.
 	Packs  []string
 	Window Window
+	// SigmaRules are a team's own Sigma rules (--sigma), read by the
+	// caller; SigmaRefused the files among them that are not usable rules.
+	// They run beside the sigma pack (see sigma.go).
+	SigmaRules   []*sigma.Rule
+	SigmaRefused []sigma.Refusal
 }
 
 // HuntPack is one group of detections the user can select with --pack.
@@ -50,7 +56,7 @@ func HuntPackNames() []string {
 	for i, p := range HuntPacks {
 		out[i] = p.Name
 	}
-	return out
+	return append(out, SigmaPack)
 }
 
 // huntSummaryTable is the derived per-pack table the chart reads.
@@ -77,7 +83,7 @@ func selectedPacks(names []string) ([]HuntPack, error) {
 		if w == "all" {
 			return HuntPacks, nil
 		}
-		found := false
+		found := w == SigmaPack
 		for _, p := range HuntPacks {
 			found = found || p.Name == w
 		}
@@ -127,7 +133,7 @@ func PlanHunt(o HuntOptions) ([]Planned, error) {
 // highest severity first, with a summary per pack.
 func Hunt(ctx context.Context, env *Env, o HuntOptions) (*Outcome, error) {
 	plans, err := PlanHunt(o)
-	return runPack(ctx, env, plans, err, func(out *Outcome) {
+	out, err := runPack(ctx, env, plans, err, func(out *Outcome) {
 		for i := range out.Queries {
 			if q, ok := env.Catalog.Get(out.Queries[i].Name); ok {
 				AddAttackColumns(&out.Queries[i], q.Attack)
@@ -143,6 +149,7 @@ func Hunt(ctx context.Context, env *Env, o HuntOptions) (*Outcome, error) {
 		out.Charts = []reports.Chart{{Title: "Detection hits per pack", Query: huntSummaryTable, CategoryColumn: "pack", ValueColumn: "hits", Kind: "bar"}}
 		out.Notes = append(out.Notes, "Each hit's ATT&CK tactics and techniques (columns attack_tactics and attack_techniques) join the query's own ATT&CK ids with the TrailDiscover mapping of the event (adanalvarez/TrailDiscover, CC BY 4.0). They say what behaviour a call may be evidence of, not that it was malicious.")
 	})
+	return huntSigma(ctx, env, o, out, err)
 }
 
 // Attack column names added to every hunt query's rows.
@@ -406,7 +413,7 @@ func huntFindings(packs []HuntPack, runs []reports.QueryRun, headers map[string]
 				continue
 			}
 		}
-		fs = append(fs, reports.Finding{Severity: h.severity, Query: h.query, Text: h.text})
+		fs = append(fs, reports.Finding{Severity: h.severity, Query: h.query, Text: h.text, EventIDs: h.eventIDs})
 	}
 	summaries = packSummaries(packs, runs)
 	// Summaries go after the high and medium statements, before the info ones.

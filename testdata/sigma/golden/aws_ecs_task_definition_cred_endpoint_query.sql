@@ -1,0 +1,40 @@
+-- sigma/aws_ecs_task_definition_cred_endpoint_query
+-- arg 1 day_from = "2026/02/28"
+-- arg 2 day_to = "2026/03/03"
+-- arg 3 since = "2026-03-01T00:00:00Z"
+-- arg 4 until = "2026-03-02T00:00:00Z"
+-- arg 5 v1_eventsource = "ecs.amazonaws.com"
+-- arg 6 v2_eventname = "DescribeTaskDefinition"
+-- arg 7 v3_eventname = "RegisterTaskDefinition"
+-- arg 8 v4_eventname = "RunTask"
+-- arg 9 v5_containerdefinitions_command = "%$AWS\\_CONTAINER\\_CREDENTIALS\\_RELATIVE\\_URI%"
+-- arg 10 v6_containerdefinitions_command = "%$AWS\\_CONTAINER\\_CREDENTIALS\\_RELATIVE\\_URI%"
+SELECT
+  from_iso8601_timestamp(arbitrary(eventtime)) AS event_time,
+  arbitrary(eventname) AS event_name,
+  arbitrary(eventsource) AS event_source,
+  arbitrary(CASE
+  WHEN useridentity.accountid = 'anonymous' OR useridentity.principalid = 'ANONYMOUS_PRINCIPAL' THEN 'anonymous'
+  ELSE COALESCE(useridentity.arn, useridentity.invokedby,
+                'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
+                useridentity.principalid, 'unknown')
+END) AS principal,
+  arbitrary(COALESCE(recipientaccountid, account)) AS account,
+  arbitrary(awsregion) AS region,
+  arbitrary(sourceipaddress) AS source_ip,
+  arbitrary(useragent) AS user_agent,
+  arbitrary(errorcode) AS error_code,
+  arbitrary(errormessage) AS error_message,
+  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.userName'), json_extract_scalar(requestparameters, '$.roleName'),
+                      json_extract_scalar(requestparameters, '$.bucketName'), json_extract_scalar(requestparameters, '$.name'),
+                      json_extract_scalar(requestparameters, '$.functionName'), json_extract_scalar(requestparameters, '$.instanceId'),
+                      json_extract_scalar(requestparameters, '$.groupId'), json_extract_scalar(requestparameters, '$.snapshotId'),
+                      json_extract_scalar(requestparameters, '$.dBInstanceIdentifier'), json_extract_scalar(requestparameters, '$.keyId'))) AS target,
+  arbitrary(requestparameters) AS request_parameters,
+  eventid AS event_id
+FROM "ctathena"."management"
+WHERE day BETWEEN ? AND ?
+  AND eventtime >= ? AND eventtime < ?
+  AND (COALESCE(lower(eventsource) = lower(?), FALSE) AND COALESCE(lower(eventname) IN (lower(?), lower(?), lower(?)), FALSE) AND (COALESCE(lower(json_extract_scalar(requestparameters, '$.containerDefinitions.command')) LIKE lower(?) ESCAPE '\', FALSE) OR (json_extract_scalar(requestparameters, '$.containerDefinitions.command') IS NULL AND json_extract(requestparameters, '$.containerDefinitions') IS NOT NULL AND COALESCE(lower(requestparameters) LIKE lower(?) ESCAPE '\', FALSE))))
+GROUP BY eventid
+ORDER BY event_time, event_id
