@@ -27,6 +27,9 @@ type Config struct {
 	// Account is the AWS account holding the Glue catalog and workgroup,
 	// used to scope the IAM policy; empty scopes it to any account.
 	Account string `json:"account,omitempty"`
+	// KMSKeys are the KMS keys (ARNs) the trails are encrypted with
+	// (SSE-KMS); the IAM policy grants kms:Decrypt on them.
+	KMSKeys []string `json:"kms_keys,omitempty"`
 }
 
 // TableConfig locates one table: "management" and "data" are the keys.
@@ -123,6 +126,9 @@ func MergeConfig(old, cur Config) (Config, error) {
 	}
 	cur.Accounts = sortedUnique(append(slices.Clone(cur.Accounts), old.Accounts...))
 	cur.Regions = sortedUnique(append(slices.Clone(cur.Regions), old.Regions...))
+	if len(cur.KMSKeys) > 0 || len(old.KMSKeys) > 0 {
+		cur.KMSKeys = sortedUnique(append(slices.Clone(cur.KMSKeys), old.KMSKeys...))
+	}
 	if cur.Tables == nil {
 		cur.Tables = map[string]TableConfig{}
 	}
