@@ -79,7 +79,11 @@ type ManifestQuery struct {
 	ElapsedMS    int64           `json:"elapsed_ms"`
 	BytesScanned int64           `json:"bytes_scanned"`
 	CostUSD      float64         `json:"cost_usd"`
-	Rows         int             `json:"rows"`
+	// EstimatedBytes and EstimatedCostUSD are the engine's estimate before
+	// the run (Athena; -1 bytes when it could not be made).
+	EstimatedBytes   int64   `json:"estimated_bytes"`
+	EstimatedCostUSD float64 `json:"estimated_cost_usd"`
+	Rows             int     `json:"rows"`
 	Columns      []engine.Column `json:"columns"`
 	Params       []ManifestParam `json:"params"`
 	Files        QueryFiles      `json:"files"`
