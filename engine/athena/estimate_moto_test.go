@@ -60,8 +60,8 @@ func TestEstimateEqualsObjectSizes(t *testing.T) {
 	}
 	add("111111111111", "CloudTrail", "us-east-1", "2026/11/01", 3, 1000, true)
 	add("111111111111", "CloudTrail", "us-east-1", "2026/11/03", 1, 7777, true)
-	add("111111111111", "CloudTrail", "us-east-1", "2026/11/04", 2, 500, false) // after the range
-	add("111111111111", "CloudTrail", "us-east-1", "2026/10/30", 2, 500, false) // before it
+	add("111111111111", "CloudTrail", "us-east-1", "2026/11/04", 2, 500, false)  // after the range
+	add("111111111111", "CloudTrail", "us-east-1", "2026/10/30", 2, 500, false)  // before it
 	add("111111111111", "CloudTrail", "eu-west-1", "2026/11/02", 1005, 10, true) // more than one page
 	add("111111111111", "CloudTrail-Digest", "us-east-1", "2026/11/01", 2, 99999, false)
 	add("222222222222", "CloudTrail-Insight", "eu-west-1", "2026/11/01", 1, 99999, false)
