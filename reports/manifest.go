@@ -68,26 +68,27 @@ type ManifestFinding struct {
 
 // ManifestQuery is one query run (or derived table) and where its files are.
 type ManifestQuery struct {
-	Name         string  `json:"name"`
-	Summary      string  `json:"summary"`
-	Derived      bool    `json:"derived"`
-	ExecutionID  string  `json:"execution_id"`
-	State        string  `json:"state"`
-	Error        string  `json:"error"`
-	Submitted    Time    `json:"submitted"`
-	Completed    Time    `json:"completed"`
-	ElapsedMS    int64   `json:"elapsed_ms"`
-	BytesScanned int64   `json:"bytes_scanned"`
-	CostUSD      float64 `json:"cost_usd"`
+	Name         string          `json:"name"`
+	Summary      string          `json:"summary"`
+	Derived      bool            `json:"derived"`
+	ExecutionID  string          `json:"execution_id"`
+	State        string          `json:"state"`
+	Error        string          `json:"error"`
+	Submitted    Time            `json:"submitted"`
+	Completed    Time            `json:"completed"`
+	ElapsedMS    int64           `json:"elapsed_ms"`
+	BytesScanned int64           `json:"bytes_scanned"`
+	CostUSD      float64         `json:"cost_usd"`
+	Rows         int             `json:"rows"`
+	Columns      []engine.Column `json:"columns"`
+	Params       []ManifestParam `json:"params"`
+	Files        QueryFiles      `json:"files"`
+	Sheets       []string        `json:"sheets"`
+
 	// EstimatedBytes and EstimatedCostUSD are the engine's estimate before
 	// the run (Athena; -1 bytes when it could not be made).
-	EstimatedBytes   int64           `json:"estimated_bytes"`
-	EstimatedCostUSD float64         `json:"estimated_cost_usd"`
-	Rows             int             `json:"rows"`
-	Columns          []engine.Column `json:"columns"`
-	Params           []ManifestParam `json:"params"`
-	Files            QueryFiles      `json:"files"`
-	Sheets           []string        `json:"sheets"`
+	EstimatedBytes   int64   `json:"estimated_bytes"`
+	EstimatedCostUSD float64 `json:"estimated_cost_usd"`
 }
 
 // QueryFiles are a query's files, relative to the bundle folder. SQL is
