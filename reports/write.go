@@ -256,24 +256,25 @@ func (w *writer) manifest() *Manifest {
 	}
 	for i, q := range b.Queries {
 		m.Queries = append(m.Queries, ManifestQuery{
-			Name:           q.Name,
-			Summary:        q.Summary,
-			Derived:        q.Derived,
-			ExecutionID:    q.Stats.ExecutionID,
-			State:          q.Stats.State,
-			Error:          q.Err,
-			Submitted:      Time(q.Stats.Submitted),
-			Completed:      Time(q.Stats.Completed),
-			ElapsedMS:      q.Stats.Elapsed.Milliseconds(),
-			BytesScanned:   q.Stats.BytesScanned,
-			CostUSD:        q.Stats.CostUSD,
-			EstimatedBytes: q.Stats.EstimatedBytes, EstimatedCostUSD: q.Stats.EstimatedCostUSD,
-			Rows:    len(q.Rows),
-			Columns: orEmpty(q.Columns),
-			Params:  params(q.Params),
-			Files:   QueryFiles{SQL: w.sqls[i], CSV: w.csvs[i]},
-			Sheets:  orEmpty(w.sheet[i]),
+			Name:         q.Name,
+			Summary:      q.Summary,
+			Derived:      q.Derived,
+			ExecutionID:  q.Stats.ExecutionID,
+			State:        q.Stats.State,
+			Error:        q.Err,
+			Submitted:    Time(q.Stats.Submitted),
+			Completed:    Time(q.Stats.Completed),
+			ElapsedMS:    q.Stats.Elapsed.Milliseconds(),
+			BytesScanned: q.Stats.BytesScanned,
+			CostUSD:      q.Stats.CostUSD,
+			Rows:         len(q.Rows),
+			Columns:      orEmpty(q.Columns),
+			Params:       params(q.Params),
+			Files:        QueryFiles{SQL: w.sqls[i], CSV: w.csvs[i]},
+			Sheets:       orEmpty(w.sheet[i]),
 		})
+		m.Queries[len(m.Queries)-1].EstimatedBytes = q.Stats.EstimatedBytes
+		m.Queries[len(m.Queries)-1].EstimatedCostUSD = q.Stats.EstimatedCostUSD
 	}
 	m.Files = append([]ManifestFile(nil), w.files...)
 	sortFiles(m.Files)
