@@ -267,6 +267,11 @@ func (s *setup) run(ctx context.Context) error {
 		if err := sp.Validate(); err != nil {
 			return fmt.Errorf("setup: table %s: %w", l.table, err)
 		}
+		notes, err := checkLimits(sp)
+		if err != nil {
+			return fmt.Errorf("setup: %w", err)
+		}
+		s.res.Notes = append(s.res.Notes, notes...)
 		specs = append(specs, sp)
 	}
 	if err := s.database(ctx); err != nil {

@@ -46,7 +46,7 @@ func (g *globals) investigate(ctx context.Context, r run, from, to time.Time, p 
 		return err
 	}
 	g.printWindow(r.window)
-	if g.dryRun || (!g.useLocal() && estimatePlan != nil && g.maxCostSet()) {
+	if g.dryRun || (!g.useLocal() && estimatePlan != nil) {
 		out, err := p(&investigate.Env{Catalog: cat, Tables: g.dryRunTables(ctx), DryRun: true}, nil)
 		if err != nil {
 			return err

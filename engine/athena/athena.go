@@ -101,7 +101,7 @@ type ErrOverBudget struct {
 }
 
 func (e *ErrOverBudget) Error() string {
-	return fmt.Sprintf("not started: %s is estimated at $%.4f, which with $%.4f estimated before it exceeds --max-cost $%.2f", e.Name, e.Estimate, e.SoFar, e.Max)
+	return fmt.Sprintf("not started: %s is estimated at $%.4f, which with $%.4f estimated before it exceeds --max-cost $%g", e.Name, e.Estimate, e.SoFar, e.Max)
 }
 
 // New returns an Engine over the given clients.

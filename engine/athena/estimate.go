@@ -32,10 +32,10 @@ type Location struct {
 	// and including the organization folder (".../AWSLogs/o-…/"), under
 	// which come <account>/CloudTrail/<region>/<yyyy>/<MM>/<dd>/.
 	Bucket, Root string
-	// Accounts and Regions are how many values the table projects for
-	// each: a query constrained by day only projects their product times
-	// the days.
-	Accounts, Regions int
+	// Accounts and Regions are the values the table projects: a query
+	// constrained by day only projects their product times the days, and
+	// reads no folder outside them.
+	Accounts, Regions []string
 }
 
 // Estimate is what a query will read, from the S3 listing of the partitions
@@ -62,16 +62,26 @@ type Estimator struct {
 	s3       s3Lister
 	locs     []Location
 	parallel int
+	*Listings
+}
 
+// Listings are the folder listings estimates rest on; estimators over the
+// same bucket may share them (cmd/ keeps them for a few minutes per
+// process).
+type Listings struct {
 	mu       sync.Mutex
-	accounts map[string][]string        // bucket/root -> accounts with a folder
-	regions  map[string][]string        // bucket/root+account -> regions
+	pairs    map[string][]string        // bucket/root -> account/region folders
 	days     map[string]*listed         // bucket/root+account/region -> sizes per day
 	inflight map[string]*sync.WaitGroup // keys being listed
 	errs     map[string]error           // keys whose listing failed
 	// Requests counts the ListObjectsV2 calls made, for tests and the
 	// progress line.
 	Requests int64
+}
+
+// NewListings returns an empty listing cache.
+func NewListings() *Listings {
+	return &Listings{pairs: map[string][]string{}, days: map[string]*listed{}, inflight: map[string]*sync.WaitGroup{}, errs: map[string]error{}}
 }
 
 type listed struct {
@@ -81,13 +91,16 @@ type listed struct {
 }
 
 // NewEstimator returns an Estimator over the given tables. parallel bounds
-// the listings in flight (default 16).
-func NewEstimator(client s3Lister, locs []Location, parallel int) *Estimator {
+// the listings in flight (default 16); shared, if not nil, are listings
+// another estimator over the same buckets made.
+func NewEstimator(client s3Lister, locs []Location, parallel int, shared *Listings) *Estimator {
 	if parallel <= 0 {
 		parallel = 16
 	}
-	return &Estimator{s3: client, locs: locs, parallel: parallel, accounts: map[string][]string{},
-		regions: map[string][]string{}, days: map[string]*listed{}, inflight: map[string]*sync.WaitGroup{}, errs: map[string]error{}}
+	if shared == nil {
+		shared = NewListings()
+	}
+	return &Estimator{s3: client, locs: locs, parallel: parallel, Listings: shared}
 }
 
 var (
@@ -141,7 +154,7 @@ func (e *Estimator) Query(ctx context.Context, q engine.Query) (Estimate, error)
 	est := Estimate{DayFrom: from, DayTo: to}
 	ndays := int64(len(daysBetween(from, to)))
 	for _, l := range locs {
-		est.Projected += int64(l.Accounts) * int64(l.Regions) * ndays
+		est.Projected += int64(len(l.Accounts)) * int64(len(l.Regions)) * ndays
 		parts, err := e.partitions(ctx, l)
 		if err != nil {
 			return Estimate{}, fmt.Errorf("estimate %s: %w", q.Name, err)
@@ -185,67 +198,112 @@ func (e *Estimator) Query(ctx context.Context, q engine.Query) (Estimate, error)
 	return est, nil
 }
 
-// partitions are the account/region folders under a table's root.
+// YearDelimiter rolls a listing up at the first "/2" after the prefix: in
+// CloudTrail's layout (<account>/CloudTrail/<region>/<yyyy>/...) that is
+// the start of the year folder, since account ids, "CloudTrail" and region
+// names never put a 2 right after a slash. One paginated listing of the
+// organization folder thus names every account/region folder (about 1,000
+// per request) instead of one request per account.
+const YearDelimiter = "/2"
+
+// Pairs lists the account/region folders under root that hold CloudTrail
+// logs ("CloudTrail/", never "CloudTrail-Digest/" or "CloudTrail-Insight/"),
+// as "account/region", sorted.
+func Pairs(ctx context.Context, c s3Lister, bucket, root string, count func()) ([]string, error) {
+	var out []string
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(root), Delimiter: aws.String(YearDelimiter)}
+	for {
+		if count != nil {
+			count()
+		}
+		page, err := c.ListObjectsV2(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("list s3://%s/%s: %w", bucket, root, err)
+		}
+		for _, p := range page.CommonPrefixes {
+			rest := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(p.Prefix), root), YearDelimiter)
+			parts := strings.Split(rest, "/")
+			if len(parts) == 3 && accountDir.MatchString(parts[0]) && parts[1] == "CloudTrail" && regionDir.MatchString(parts[2]) {
+				out = append(out, parts[0]+"/"+parts[2])
+			}
+		}
+		if !aws.ToBool(page.IsTruncated) || page.NextContinuationToken == nil {
+			break
+		}
+		in.ContinuationToken = page.NextContinuationToken
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// partitions are the account/region folders under a table's root, listed
+// once.
 func (e *Estimator) partitions(ctx context.Context, l Location) ([]string, error) {
 	root := l.Bucket + "/" + l.Root
 	e.mu.Lock()
-	accts, ok := e.accounts[root]
+	pairs, ok := e.pairs[root]
 	e.mu.Unlock()
 	if !ok {
-		dirs, err := e.dirs(ctx, l.Bucket, l.Root)
-		if err != nil {
+		var err error
+		if pairs, err = Pairs(ctx, e.s3, l.Bucket, l.Root, e.count); err != nil {
 			return nil, err
 		}
-		accts = slices.DeleteFunc(dirs, func(s string) bool { return !accountDir.MatchString(s) })
 		e.mu.Lock()
-		e.accounts[root] = accts
+		e.pairs[root] = pairs
 		e.mu.Unlock()
 	}
-	out := make([]string, 0, len(accts))
-	var mu sync.Mutex
-	var firstErr error
-	sem := make(chan struct{}, e.parallel)
-	var wg sync.WaitGroup
-	for _, a := range accts {
-		key := root + a
-		e.mu.Lock()
-		regs, ok := e.regions[key]
-		e.mu.Unlock()
-		if ok {
-			for _, r := range regs {
-				out = append(out, a+"/"+r)
-			}
+	// Folders of accounts or regions the table does not project are never
+	// read by a query over it.
+	acct, reg := map[string]bool{}, map[string]bool{}
+	for _, a := range l.Accounts {
+		acct[a] = true
+	}
+	for _, r := range l.Regions {
+		reg[r] = true
+	}
+	return slices.DeleteFunc(slices.Clone(pairs), func(p string) bool {
+		a, r, _ := strings.Cut(p, "/")
+		return !acct[a] || !reg[r]
+	}), nil
+}
+
+func (e *Estimator) count() {
+	e.mu.Lock()
+	e.Requests++
+	e.mu.Unlock()
+}
+
+// Prefetch lists, once, the union of the day ranges of the given queries,
+// so queries over nested ranges (exfil's window inside its baseline) share
+// one listing of each folder.
+func (e *Estimator) Prefetch(ctx context.Context, qs []engine.Query) error {
+	ranges := map[string][2]string{} // table -> union range
+	for _, q := range qs {
+		from, to, ok := DayRange(q.Args)
+		if !ok {
 			continue
 		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			dirs, err := e.dirs(ctx, l.Bucket, l.Root+a+"/CloudTrail/")
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = err
-				}
-				return
+		for _, l := range e.Tables(q.SQL) {
+			r, seen := ranges[l.Table]
+			if !seen || from < r[0] {
+				r[0] = from
 			}
-			regs := slices.DeleteFunc(dirs, func(s string) bool { return !regionDir.MatchString(s) })
-			e.mu.Lock()
-			e.regions[key] = regs
-			e.mu.Unlock()
-			for _, r := range regs {
-				out = append(out, a+"/"+r)
+			if !seen || to > r[1] {
+				r[1] = to
 			}
-		}()
+			ranges[l.Table] = r
+		}
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	for _, l := range e.locs {
+		r, ok := ranges[l.Table]
+		if !ok {
+			continue
+		}
+		if _, err := e.Query(ctx, engine.Query{Name: "prefetch", SQL: l.Table, Args: []any{r[0], r[1]}}); err != nil {
+			return err
+		}
 	}
-	slices.Sort(out)
-	return out, nil
+	return nil
 }
 
 // listDays lists the files of one account/region folder whose day folder
@@ -302,9 +360,7 @@ func (e *Estimator) list(ctx context.Context, l Location, part, from, to string)
 		// Keys sort by day folder: start right before from's folder.
 		StartAfter: aws.String(prefix + from)}
 	for {
-		e.mu.Lock()
-		e.Requests++
-		e.mu.Unlock()
+		e.count()
 		page, err := e.s3.ListObjectsV2(ctx, in)
 		if err != nil {
 			return nil, fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
@@ -329,30 +385,6 @@ func (e *Estimator) list(ctx context.Context, l Location, part, from, to string)
 		}
 		in.ContinuationToken = page.NextContinuationToken
 		in.StartAfter = nil
-	}
-}
-
-// dirs lists the folder names directly under prefix (common prefixes only).
-func (e *Estimator) dirs(ctx context.Context, bucket, prefix string) ([]string, error) {
-	var out []string
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix), Delimiter: aws.String("/")}
-	for {
-		e.mu.Lock()
-		e.Requests++
-		e.mu.Unlock()
-		page, err := e.s3.ListObjectsV2(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
-		}
-		for _, p := range page.CommonPrefixes {
-			if n := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(p.Prefix), prefix), "/"); n != "" {
-				out = append(out, n)
-			}
-		}
-		if !aws.ToBool(page.IsTruncated) || page.NextContinuationToken == nil {
-			return out, nil
-		}
-		in.ContinuationToken = page.NextContinuationToken
 	}
 }
 

@@ -66,6 +66,7 @@ func TestEstimateEqualsObjectSizes(t *testing.T) {
 	add("111111111111", "CloudTrail-Digest", "us-east-1", "2026/11/01", 2, 99999, false)
 	add("222222222222", "CloudTrail-Insight", "eu-west-1", "2026/11/01", 1, 99999, false)
 	add("222222222222", "CloudTrail", "ap-south-1", "2026/10/31", 2, 4096, true)
+	add("333333333333", "CloudTrail", "us-east-1", "2026/11/01", 2, 5000, false) // an account the table does not project
 	sem := make(chan struct{}, 16)
 	var wg sync.WaitGroup
 	errs := make(chan error, len(objs))
@@ -87,7 +88,15 @@ func TestEstimateEqualsObjectSizes(t *testing.T) {
 		t.Fatal(err)
 	}
 	cs := &countingS3{Client: sc}
-	est := NewEstimator(cs, []Location{{Table: `"ctathena"."management"`, Bucket: bucket, Root: root, Accounts: 2000, Regions: 17}}, 4)
+	accounts := []string{"111111111111", "222222222222"}
+	for i := len(accounts); i < 2000; i++ {
+		accounts = append(accounts, fmt.Sprintf("%012d", 400000000000+i))
+	}
+	regions := []string{"ap-south-1", "eu-west-1", "us-east-1"}
+	for i := len(regions); i < 17; i++ {
+		regions = append(regions, fmt.Sprintf("xx-test-%d", i))
+	}
+	est := NewEstimator(cs, []Location{{Table: `"ctathena"."management"`, Bucket: bucket, Root: root, Accounts: accounts, Regions: regions}}, 4, nil)
 	q := engine.Query{Name: "hunt/x", SQL: `SELECT 1 FROM "ctathena"."management" WHERE day BETWEEN ? AND ?`,
 		Args: []any{"2026/10/31", "2026-11-01T00:00:00Z", "2026/11/03", int64(3)}}
 	e, err := est.Query(ctx, q)
