@@ -78,10 +78,10 @@ func memEstimator(t *testing.T) (*Estimator, *memS3) {
 	t.Helper()
 	root := "AWSLogs/o-a1b2c3d4e5/"
 	m := newMemS3(map[string]int64{
-		root + "111111111111/CloudTrail/us-east-1/2026/11/01/a.json.gz": 300 << 20,
-		root + "111111111111/CloudTrail/us-east-1/2026/11/02/b.json.gz": 200 << 20,
-		root + "111111111111/CloudTrail/eu-west-1/2026/11/02/c.json.gz": 100 << 20,
-		root + "222222222222/CloudTrail/us-east-1/2026/11/02/d.json.gz": 24 << 20,
+		root + "111111111111/CloudTrail/us-east-1/2026/11/01/a.json.gz":     300 << 20,
+		root + "111111111111/CloudTrail/us-east-1/2026/11/02/b.json.gz":     200 << 20,
+		root + "111111111111/CloudTrail/eu-west-1/2026/11/02/c.json.gz":     100 << 20,
+		root + "222222222222/CloudTrail/us-east-1/2026/11/02/d.json.gz":     24 << 20,
 		root + "222222222222/CloudTrail-Digest/us-east-1/2026/11/02/d.json": 1 << 30,
 	})
 	return NewEstimator(m, []Location{{Table: tbl, Bucket: "b", Root: root,
