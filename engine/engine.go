@@ -66,6 +66,12 @@ type Stats struct {
 	// CostUSD is the engine's charge for the run ($5 per TB, 10 MB minimum
 	// on Athena; zero locally).
 	CostUSD float64 `json:"cost_usd"`
+	// EstimatedBytes is what the engine expected the run to scan before it
+	// started (Athena: the S3 sizes of the partitions the query reads; -1
+	// when that could not be listed; 0 locally, where nothing is billed),
+	// and EstimatedCostUSD its charge.
+	EstimatedBytes   int64   `json:"estimated_bytes"`
+	EstimatedCostUSD float64 `json:"estimated_cost_usd"`
 }
 
 // Result is the full answer to one query.

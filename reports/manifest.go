@@ -93,6 +93,11 @@ type ManifestQuery struct {
 	Params       []ManifestParam `json:"params"`
 	Files        QueryFiles      `json:"files"`
 	Sheets       []string        `json:"sheets"`
+
+	// EstimatedBytes and EstimatedCostUSD are the engine's estimate before
+	// the run (Athena; -1 bytes when it could not be made).
+	EstimatedBytes   int64   `json:"estimated_bytes"`
+	EstimatedCostUSD float64 `json:"estimated_cost_usd"`
 }
 
 // QueryFiles are a query's files, relative to the bundle folder. SQL is

@@ -274,6 +274,8 @@ func (w *writer) manifest() *Manifest {
 			Files:        QueryFiles{SQL: w.sqls[i], CSV: w.csvs[i]},
 			Sheets:       orEmpty(w.sheet[i]),
 		})
+		m.Queries[len(m.Queries)-1].EstimatedBytes = q.Stats.EstimatedBytes
+		m.Queries[len(m.Queries)-1].EstimatedCostUSD = q.Stats.EstimatedCostUSD
 	}
 	m.Files = append([]ManifestFile(nil), w.files...)
 	sortFiles(m.Files)

@@ -627,9 +627,10 @@ func (w *writer) chart(ch Chart) (string, *excelize.Chart) {
 
 func (w *writer) writeQueries(f *excelize.File, st *styles) error {
 	g := &grid{f: f, st: st, sheet: sheetQueries}
-	g.widths(28, 40, 24, 36, 36, 80, 40, 38, 12, 22, 22, 12, 16, 12, 10, 40)
+	g.widths(28, 40, 24, 36, 36, 80, 40, 38, 12, 22, 22, 12, 16, 12, 10, 40, 18)
 	g.header("Name", "Summary", "Sheets", "SQL file", "CSV file", "SQL as run", "Parameters (in placeholder order)",
-		"Execution ID", "State", "Submitted (UTC)", "Completed (UTC)", "Elapsed (s)", "Bytes scanned", "Cost (USD)", "Rows", "Error")
+		"Execution ID", "State", "Submitted (UTC)", "Completed (UTC)", "Elapsed (s)", "Bytes scanned", "Cost (USD)", "Rows", "Error",
+		"Estimated bytes (before the run)")
 	g.freezeHeader()
 	for i, q := range w.b.Queries {
 		var ps []string
@@ -644,7 +645,7 @@ func (w *writer) writeQueries(f *excelize.File, st *styles) error {
 		g.line(q.Name, q.Summary, strings.Join(w.sheet[i], ", "), w.sqls[i], w.csvs[i],
 			styled{text{sql, where}, st.wrap}, styled{text{strings.Join(ps, "\n"), where}, st.wrap},
 			q.Stats.ExecutionID, q.Stats.State, q.Stats.Submitted, q.Stats.Completed,
-			q.Stats.Elapsed.Seconds(), q.Stats.BytesScanned, q.Stats.CostUSD, int64(len(q.Rows)), q.Err)
+			q.Stats.Elapsed.Seconds(), q.Stats.BytesScanned, q.Stats.CostUSD, int64(len(q.Rows)), q.Err, q.Stats.EstimatedBytes)
 	}
 	return wrapErr("write queries sheet", g.err)
 }

@@ -27,6 +27,12 @@ type Config struct {
 	// Account is the AWS account holding the Glue catalog and workgroup,
 	// used to scope the IAM policy; empty scopes it to any account.
 	Account string `json:"account,omitempty"`
+	// KMSKeys are the KMS keys (ARNs) the trails are encrypted with
+	// (SSE-KMS); the IAM policy grants kms:Decrypt on them.
+	KMSKeys []string `json:"kms_keys,omitempty"`
+	// MaxCostUSD refuses investigations whose estimated Athena cost is
+	// over it (--max-cost overrides it); 0 sets no limit.
+	MaxCostUSD float64 `json:"max_cost_usd,omitempty"`
 }
 
 // TableConfig locates one table: "management" and "data" are the keys.
@@ -121,8 +127,14 @@ func MergeConfig(old, cur Config) (Config, error) {
 	if cur.ScanLimitBytes == 0 {
 		cur.ScanLimitBytes = old.ScanLimitBytes
 	}
+	if cur.MaxCostUSD == 0 {
+		cur.MaxCostUSD = old.MaxCostUSD
+	}
 	cur.Accounts = sortedUnique(append(slices.Clone(cur.Accounts), old.Accounts...))
 	cur.Regions = sortedUnique(append(slices.Clone(cur.Regions), old.Regions...))
+	if len(cur.KMSKeys) > 0 || len(old.KMSKeys) > 0 {
+		cur.KMSKeys = sortedUnique(append(slices.Clone(cur.KMSKeys), old.KMSKeys...))
+	}
 	if cur.Tables == nil {
 		cur.Tables = map[string]TableConfig{}
 	}

@@ -91,17 +91,27 @@ func discover(ctx context.Context, c s3Lister, src Source, orgHint string) (layo
 		}
 		accts = slices.DeleteFunc(accts, func(a string) bool { return !IsAccountID(a) })
 	}
+	// One listing rolled up at the year folders ("/2", see
+	// engine/athena.YearDelimiter) names every account/region folder, about
+	// a thousand per request, instead of one request per account.
 	regions := map[string]bool{}
-	for _, a := range accts {
-		rs, err := listDirs(ctx, c, src.Bucket, base+a+"/CloudTrail/")
+	var token *string
+	for {
+		page, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(src.Bucket), Prefix: aws.String(base),
+			Delimiter: aws.String("/2"), ContinuationToken: token})
 		if err != nil {
-			return l, err
+			return l, fmt.Errorf("list s3://%s/%s: %w", src.Bucket, base, err)
 		}
-		for _, r := range rs {
-			if IsRegion(r) {
-				regions[r] = true
+		for _, p := range page.CommonPrefixes {
+			parts := strings.Split(strings.TrimSuffix(strings.TrimPrefix(aws.ToString(p.Prefix), base), "/2"), "/")
+			if len(parts) == 3 && IsAccountID(parts[0]) && parts[1] == "CloudTrail" && IsRegion(parts[2]) && slices.Contains(accts, parts[0]) {
+				regions[parts[2]] = true
 			}
 		}
+		if !aws.ToBool(page.IsTruncated) || page.NextContinuationToken == nil {
+			break
+		}
+		token = page.NextContinuationToken
 	}
 	l.accounts = sortedUnique(accts)
 	for r := range regions {

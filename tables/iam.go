@@ -2,6 +2,7 @@ package tables
 
 import (
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -14,10 +15,19 @@ type statement struct {
 	Condition map[string]map[string][]string `json:"Condition,omitempty"`
 }
 
+var kmsKeyRe = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:key/[A-Za-z0-9-]{1,128}$`)
+
+// IsKMSKeyARN reports whether s is a KMS key ARN (not an alias: a key
+// policy statement on kms:Decrypt names the key itself).
+func IsKMSKeyARN(s string) bool { return kmsKeyRe.MatchString(s) }
+
 // IAMPolicy returns the least-privilege IAM policy for the tool with this
-// configuration: read the trail locations, read and write the results
-// prefix, Glue on its database and tables, Athena on its workgroup, and
-// the two read-only Organizations calls setup uses for discovery.
+// configuration: read the trail locations (and decrypt them with the
+// configured KMS keys, for trails encrypted with SSE-KMS), read and write
+// the results prefix, Glue on its database and tables, Athena on its
+// workgroup, and the two read-only Organizations calls setup uses for
+// discovery. No action is granted twice on one resource: a results prefix in
+// a trail bucket joins that bucket's listing condition.
 func IAMPolicy(c Config) string {
 	region, account := c.Region, c.Account
 	if region == "" {
@@ -45,18 +55,29 @@ func IAMPolicy(c Config) string {
 			}
 		}
 		logs := "AWSLogs/"
-		if p != "" {
-			logs = strings.TrimSuffix(p, "/") + "/AWSLogs/"
+		if p = strings.Trim(p, "/"); p != "" {
+			logs = p + "/AWSLogs/"
 		}
 		trailObjects = append(trailObjects, "arn:aws:s3:::"+b+"/"+logs+"*")
 		trailBuckets = append(trailBuckets, "arn:aws:s3:::"+b)
 		trailPrefixes = append(trailPrefixes, logs, logs+"*")
 	}
 	rb, rp, _ := SplitS3URI(c.ResultsLocation)
-	rp = strings.TrimSuffix(rp, "/")
+	rp = strings.Trim(rp, "/")
 	resultsPrefix := ""
 	if rp != "" {
 		resultsPrefix = rp + "/"
+	}
+	resultsBucket := "arn:aws:s3:::" + rb
+	resultsInTrailBucket := slices.Contains(trailBuckets, resultsBucket)
+	if resultsInTrailBucket {
+		// One statement lists each bucket; the results prefix is listed
+		// under the trail bucket's condition rather than granted again.
+		if resultsPrefix == "" {
+			trailPrefixes = append(trailPrefixes, "*")
+		} else {
+			trailPrefixes = append(trailPrefixes, resultsPrefix, resultsPrefix+"*")
+		}
 	}
 	db := c.Database
 	glueARN := "arn:aws:glue:" + region + ":" + account
@@ -69,17 +90,27 @@ func IAMPolicy(c Config) string {
 		{Sid: "ListTrailLogs", Effect: "Allow", Action: []string{"s3:ListBucket", "s3:GetBucketLocation"}, Resource: sortedUnique(trailBuckets),
 			Condition: map[string]map[string][]string{"StringLike": {"s3:prefix": sortedUnique(trailPrefixes)}}},
 		{Sid: "WriteQueryResults", Effect: "Allow", Action: []string{"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"},
-			Resource: []string{"arn:aws:s3:::" + rb + "/" + resultsPrefix + "*"}},
-		{Sid: "ListQueryResults", Effect: "Allow", Action: []string{"s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"},
-			Resource: []string{"arn:aws:s3:::" + rb}},
-		{Sid: "GlueCatalog", Effect: "Allow", Action: []string{"glue:GetDatabase", "glue:CreateDatabase", "glue:GetTable", "glue:GetTables",
+			Resource: []string{resultsBucket + "/" + resultsPrefix + "*"}},
+	}
+	if !resultsInTrailBucket {
+		stmts = append(stmts, statement{Sid: "ListQueryResults", Effect: "Allow",
+			Action: []string{"s3:ListBucket", "s3:GetBucketLocation"}, Resource: []string{resultsBucket}})
+	}
+	stmts = append(stmts,
+		statement{Sid: "QueryResultUploads", Effect: "Allow", Action: []string{"s3:ListBucketMultipartUploads"}, Resource: []string{resultsBucket}},
+		statement{Sid: "GlueCatalog", Effect: "Allow", Action: []string{"glue:GetDatabase", "glue:CreateDatabase", "glue:GetTable", "glue:GetTables",
 			"glue:CreateTable", "glue:UpdateTable", "glue:GetPartition", "glue:GetPartitions"},
-			Resource: append([]string{glueARN + ":catalog", glueARN + ":database/" + db}, tableARNs...)},
-		{Sid: "AthenaWorkgroup", Effect: "Allow", Action: []string{"athena:StartQueryExecution", "athena:GetQueryExecution",
+			Resource: sortedUnique(append([]string{glueARN + ":catalog", glueARN + ":database/" + db}, tableARNs...))},
+		statement{Sid: "AthenaWorkgroup", Effect: "Allow", Action: []string{"athena:StartQueryExecution", "athena:GetQueryExecution",
 			"athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup", "athena:CreateWorkGroup", "athena:UpdateWorkGroup"},
 			Resource: []string{"arn:aws:athena:" + region + ":" + account + ":workgroup/" + c.Workgroup}},
-		{Sid: "DiscoverOrganization", Effect: "Allow", Action: []string{"organizations:DescribeOrganization", "organizations:ListAccounts"},
+		statement{Sid: "DiscoverOrganization", Effect: "Allow", Action: []string{"organizations:DescribeOrganization", "organizations:ListAccounts"},
 			Resource: []string{"*"}},
+	)
+	if len(c.KMSKeys) > 0 {
+		// Trails encrypted with SSE-KMS: reading a log object needs the key.
+		stmts = append(stmts, statement{Sid: "DecryptTrailLogs", Effect: "Allow", Action: []string{"kms:Decrypt"},
+			Resource: sortedUnique(c.KMSKeys)})
 	}
 	b, _ := json.MarshalIndent(map[string]any{"Version": "2012-10-17", "Statement": stmts}, "", "  ")
 	return string(b)

@@ -83,6 +83,11 @@ type Options struct {
 	Force bool
 	// DryRun makes only read calls and returns the mutating ones unmade.
 	DryRun bool
+	// Offline, with DryRun, makes no call at all: OrgID, Accounts and
+	// Regions must all be given, and the plan is what setup would do in an
+	// account where none of the database, tables and workgroup exist yet.
+	// Clients may then be empty.
+	Offline bool
 }
 
 // Action is one AWS call setup made or, in a dry run, would make.
@@ -134,6 +139,9 @@ var ErrForeignTable = errors.New("exists and was not created by ctathena; rerun 
 
 const workgroupDescription = "ctathena: CloudTrail incident response (managed by ctathena)"
 
+// errOffline stands for "not looked up" in an offline plan.
+var errOffline = errors.New("not looked up: offline dry run")
+
 // EngineVersion is the Athena engine setup selects.
 const EngineVersion = "Athena engine version 3"
 
@@ -165,6 +173,14 @@ func Setup(ctx context.Context, c Clients, o Options) (*Result, error) {
 	if _, _, err := SplitS3URI(o.ResultsLocation); err != nil {
 		return nil, fmt.Errorf("setup: results location: %w", err)
 	}
+	if o.Offline {
+		if !o.DryRun {
+			return nil, errors.New("setup: offline planning is only for dry runs")
+		}
+		if o.OrgID == "" || o.OrgID == "auto" || o.Accounts == nil || o.Regions == nil {
+			return nil, errors.New("setup: an offline dry run needs the organization id, the accounts and the regions")
+		}
+	}
 	o.Trail.Prefix = strings.Trim(o.Trail.Prefix, "/")
 	if o.Data != nil {
 		d := *o.Data
@@ -172,6 +188,9 @@ func Setup(ctx context.Context, c Clients, o Options) (*Result, error) {
 		o.Data = &d
 	}
 	s := &setup{c: c, o: o, res: &Result{}}
+	if o.Offline {
+		s.note("offline dry run: nothing was looked up; the plan is for an account where the database, tables and workgroup do not exist yet")
+	}
 	if err := s.run(ctx); err != nil {
 		return s.res, err
 	}
@@ -212,6 +231,10 @@ func (s *setup) run(ctx context.Context) error {
 	accounts := map[string]bool{}
 	regions := map[string]bool{}
 	for i := range sources {
+		if s.o.Offline {
+			sources[i].orgID = s.o.OrgID
+			continue
+		}
 		l, err := discover(ctx, s.c.S3, sources[i].source, s.o.OrgID)
 		if err != nil {
 			return fmt.Errorf("setup: discover %s: %w", sources[i].key, err)
@@ -228,7 +251,7 @@ func (s *setup) run(ctx context.Context) error {
 	s.res.OrgID = sources[0].orgID
 	if s.o.Accounts != nil {
 		accounts = setOf(s.o.Accounts)
-	} else if s.c.Orgs != nil {
+	} else if s.c.Orgs != nil && !s.o.Offline {
 		s.mergeOrganization(ctx, accounts)
 	}
 	if s.o.Regions != nil {
@@ -244,6 +267,11 @@ func (s *setup) run(ctx context.Context) error {
 		if err := sp.Validate(); err != nil {
 			return fmt.Errorf("setup: table %s: %w", l.table, err)
 		}
+		notes, err := checkLimits(sp)
+		if err != nil {
+			return fmt.Errorf("setup: %w", err)
+		}
+		s.res.Notes = append(s.res.Notes, notes...)
 		specs = append(specs, sp)
 	}
 	if err := s.database(ctx); err != nil {
@@ -344,12 +372,14 @@ func isNotFound(err error) bool {
 
 func (s *setup) database(ctx context.Context) error {
 	db := s.o.Database
-	_, err := s.c.Glue.GetDatabase(ctx, &glue.GetDatabaseInput{Name: aws.String(db)})
-	if err == nil {
-		return nil
-	}
-	if !isNotFound(err) {
-		return fmt.Errorf("setup: get database %s: %w", db, err)
+	if !s.o.Offline {
+		_, err := s.c.Glue.GetDatabase(ctx, &glue.GetDatabaseInput{Name: aws.String(db)})
+		if err == nil {
+			return nil
+		}
+		if !isNotFound(err) {
+			return fmt.Errorf("setup: get database %s: %w", db, err)
+		}
 	}
 	return s.act("glue", "CreateDatabase", db, "", true, func() error {
 		_, err := s.c.Glue.CreateDatabase(ctx, &glue.CreateDatabaseInput{DatabaseInput: &gluetypes.DatabaseInput{
@@ -393,9 +423,15 @@ func tableInput(sp Spec) *gluetypes.TableInput {
 // querying) and an earlier start is kept.
 func (s *setup) table(ctx context.Context, sp Spec) (Spec, error) {
 	target := sp.Database + "." + sp.Name
-	got, err := s.c.Glue.GetTable(ctx, &glue.GetTableInput{DatabaseName: aws.String(sp.Database), Name: aws.String(sp.Name)})
-	if err != nil && !isNotFound(err) {
-		return sp, fmt.Errorf("setup: get table %s: %w", target, err)
+	var got *glue.GetTableOutput
+	var err error
+	if s.o.Offline {
+		err = errOffline
+	} else {
+		got, err = s.c.Glue.GetTable(ctx, &glue.GetTableInput{DatabaseName: aws.String(sp.Database), Name: aws.String(sp.Name)})
+		if err != nil && !isNotFound(err) {
+			return sp, fmt.Errorf("setup: get table %s: %w", target, err)
+		}
 	}
 	if err != nil || got.Table == nil {
 		return sp, s.act("glue", "CreateTable", target, fmt.Sprintf("%d accounts, %d regions", len(sp.Accounts), len(sp.Regions)), true, func() error {
@@ -553,10 +589,15 @@ func (s *setup) wantWorkgroup() *athtypes.WorkGroupConfiguration {
 func (s *setup) workgroup(ctx context.Context) error {
 	wg := s.o.Workgroup
 	want := s.wantWorkgroup()
-	out, err := s.c.Athena.GetWorkGroup(ctx, &athena.GetWorkGroupInput{WorkGroup: aws.String(wg)})
-	var ae smithy.APIError
-	notFound := err == nil && (out.WorkGroup == nil || aws.ToString(out.WorkGroup.Name) == "") ||
-		err != nil && errors.As(err, &ae) && ae.ErrorCode() == "InvalidRequestException" && strings.Contains(strings.ToLower(ae.ErrorMessage()), "not found")
+	var out *athena.GetWorkGroupOutput
+	var err error
+	notFound := s.o.Offline
+	if !s.o.Offline {
+		out, err = s.c.Athena.GetWorkGroup(ctx, &athena.GetWorkGroupInput{WorkGroup: aws.String(wg)})
+		var ae smithy.APIError
+		notFound = err == nil && (out.WorkGroup == nil || aws.ToString(out.WorkGroup.Name) == "") ||
+			err != nil && errors.As(err, &ae) && ae.ErrorCode() == "InvalidRequestException" && strings.Contains(strings.ToLower(ae.ErrorMessage()), "not found")
+	}
 	if err != nil && !notFound {
 		return fmt.Errorf("setup: get workgroup %s: %w", wg, err)
 	}

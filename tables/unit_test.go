@@ -101,23 +101,30 @@ func TestIAMPolicy(t *testing.T) {
 // pagedS3 serves common prefixes one per page, to prove discovery follows
 // continuation tokens and never asks for objects.
 type pagedS3 struct {
-	dirs  map[string][]string
+	dirs map[string][]string
+	// years are the folders a listing rolled up at "/2" (the year
+	// folders) names under a prefix: account/CloudTrail/region.
+	years map[string][]string
 	calls int
 }
 
 func (p *pagedS3) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, _ ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
 	p.calls++
-	if aws.ToString(in.Delimiter) != "/" {
+	all, sep := p.dirs[aws.ToString(in.Prefix)], "/"
+	switch aws.ToString(in.Delimiter) {
+	case "/":
+	case "/2":
+		all, sep = p.years[aws.ToString(in.Prefix)], "/2"
+	default:
 		return nil, errors.New("listing without a delimiter")
 	}
-	all := p.dirs[aws.ToString(in.Prefix)]
 	i := 0
 	if tok := aws.ToString(in.ContinuationToken); tok != "" {
 		i = int(tok[0] - '0')
 	}
 	out := &s3.ListObjectsV2Output{}
 	if i < len(all) {
-		out.CommonPrefixes = []s3types.CommonPrefix{{Prefix: aws.String(aws.ToString(in.Prefix) + all[i] + "/")}}
+		out.CommonPrefixes = []s3types.CommonPrefix{{Prefix: aws.String(aws.ToString(in.Prefix) + all[i] + sep)}}
 	}
 	if i+1 < len(all) {
 		out.IsTruncated = aws.Bool(true)
@@ -128,9 +135,10 @@ func (p *pagedS3) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, 
 
 func TestDiscoverPagesThroughPrefixes(t *testing.T) {
 	p := &pagedS3{dirs: map[string][]string{
-		"AWSLogs/":                         {"111111111111", "222222222222", "not-an-account"},
-		"AWSLogs/111111111111/CloudTrail/": {"us-east-1", "eu-west-1"},
-		"AWSLogs/222222222222/CloudTrail/": {"ap-northeast-1"},
+		"AWSLogs/": {"111111111111", "222222222222", "not-an-account"},
+	}, years: map[string][]string{
+		"AWSLogs/": {"111111111111/CloudTrail/eu-west-1", "111111111111/CloudTrail/us-east-1",
+			"111111111111/CloudTrail-Digest/sa-east-1", "222222222222/CloudTrail/ap-northeast-1"},
 	}}
 	l, err := discover(context.Background(), p, Source{Bucket: "b"}, "auto")
 	if err != nil {
@@ -140,8 +148,8 @@ func TestDiscoverPagesThroughPrefixes(t *testing.T) {
 		strings.Join(l.regions, ",") != "ap-northeast-1,eu-west-1,us-east-1" {
 		t.Errorf("layout = %+v", l)
 	}
-	if p.calls != 6 {
-		t.Errorf("%d list calls, want 6 (3 pages + 2 + 1)", p.calls)
+	if p.calls != 7 {
+		t.Errorf("%d list calls, want 7 (3 pages of accounts, 4 of account/region folders)", p.calls)
 	}
 	p.dirs["AWSLogs/"] = []string{"o-aaaaaaaaaa", "o-bbbbbbbbbb"}
 	if _, err := discover(context.Background(), p, Source{Bucket: "b"}, ""); err == nil || !strings.Contains(err.Error(), "--org-id") {

@@ -57,9 +57,15 @@ func openAthenaBackend(ctx context.Context, g *globals) (*backend, error) {
 		t := c.Tables[k]
 		sources = append(sources, fmt.Sprintf("%s table %s.%s over %s", k, c.Database, t.Name, t.Location))
 	}
+	// Every query is priced from the S3 listing of its partitions before it
+	// starts; the estimate goes beside the bytes scanned in the bundle.
+	est, err := g.estimator(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	e := athena.New(cl.athena, cl.s3, athena.Options{
 		Workgroup: c.Workgroup, Database: c.Database, OutputLocation: c.ResultsLocation,
-		Logf: g.progressf, Sources: sources,
+		Logf: g.progressf, Sources: sources, Estimator: est, MaxCostUSD: g.maxCostUSD(),
 	})
 	return &backend{eng: e, tables: tbl, accounts: c.Accounts, sources: sources}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/ctathena/ctathena/tables"
 )
@@ -30,7 +32,12 @@ type awsClients struct {
 }
 
 func (g *globals) awsClients(ctx context.Context, region string) (*awsClients, error) {
-	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithAppID("ctathena/" + version)}
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithAppID("ctathena/" + version),
+		// The SDK's own warnings (IMDS fallback, checksum notes, retries)
+		// are not for the user as they come: they go through sdkLogger,
+		// which shows them only with --debug, and no client logs its
+		// requests or responses.
+		awsconfig.WithLogger(sdkLogger{g: g}), awsconfig.WithClientLogMode(0)}
 	if g.profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(g.profile))
 	}
@@ -67,6 +74,19 @@ func (g *globals) awsClients(ctx context.Context, region string) (*awsClients, e
 		orgs:   organizations.NewFromConfig(cfg),
 		sts:    sts.NewFromConfig(cfg),
 	}, nil
+}
+
+// sdkLogger receives the AWS SDK's log lines. They are written for SDK
+// developers (and can name endpoints and credential sources), so they are
+// shown only with --debug, one line each, marked as the SDK's.
+type sdkLogger struct{ g *globals }
+
+func (l sdkLogger) Logf(c logging.Classification, format string, v ...any) {
+	if !l.g.debug {
+		return
+	}
+	msg := strings.Join(strings.Fields(fmt.Sprintf(format, v...)), " ")
+	l.g.progressf("aws sdk %s: %s", strings.ToLower(string(c)), msg)
 }
 
 // configPath is --config, or ./ctathena.json.

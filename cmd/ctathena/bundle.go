@@ -46,15 +46,26 @@ func (g *globals) investigate(ctx context.Context, r run, from, to time.Time, p 
 		return err
 	}
 	g.printWindow(r.window)
-	if g.dryRun {
+	if g.dryRun || (!g.useLocal() && estimatePlan != nil) {
 		out, err := p(&investigate.Env{Catalog: cat, Tables: g.dryRunTables(ctx), DryRun: true}, nil)
 		if err != nil {
 			return err
 		}
-		for _, n := range out.Notes {
-			g.warnf("%s", n)
+		if g.dryRun {
+			for _, n := range out.Notes {
+				g.warnf("%s", n)
+			}
+			if err := g.printDryRun(out); err != nil {
+				return err
+			}
 		}
-		return g.printDryRun(out)
+		// On Athena the plan is priced before anything runs (see
+		// aws_estimate.go); an estimate over --max-cost stops here.
+		if !g.useLocal() && estimatePlan != nil {
+			if err := estimatePlan(ctx, g, out); err != nil || g.dryRun {
+				return err
+			}
+		}
 	}
 	narrow := r.narrow
 	if narrow == nil && len(cat.Pack(r.command)) > 0 {

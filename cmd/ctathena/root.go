@@ -66,6 +66,7 @@ type globals struct {
 	// CloudTrail public keys for it, offline (validate.go).
 	noValidate bool
 	publicKeys string
+	maxCost    float64
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -207,6 +208,7 @@ Times are UTC. --since/--until take RFC 3339, YYYY-MM-DD or a duration back from
 	f.StringVar(&g.examiner, "examiner", "", "examiner name printed on the report")
 	f.StringVar(&g.format, "format", "table", "stdout format: table, csv or json")
 	f.BoolVar(&g.dryRun, "dry-run", false, "print the rendered SQL and parameters, run nothing")
+	f.Float64Var(&g.maxCost, "max-cost", 0, "on Athena, refuse a run whose estimated cost is over this many US dollars (also max_cost_usd in the config)")
 	f.BoolVar(&g.quiet, "quiet", false, "print only results and errors")
 	f.BoolVar(&g.debug, "debug", false, "print progress and details on stderr")
 	f.StringVar(&g.geoip, "geoip", "", "MaxMind-format database (.mmdb) to add country, city and ASN to source IPs")
@@ -222,6 +224,9 @@ Times are UTC. --since/--until take RFC 3339, YYYY-MM-DD or a duration back from
 		case "", "athena", "local":
 		default:
 			return usageErr("--engine %q: use athena or local", g.engine)
+		}
+		if g.maxCost < 0 {
+			return usageErr("--max-cost %v: give a cost in US dollars, such as 5 or 0.50", g.maxCost)
 		}
 		if g.logs != "" && g.engine == "athena" {
 			return usageErr("--logs reads files with the local engine; it cannot be combined with --engine athena")

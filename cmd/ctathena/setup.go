@@ -153,12 +153,25 @@ func runSetup(cmd *cobra.Command, g *globals, o *setupOptions) error {
 	if o.dataBucket != "" {
 		opts.Data = &tables.Source{Bucket: o.dataBucket, Prefix: o.dataPrefix}
 	}
-	cl, err := g.awsClients(ctx, "")
-	if err != nil {
-		return err
+	// A dry run told everything discovery would find needs no credentials
+	// and no network: it plans against an empty account.
+	opts.Offline = g.dryRun && opts.OrgID != "" && opts.Accounts != nil && opts.Regions != nil
+	var cl *awsClients
+	var clients tables.Clients
+	if opts.Offline {
+		opts.Region = g.region
+		if opts.Region == "" {
+			opts.Region = g.getenv("AWS_REGION")
+		}
+	} else {
+		var err error
+		if cl, err = g.awsClients(ctx, ""); err != nil {
+			return err
+		}
+		opts.Region = cl.cfg.Region
+		clients = tables.Clients{S3: cl.s3, Glue: cl.glue, Athena: cl.athena, Orgs: cl.orgs}
 	}
-	opts.Region = cl.cfg.Region
-	res, err := tables.Setup(ctx, tables.Clients{S3: cl.s3, Glue: cl.glue, Athena: cl.athena, Orgs: cl.orgs}, opts)
+	res, err := tables.Setup(ctx, clients, opts)
 	if err != nil {
 		if errors.Is(err, tables.ErrForeignTable) {
 			return usageErr("%v", err)
@@ -204,16 +217,28 @@ func orNone(s string) string {
 }
 
 func newIAMPolicyCmd(g *globals) *cobra.Command {
-	var trail, data, results, database, workgroup string
+	var trail, trailPrefix, data, dataPrefix, results, database, workgroup string
+	var kmsKeys []string
 	cmd := &cobra.Command{
 		Use:   "iam-policy",
 		Short: "Print the least-privilege IAM policy ctathena needs",
-		Long: `iam-policy prints the IAM policy the tool needs: read the trail buckets, write the results
-prefix, Glue on its database and tables, Athena on its workgroup. It reads the config that setup
-wrote (--config, default ./ctathena.json); before setup, pass the --trail-bucket, --data-bucket and
---results you will give setup.`,
+		Long: `iam-policy prints the IAM policy the tool needs: read the trail buckets (and decrypt them with
+--kms-key for trails encrypted with SSE-KMS), write the results prefix, Glue on its database and
+tables, Athena on its workgroup. It reads the config that setup wrote (--config, default
+./ctathena.json); before setup, pass the --trail-bucket, --trail-prefix, --data-bucket,
+--data-prefix and --results you will give setup.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, k := range kmsKeys {
+				if !tables.IsKMSKeyARN(k) {
+					return usageErr("--kms-key %q: give the key's ARN, such as arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", k)
+				}
+			}
+			for name, p := range map[string]string{"--trail-prefix": trailPrefix, "--data-prefix": dataPrefix} {
+				if strings.ContainsAny(p, "*?\x00'\"\n\r${}") {
+					return usageErr("%s %q: a prefix is a plain S3 key prefix (no wildcards or quotes)", name, p)
+				}
+			}
 			var c tables.Config
 			if trail != "" {
 				for _, b := range []string{trail, data} {
@@ -227,26 +252,33 @@ wrote (--config, default ./ctathena.json); before setup, pass the --trail-bucket
 					return usageErr("--results: %v", err)
 				}
 				c = tables.Config{Database: database, Workgroup: workgroup, ResultsLocation: results,
-					Tables: map[string]tables.TableConfig{"management": {Name: "*", Bucket: trail}}}
+					Tables: map[string]tables.TableConfig{"management": {Name: "*", Bucket: trail, Prefix: strings.Trim(trailPrefix, "/")}}}
 				if data != "" {
-					c.Tables["data"] = tables.TableConfig{Name: "*", Bucket: data}
+					c.Tables["data"] = tables.TableConfig{Name: "*", Bucket: data, Prefix: strings.Trim(dataPrefix, "/")}
 				}
 			} else {
+				if trailPrefix != "" || data != "" || dataPrefix != "" {
+					return usageErr("--trail-prefix, --data-bucket and --data-prefix go with --trail-bucket (without it the policy comes from the config)")
+				}
 				loaded, err := tables.LoadConfig(g.configPath())
 				if err != nil {
 					return usageErr("read config %s: %v (run setup first, or pass --trail-bucket and --results)", g.configPath(), err)
 				}
 				c = *loaded
 			}
+			c.KMSKeys = append(c.KMSKeys, kmsKeys...)
 			fmt.Fprintln(g.stdout, tables.IAMPolicy(c))
 			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&trail, "trail-bucket", "", "trail bucket (when there is no config yet)")
+	f.StringVar(&trailPrefix, "trail-prefix", "", "prefix before AWSLogs/ in the trail bucket (when there is no config yet)")
 	f.StringVar(&data, "data-bucket", "", "data-events bucket (when there is no config yet)")
+	f.StringVar(&dataPrefix, "data-prefix", "", "prefix before AWSLogs/ in the data bucket (when there is no config yet)")
 	f.StringVar(&results, "results", "", "s3://bucket/prefix/ for query results (when there is no config yet)")
 	f.StringVar(&database, "database", "ctathena", "Glue database")
 	f.StringVar(&workgroup, "workgroup", "ctathena", "Athena workgroup")
+	f.StringSliceVar(&kmsKeys, "kms-key", nil, "ARN of the KMS key the trail logs are encrypted with (SSE-KMS); repeat for several")
 	return cmd
 }

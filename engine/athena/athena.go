@@ -69,6 +69,15 @@ type Options struct {
 	// Sources are the tables and S3 locations the queries read, reported by
 	// Coverage (from configuration: the engine cannot know them).
 	Sources []string
+	// Estimator, if set, estimates each query from the S3 sizes of the
+	// partitions it reads before starting it; the estimate is recorded in
+	// its Stats.
+	Estimator *Estimator
+	// MaxCostUSD, if positive, refuses to start a query whose estimate
+	// would bring the estimated total over it (the command checks the
+	// whole plan first; this catches queries planned later, such as the
+	// identity pivot's rounds).
+	MaxCostUSD float64
 }
 
 // Engine runs queries on Athena. It is safe for concurrent use.
@@ -78,9 +87,21 @@ type Engine struct {
 	o    Options
 	slot chan struct{}
 
-	mu      sync.Mutex
-	scanned int64
-	version string
+	mu        sync.Mutex
+	scanned   int64
+	estimated float64
+	version   string
+}
+
+// ErrOverBudget is a query refused because its estimate would bring the
+// investigation's estimated cost over MaxCostUSD.
+type ErrOverBudget struct {
+	Name                 string
+	Estimate, SoFar, Max float64
+}
+
+func (e *ErrOverBudget) Error() string {
+	return fmt.Sprintf("not started: %s is estimated at $%.4f, which with $%.4f estimated before it exceeds --max-cost $%g", e.Name, e.Estimate, e.SoFar, e.Max)
 }
 
 // New returns an Engine over the given clients.
@@ -187,6 +208,31 @@ func (e *Engine) Run(ctx context.Context, q engine.Query) (*engine.Result, error
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", q.Name, err)
 	}
+	var estBytes int64
+	var estCost float64
+	if e.o.Estimator != nil {
+		est, err := e.o.Estimator.Query(ctx, q)
+		switch {
+		case err != nil && e.o.MaxCostUSD > 0:
+			return nil, fmt.Errorf("run %s: --max-cost is set and the cost cannot be estimated: %w", q.Name, err)
+		case err != nil:
+			estBytes = -1
+			e.o.Logf("%s: no estimate: %v", q.Name, err)
+		default:
+			estBytes, estCost = est.Bytes, est.CostUSD
+			e.mu.Lock()
+			soFar := e.estimated
+			over := e.o.MaxCostUSD > 0 && soFar+estCost > e.o.MaxCostUSD
+			if !over {
+				e.estimated += estCost
+			}
+			e.mu.Unlock()
+			if over {
+				return nil, &ErrOverBudget{Name: q.Name, Estimate: estCost, SoFar: soFar, Max: e.o.MaxCostUSD}
+			}
+			e.o.Logf("%s: estimated %d bytes in %d partitions (%d projected), $%.4f", q.Name, est.Bytes, est.Partitions, est.Projected, est.CostUSD)
+		}
+	}
 	select {
 	case e.slot <- struct{}{}:
 	case <-ctx.Done():
@@ -214,6 +260,7 @@ func (e *Engine) Run(ctx context.Context, q engine.Query) (*engine.Result, error
 	// hold back the next one.
 	release()
 	stats := statsOf(qe)
+	stats.EstimatedBytes, stats.EstimatedCostUSD = estBytes, estCost
 	e.mu.Lock()
 	e.scanned += stats.BytesScanned
 	e.mu.Unlock()
