@@ -133,7 +133,7 @@ var effects = map[string]func(req, resp any, org OrgContext) effect{
 	"s3.amazonaws.com PutBucketAcl":                    aclEffect,
 	"s3.amazonaws.com PutObjectAcl":                    aclEffect,
 	"s3.amazonaws.com PutBucketPublicAccessBlock":      publicAccessBlockEffect,
-	"s3.amazonaws.com DeleteBucketPublicAccessBlock":   fixed("removed", "remove", " the public access block of bucket %s, so public ACLs and policies on it take effect (unless the account's own block still applies)", SeverityHigh),
+	"s3.amazonaws.com DeleteBucketPublicAccessBlock":   fixed("removed", "remove", " the public access block of bucket %s, so public ACLs and policies on it take effect unless the account's own public access block still applies", SeverityHigh),
 	"s3.amazonaws.com PutBucketReplication":            replicationEffect,
 	"s3.amazonaws.com DeleteBucketReplication":         remedy("removed", "remove", " the replication rules of bucket %s: its new objects are no longer copied elsewhere"),
 	"s3.amazonaws.com PutBucketLifecycle":              lifecycleEffect,
@@ -777,7 +777,7 @@ func publicAccessBlockEffect(req, _ any, _ OrgContext) effect {
 		e.sev, e.remedy = SeverityLow, true
 	case len(on) == 0:
 		e.past, e.base = "turned off", "turn off"
-		e.rest = " every public access block setting of bucket " + bucket + ", so public ACLs and policies on it take effect (unless the account's own block still applies)"
+		e.rest = " every public access block setting of bucket " + bucket + ", so public ACLs and policies on it take effect unless the account's own public access block still applies"
 		e.sev = SeverityHigh
 	default:
 		e.rest = " the public access block of bucket " + bucket + ": on " + andList(on) + ", off " + andList(off)

@@ -1,16 +1,21 @@
 -- name: exfil/baseline
--- summary: each reader's baseline: objects and bytes a day before the window, against the window
+-- summary: each reader's baseline: objects read and bytes before the window, and on how many days, against the window
 -- param: buckets        s3_bucket_list  the bucket(s) under investigation
 -- param: since          timestamp       start of the baseline (window start less the baseline length)
 -- param: window_since   timestamp       start of the window (inclusive); the baseline ends here
 -- param: until          timestamp       end of the window (exclusive)
 -- param: day_from       day             first partition day (baseline start less one day)
 -- param: day_to         day             last partition day (window end plus one day)
--- param: baseline_days  int             length of the baseline in days
+-- param: principal  arn optional    only this principal
+-- param: ip         ip optional     only this source IP
+-- param: ip_lo      int             lowest IPv4 address as a number, -1 for no range
+-- param: ip_hi      int             highest IPv4 address as a number
+-- param: key_prefix text optional   only keys starting with this
 -- table: data
-WITH {{> exfil/_reads}}, ok AS (
+WITH {{> exfil/_reads}},
+{{> exfil/_filtered}}, ok AS (
   -- failed reads (AccessDenied, NoSuchKey) transferred no object
-  SELECT * FROM reads WHERE error_code IS NULL
+  SELECT * FROM filtered WHERE error_code IS NULL
 ), per AS (
   SELECT
     principal,
@@ -28,9 +33,9 @@ SELECT
   CAST(round(window_bytes) AS BIGINT) AS window_bytes,
   baseline_objects,
   CAST(round(baseline_bytes) AS BIGINT) AS baseline_bytes,
-  baseline_active_days,
-  CAST(baseline_objects AS DOUBLE) / :baseline_days AS baseline_objects_per_day,
-  CAST(baseline_bytes AS DOUBLE) / :baseline_days AS baseline_bytes_per_day
+  -- a rate a day divides by the baseline's days that have logs
+  -- (exfil/baseline_days), which this query cannot see: the report says it
+  baseline_active_days
 FROM per
 WHERE window_objects > 0
 ORDER BY window_bytes DESC, window_objects DESC, principal
