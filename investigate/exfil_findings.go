@@ -324,9 +324,11 @@ func exfilFindings(o ExfilOptions, runs []reports.QueryRun) []reports.Finding {
 		var bytes float64
 		keys := map[string]bool{}
 		var ids []string
+		var evs []reports.Event
 		var first time.Time
 		for _, r := range rows {
 			ids = append(ids, r.id)
+			evs = append(evs, r.event())
 			if r.errCode != "" {
 				failed++
 				continue
@@ -348,11 +350,11 @@ func exfilFindings(o ExfilOptions, runs []reports.QueryRun) []reports.Finding {
 			fail = fmt.Sprintf(" %s failed and took no data.", plural(failed, "more read", "more reads"))
 		}
 		if reads == 0 {
-			fs = append(fs, reports.Finding{Severity: SeverityInfo, Query: "exfil/read_events", EventIDs: ids, Time: first,
+			fs = append(fs, reports.Finding{Severity: SeverityInfo, Query: "exfil/read_events", EventIDs: ids, Events: evs, Time: first,
 				Text: fmt.Sprintf("No successful object reads (GetObject) of %s were logged between %s and %s.%s If S3 data events are not enabled for the bucket, reads would not appear in CloudTrail at all.%s",
 					buckets, when(o.Window.Since), when(o.Window.Until), fail, sc)})
 		} else {
-			fs = append(fs, reports.Finding{Severity: SeverityInfo, Query: "exfil/read_events", EventIDs: ids, Time: first,
+			fs = append(fs, reports.Finding{Severity: SeverityInfo, Query: "exfil/read_events", EventIDs: ids, Events: evs, Time: first,
 				Text: fmt.Sprintf("Between %s and %s, %s made %s of %s (%s) from %s.%s%s",
 					when(o.Window.Since), when(o.Window.Until), plural(readers, "principal", "principals"),
 					plural(reads, "read", "reads"), plural(int64(len(keys)), "distinct object", "distinct objects"), exactBytes(bytes),
