@@ -21,6 +21,16 @@ func exactBytes(b float64) string {
 	return HumanBytes(b) + "; " + Comma(n) + " bytes"
 }
 
+// bytesAside states a byte count in human units with the exact count
+// aside: "1.6 GB (1,575,810,870 bytes)".
+func bytesAside(b float64) string {
+	n := int64(math.Round(b))
+	if n < 1000 {
+		return plural(n, "byte", "bytes")
+	}
+	return HumanBytes(b) + " (" + Comma(n) + " bytes)"
+}
+
 // Address kinds: a read from inside the organization's network or from AWS
 // itself is stated apart from one from the internet.
 const (
