@@ -62,7 +62,11 @@ func addressKind(ip, vpce string) string {
 // addressWords names the addresses of each kind apart: "external
 // addresses 192.0.2.45 and 198.51.100.23 and internal address 10.0.12.7
 // (private network or VPC endpoint)".
-func addressWords(ips map[string]string) string {
+func addressWords(ips map[string]string) string { return addressCounts(ips, nil) }
+
+// addressCounts is addressWords with, when reads is given, the number of
+// reads from each kind of address: "... 198.51.100.23 (1,500 reads)".
+func addressCounts(ips map[string]string, reads map[string]int64) string {
 	byKind := map[string][]string{}
 	for ip, k := range ips {
 		byKind[k] = append(byKind[k], ip)
@@ -88,8 +92,15 @@ func addressWords(ips map[string]string) string {
 			w = fmt.Sprintf("%d %s", len(l), noun[1])
 		}
 		w += " " + andList(shown)
+		var notes []string
 		if k == addrInternal {
-			w += " (private network or VPC endpoint)"
+			notes = append(notes, "private network or VPC endpoint")
+		}
+		if reads != nil && len(byKind) > 1 {
+			notes = append(notes, plural(reads[k], "read", "reads"))
+		}
+		if len(notes) > 0 {
+			w += " (" + strings.Join(notes, "; ") + ")"
 		}
 		parts = append(parts, w)
 	}
@@ -121,6 +132,7 @@ type principalReads struct {
 	keys               map[string]bool
 	bytes              float64
 	ips                map[string]string // successful reads' addresses -> kind
+	kindReads          map[string]int64  // successful reads by address kind
 	extReads           int64
 	first, last        time.Time
 	ids                []string
@@ -133,7 +145,7 @@ func readsBy(rows []readEvent) (map[string]*principalReads, []string) {
 	for _, r := range rows {
 		p := by[r.principal]
 		if p == nil {
-			p = &principalReads{principal: r.principal, account: r.account, keys: map[string]bool{}, ips: map[string]string{}}
+			p = &principalReads{principal: r.principal, account: r.account, keys: map[string]bool{}, ips: map[string]string{}, kindReads: map[string]int64{}}
 			by[r.principal] = p
 			order = append(order, r.principal)
 		}
@@ -148,6 +160,7 @@ func readsBy(rows []readEvent) (map[string]*principalReads, []string) {
 		p.bytes += r.bytes
 		k := addressKind(r.ip, r.vpce)
 		p.ips[r.ip] = k
+		p.kindReads[k]++
 		if k == addrExternal {
 			p.extReads++
 		}
@@ -436,7 +449,7 @@ func readerFinding(o ExfilOptions, p *principalReads, outsider, outsideKnown boo
 	}
 	f.Text = fmt.Sprintf("%s made %s of %s (%s) from %s between %s and %s, from %s%s; %s.%s",
 		who, plural(p.reads, "read", "reads"), plural(int64(len(p.keys)), "distinct object", "distinct objects"),
-		exactBytes(p.bytes), buckets, when(p.first), when(p.last), addressWords(p.ips), failed, base, sc)
+		exactBytes(p.bytes), buckets, when(p.first), when(p.last), addressCounts(p.ips, p.kindReads), failed, base, sc)
 	return f
 }
 

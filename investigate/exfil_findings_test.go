@@ -148,7 +148,7 @@ func TestExfilFindingsSample(t *testing.T) {
 	for _, s := range []string{
 		"made 1,514 reads of 1,200 distinct objects (1.6 GB; 1,575,786,271 bytes)",
 		// the internal job apart from the attacker's addresses
-		"from 2 external addresses 192.0.2.45 and 198.51.100.23 and internal address 10.0.12.7 (private network or VPC endpoint)",
+		"from 2 external addresses 192.0.2.45 and 198.51.100.23 (1,500 reads) and internal address 10.0.12.7 (private network or VPC endpoint; 14 reads)",
 		// the baseline divides by the 4 days with logs, and says so
 		"its baseline is 4.5 reads a day: 18 reads over the 4 days with logs in the 14 days before the window (2026-11-01 to 2026-11-04; the other 10 days have no logs)",
 	} {
@@ -290,4 +290,31 @@ func parseComma(s string) int64 {
 		}
 	}
 	return n
+}
+
+// TestExfilBucketChangeRoutineAndFailed: CloudTrail's own policy on its log
+// bucket is routine and low; a failed attempt is rated below what it
+// tried; the finding rests on its event.
+func TestExfilBucketChangeRoutineAndFailed(t *testing.T) {
+	at := time.Date(2026, 11, 5, 9, 0, 0, 0, time.UTC)
+	policy := `{"bucketName":"org-cloudtrail","bucketPolicy":{"Version":"2012-10-17","Statement":[{"Sid":"AWSCloudTrailAclCheck","Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:GetBucketAcl","Resource":"arn:aws:s3:::org-cloudtrail"},{"Sid":"AWSCloudTrailWrite","Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::org-cloudtrail/AWSLogs/111122223333/*","Condition":{"StringEquals":{"s3:x-amz-acl":"bucket-owner-full-control"}}}]}}`
+	run := reports.QueryRun{Name: "exfil/bucket_changes",
+		Columns: cols("event_time", "event_name", "bucket", "principal", "source_ip", "error_code", "request_parameters", "account", "region", "event_id"),
+		Rows: [][]any{
+			{at, "PutBucketPolicy", "org-cloudtrail", "arn:aws:sts::111122223333:assumed-role/terraform/ci", "192.0.2.10", nil, policy, "111122223333", "us-east-1", "e-ct"},
+			{at.Add(time.Minute), "PutBucketAcl", "org-cloudtrail", "arn:aws:iam::111122223333:user/x", "192.0.2.11", "AccessDenied", `{"bucketName":"org-cloudtrail","x-amz-acl":["public-read"]}`, "111122223333", "us-east-1", "e-acl"},
+		}}
+	fs := bucketChangeFindings(ExfilOptions{OrgAccounts: []string{"111122223333"}}, &run)
+	if len(fs) != 2 {
+		t.Fatalf("%d findings", len(fs))
+	}
+	if fs[0].Severity != SeverityLow || !strings.Contains(fs[0].Text, "routine policy for CloudTrail's log delivery") || !strings.Contains(fs[0].Text, "AWS service's own routine change") {
+		t.Errorf("CloudTrail's policy: %s %s", fs[0].Severity, fs[0].Text)
+	}
+	if fs[1].Severity != SeverityMedium || !strings.Contains(fs[1].Text, "tried to set the ACL of bucket org-cloudtrail to public-read") || fs[1].Events[0].Result != "AccessDenied" {
+		t.Errorf("failed ACL: %s %s %+v", fs[1].Severity, fs[1].Text, fs[1].Events)
+	}
+	if fs[0].EventIDs[0] != "e-ct" || fs[1].EventIDs[0] != "e-acl" {
+		t.Errorf("eventIDs %v %v", fs[0].EventIDs, fs[1].EventIDs)
+	}
 }
