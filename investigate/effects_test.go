@@ -1,6 +1,10 @@
 package investigate
 
 import (
+	"compress/gzip"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -51,7 +55,7 @@ func TestEffect(t *testing.T) {
 			want: []string{"canonical user 79a59df900b949e55d96a1e698fbaced (another account) is granted READ"}},
 		{name: "sample replication to an outside bucket", source: "s3.amazonaws.com", event: "PutBucketReplication",
 			req: `{"bucketName":"payroll-exports","replication":"","ReplicationConfiguration":{"Role":"arn:aws:iam::111122223333:role/s3-replication","Rule":{"Status":"Enabled","Destination":{"Bucket":"arn:aws:s3:::exfil-drop-999988887777","Account":"999988887777"}}}}`,
-			sev: SeverityHigh, want: []string{"copied to bucket exfil-drop-999988887777 of account 999988887777, outside the organization"}, outside: []string{"999988887777"}},
+			sev: SeverityHigh, want: []string{"set replication on bucket payroll-exports to bucket exfil-drop-999988887777 of account 999988887777, outside the organization: every object written to the bucket from then on is copied there"}, outside: []string{"999988887777"}},
 		{name: "replication inside the organization", source: "s3.amazonaws.com", event: "PutBucketReplication",
 			req: `{"bucketName":"b","ReplicationConfiguration":{"Rule":[{"Status":"Enabled","Destination":{"Bucket":"arn:aws:s3:::dr-copy","Account":"444455556666"}}]}}`,
 			sev: SeverityMedium, want: []string{"dr-copy of account 444455556666 (inside the organization)"}},
@@ -191,5 +195,80 @@ func TestSeverityModelOneLinePerLevel(t *testing.T) {
 		if SeverityRank(levels[i]) != i {
 			t.Errorf("rank of %s", levels[i])
 		}
+	}
+}
+
+// TestEffectOverRealEvents states the effect of every call Effect knows
+// in the Stratus Red Team logs and the Panther rule tests: it never
+// fails, always words the call, rates it on the model, and rates
+// Stratus's attacks as the model says.
+func TestEffectOverRealEvents(t *testing.T) {
+	type rec struct {
+		EventSource, EventName, ErrorCode, RecipientAccountID string
+		RequestParameters, ResponseElements                   json.RawMessage
+		name                                                  string
+	}
+	var recs []rec
+	files, _ := filepath.Glob("../testdata/stratus/*.json.gz")
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(fh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ Records []rec }
+		if err := json.NewDecoder(zr).Decode(&doc); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		fh.Close()
+		for _, r := range doc.Records {
+			r.name = "stratus " + filepath.Base(f)
+			recs = append(recs, r)
+		}
+	}
+	b, err := os.ReadFile("../testdata/panther/rule_tests.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var x struct {
+			TestName string `json:"test_name"`
+			Log      rec    `json:"log"`
+		}
+		if json.Unmarshal([]byte(line), &x) == nil {
+			x.Log.name = "panther " + x.TestName
+			recs = append(recs, x.Log)
+		}
+	}
+	if len(files) == 0 || len(recs) < 500 {
+		t.Fatalf("%d files, %d records: the test data is missing", len(files), len(recs))
+	}
+	known := 0
+	stratusHigh := map[string]bool{"AttachUserPolicy": true, "AttachRolePolicy": true, "ModifySnapshotAttribute": true, "ModifyImageAttribute": true,
+		"ModifyDBSnapshotAttribute": true, "AuthorizeSecurityGroupIngress": true, "StopLogging": true, "DeleteTrail": true, "UpdateAssumeRolePolicy": true,
+		"DeleteFlowLogs": true, "LeaveOrganization": true, "PutEventSelectors": true}
+	for _, r := range recs {
+		res := Effect(r.EventSource, r.EventName, string(r.RequestParameters), string(r.ResponseElements), r.ErrorCode,
+			OrgContext{Account: r.RecipientAccountID})
+		if !res.Known {
+			continue
+		}
+		known++
+		if os.Getenv("EFFECT_PRINT") != "" {
+			t.Logf("[%s] %s: %s", res.Severity, r.EventName, res.Text)
+		}
+		if res.Text == "" || SeverityRank(res.Severity) > 3 || strings.Contains(res.Text, "%!") {
+			t.Errorf("%s %s: %+v", r.name, r.EventName, res)
+		}
+		if strings.HasPrefix(r.name, "stratus") && r.ErrorCode == "" && stratusHigh[r.EventName] && res.Severity != SeverityHigh {
+			t.Errorf("%s %s rated %s: %s", r.name, r.EventName, res.Severity, res.Text)
+		}
+	}
+	t.Logf("%d of %d records are calls Effect states", known, len(recs))
+	if known < 50 {
+		t.Errorf("only %d known calls", known)
 	}
 }

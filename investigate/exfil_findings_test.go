@@ -94,7 +94,7 @@ func TestExfilFindingsSample(t *testing.T) {
 		{"PutBucketPolicy", SeverityHigh, []string{"account 999988887777 (outside the organization) may s3:GetObject and s3:ListBucket"}},
 		{"PutBucketAcl", SeverityHigh, []string{"public-read", "everyone on the internet"}},
 		{"DeleteBucketPublicAccessBlock", SeverityHigh, []string{"removed the public access block of bucket payroll-exports"}},
-		{"PutBucketReplication", SeverityHigh, []string{"exfil-drop-999988887777 of account 999988887777, outside the organization"}},
+		{"PutBucketReplication", SeverityHigh, []string{"to bucket exfil-drop-999988887777 of account 999988887777, outside the organization: every object written to the bucket from then on is copied there"}},
 		{"PutBucketLifecycle", SeverityHigh, []string{"every object is deleted 1 day after it is created"}},
 		{"PutBucketPublicAccessBlock", SeverityLow, []string{"turned on the public access block", "restrictive change"}},
 	}
