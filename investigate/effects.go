@@ -558,3 +558,23 @@ var routineServices = map[string]string{
 	"s3.amazonaws.com":                   "S3 inventory or replication",
 	"elasticloadbalancing.amazonaws.com": "load balancer access log delivery",
 }
+
+// KnownEffect reports whether Effect states what this call did (rather
+// than only naming it).
+func KnownEffect(eventSource, eventName string) bool {
+	return effects[eventSource+" "+eventName] != nil
+}
+
+// EffectCalls lists the calls Effect understands, eventSource ->
+// eventNames (sorted), for a query that wants only those.
+func EffectCalls() map[string][]string {
+	out := map[string][]string{}
+	for k := range effects {
+		src, name, _ := strings.Cut(k, " ")
+		out[src] = append(out[src], name)
+	}
+	for _, names := range out {
+		sort.Strings(names)
+	}
+	return out
+}

@@ -272,3 +272,18 @@ func TestEffectOverRealEvents(t *testing.T) {
 		t.Errorf("only %d known calls", known)
 	}
 }
+
+func TestEffectCalls(t *testing.T) {
+	n := 0
+	for src, names := range EffectCalls() {
+		for _, name := range names {
+			n++
+			if !KnownEffect(src, name) {
+				t.Errorf("%s %s listed but not known", src, name)
+			}
+		}
+	}
+	if n != len(effects) || KnownEffect("s3.amazonaws.com", "GetObject") {
+		t.Errorf("%d calls listed of %d", n, len(effects))
+	}
+}
