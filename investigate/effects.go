@@ -376,6 +376,15 @@ func actionList(acts []string) string {
 	return andList(acts)
 }
 
+// capped keeps a sentence readable whatever a hostile or huge request
+// holds: the first ten items, then how many more.
+func capped(items []string) []string {
+	if len(items) <= 10 {
+		return items
+	}
+	return append(append([]string(nil), items[:10]...), fmt.Sprintf("%d more", len(items)-10))
+}
+
 // andList joins words as "a, b and c".
 func andList(words []string) string {
 	switch len(words) {

@@ -124,11 +124,11 @@ func documentEffect(doc any) (words, sev string, restrictive bool) {
 		}
 	}
 	if len(allows) == 0 {
-		return "that only denies " + andList(denies), SeverityLow, true
+		return "that only denies " + andList(capped(uniq(denies))), SeverityLow, true
 	}
 	words = "that " + andList(allows)
 	if len(denies) > 0 {
-		words += ", and denies " + andList(denies)
+		words += ", and denies " + andList(capped(uniq(denies)))
 	}
 	return words, sev, false
 }
@@ -190,9 +190,9 @@ func trustEffect(past, base, param string) func(req, resp any, org OrgContext) e
 			e.rest += " (the trust policy is not in the log)"
 			e.raise(SeverityMedium)
 		case created:
-			e.rest += ", which " + andList(uniq(who)) + " may assume"
+			e.rest += ", which " + andList(capped(uniq(who))) + " may assume"
 		default:
-			e.rest += ": " + andList(uniq(who)) + " may now assume it"
+			e.rest += ": " + andList(capped(uniq(who))) + " may now assume it"
 		}
 		return e
 	}
@@ -423,7 +423,7 @@ func ingressEffect(req, _ any, _ OrgContext) effect {
 		e.sev = SeverityMedium
 		return e
 	}
-	e.rest = " security group " + g + ": " + andList(uniq(parts))
+	e.rest = " security group " + g + ": " + andList(capped(uniq(parts)))
 	return e
 }
 
@@ -435,7 +435,7 @@ func revokeIngressEffect(req, _ any, _ OrgContext) effect {
 	}
 	rest := " inbound rules of security group " + g
 	if len(parts) > 0 {
-		rest += ": " + andList(uniq(parts))
+		rest += ": " + andList(capped(uniq(parts)))
 	}
 	return effect{past: "removed", base: "remove", rest: rest, sev: SeverityLow, remedy: true}
 }

@@ -74,14 +74,14 @@ func bucketPolicyEffect(req, _ any, org OrgContext) effect {
 		}
 		sort.Strings(whose)
 		e.routine, e.sev = true, SeverityLow
-		e.rest = " the bucket policy of " + bucket + " to the routine policy for " + andList(uniq(whose)) + " (" + strings.Join(grants, "; ") + ")"
+		e.rest = " the bucket policy of " + bucket + " to the routine policy for " + andList(uniq(whose)) + " (" + strings.Join(capped(uniq(grants)), "; ") + ")"
 	case !anyAllow:
 		e.remedy, e.sev = true, SeverityLow
-		e.rest = " the bucket policy of " + bucket + " to one that only restricts access: it " + andList(denies)
+		e.rest = " the bucket policy of " + bucket + " to one that only restricts access: it " + andList(capped(uniq(denies)))
 	default:
-		e.rest = " the bucket policy of " + bucket + ": " + strings.Join(grants, "; ")
+		e.rest = " the bucket policy of " + bucket + ": " + strings.Join(capped(uniq(grants)), "; ")
 		if len(denies) > 0 {
-			e.rest += "; it also " + andList(denies)
+			e.rest += "; it also " + andList(capped(uniq(denies)))
 		}
 	}
 	return e
@@ -169,7 +169,7 @@ func aclEffect(req, _ any, _ OrgContext) effect {
 		e.rest = " the ACL of " + target + " (the grants are not in the log)"
 		return e
 	}
-	e.rest = " the ACL of " + target + " to " + strings.Join(uniq(parts), "; ")
+	e.rest = " the ACL of " + target + " to " + strings.Join(capped(uniq(parts)), "; ")
 	return e
 }
 
@@ -293,7 +293,7 @@ func replicationEffect(req, _ any, org OrgContext) effect {
 		e.rest = " replication rules on bucket " + bucket + " that are all disabled"
 		e.sev = SeverityLow
 	default:
-		e.rest = " replication on bucket " + bucket + " to " + andList(uniq(dests))
+		e.rest = " replication on bucket " + bucket + " to " + andList(capped(uniq(dests)))
 		e.then = ": every object written to the bucket from then on is copied there, with no GetObject call logged for the copies"
 	}
 	return e
@@ -364,7 +364,7 @@ func lifecycleEffect(req, _ any, _ OrgContext) effect {
 		e.rest = " lifecycle rules on bucket " + bucket + " that are all disabled or do nothing"
 		e.sev = SeverityLow
 	default:
-		e.rest = " lifecycle rules on bucket " + bucket + ": " + andList(parts)
+		e.rest = " lifecycle rules on bucket " + bucket + ": " + andList(capped(parts))
 	}
 	return e
 }

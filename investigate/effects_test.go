@@ -3,6 +3,7 @@ package investigate
 import (
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -285,5 +286,18 @@ func TestEffectCalls(t *testing.T) {
 	}
 	if n != len(effects) || KnownEffect("s3.amazonaws.com", "GetObject") {
 		t.Errorf("%d calls listed of %d", n, len(effects))
+	}
+}
+
+// A policy of thousands of statements is worded in a bounded sentence.
+func TestEffectHugePolicyIsBounded(t *testing.T) {
+	var sts []string
+	for i := 0; i < 5000; i++ {
+		sts = append(sts, fmt.Sprintf(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%012d:root"},"Action":"s3:GetObject","Resource":"*"}`, 100000000000+i))
+	}
+	r := Effect("s3.amazonaws.com", "PutBucketPolicy", `{"bucketName":"b","bucketPolicy":{"Statement":[`+strings.Join(sts, ",")+`]}}`, "", "",
+		OrgContext{Accounts: []string{"111122223333"}})
+	if r.Severity != SeverityHigh || len(r.Text) > 3000 || !strings.Contains(r.Text, "4990 more") || len(r.Outside) != 5000 {
+		t.Errorf("%s (%d chars, %d outside)", r.Severity, len(r.Text), len(r.Outside))
 	}
 }
