@@ -374,8 +374,8 @@ func exfilFindings(o ExfilOptions, runs []reports.QueryRun) []reports.Finding {
 		}
 		if reads == 0 {
 			fs = append(fs, reports.Finding{Severity: SeverityInfo, Query: "exfil/read_events", EventIDs: ids, Events: evs, Time: first,
-				Text: fmt.Sprintf("No successful object reads (GetObject) of %s were logged between %s and %s.%s If S3 data events are not enabled for the bucket, reads would not appear in CloudTrail at all.%s",
-					buckets, when(o.Window.Since), when(o.Window.Until), fail, sc)})
+				Text: fmt.Sprintf("No successful object reads (GetObject) of %s were logged between %s and %s.%s%s", buckets,
+					when(o.Window.Since), when(o.Window.Until), fail, noReads(sc))})
 		} else {
 			fs = append(fs, reports.Finding{Severity: SeverityInfo, Query: "exfil/read_events", EventIDs: ids, Events: evs, Time: first,
 				Text: fmt.Sprintf("Between %s and %s, %s made %s of %s (%s) from %s.%s%s",
@@ -395,6 +395,9 @@ func exfilFindings(o ExfilOptions, runs []reports.QueryRun) []reports.Finding {
 		}
 	}
 
+	if re := find(runs, "exfil/read_events"); re != nil && re.Err != "" {
+		fs = append(fs, readersWithoutEvents(o, runs, buckets, sc)...)
+	}
 	if bc := find(runs, "exfil/bucket_changes"); bc != nil && bc.Err == "" {
 		fs = append(fs, bucketChangeFindings(o, bc)...)
 	}
@@ -509,4 +512,51 @@ func bucketChangeFindings(o ExfilOptions, bc *reports.QueryRun) []reports.Findin
 				addressWords(map[string]string{ip: addressKind(ip, "")}), note, sc)})
 	}
 	return fs
+}
+
+// noReads closes a "no reads" sentence: with a filter, the filter is why;
+// without one, reads may simply not be logged.
+func noReads(scope string) string {
+	if scope != "" {
+		return scope
+	}
+	return " If S3 data events are not enabled for the bucket, reads would not appear in CloudTrail at all."
+}
+
+// readersWithoutEvents states the totals from exfil/top_readers and
+// exfil/top_keys when the per-event query failed: the figures hold, but
+// no eventID can be given for them.
+func readersWithoutEvents(o ExfilOptions, runs []reports.QueryRun, buckets, sc string) []reports.Finding {
+	tr, tk := find(runs, "exfil/top_readers"), find(runs, "exfil/top_keys")
+	if tr == nil || tr.Err != "" {
+		return nil
+	}
+	rr := newRowReader(colNames(tr.Columns))
+	var reads, failed int64
+	var bytes float64
+	principals := map[string]bool{}
+	for _, row := range tr.Rows {
+		n := int64(rr.num(row, "objects"))
+		reads += n
+		failed += int64(rr.num(row, "failed_reads"))
+		bytes += rr.num(row, "bytes_out")
+		if n > 0 {
+			principals[rr.str(row, "principal")] = true
+		}
+	}
+	objects := "an unknown number of distinct objects (exfil/top_keys failed)"
+	if tk != nil && tk.Err == "" {
+		kr := newRowReader(colNames(tk.Columns))
+		var keys int64
+		for _, row := range tk.Rows {
+			if kr.num(row, "reads") > 0 {
+				keys++
+			}
+		}
+		objects = plural(keys, "distinct object", "distinct objects")
+	}
+	return []reports.Finding{{Severity: SeverityInfo, Query: "exfil/top_readers",
+		Text: fmt.Sprintf("Between %s and %s, %s made %s of %s (%s) from %s, and %s failed. The query of the single events failed, so these figures carry no eventIDs and the per-principal findings are missing; the exfil/top_readers sheet has them.%s",
+			when(o.Window.Since), when(o.Window.Until), plural(int64(len(principals)), "principal", "principals"), plural(reads, "read", "reads"),
+			objects, exactBytes(bytes), buckets, plural(failed, "read", "reads"), sc)}}
 }

@@ -318,3 +318,26 @@ func TestExfilBucketChangeRoutineAndFailed(t *testing.T) {
 		t.Errorf("eventIDs %v %v", fs[0].EventIDs, fs[1].EventIDs)
 	}
 }
+
+// TestExfilWithoutReadEvents: when the per-event query fails, the totals
+// still come from the aggregate queries, the finding says why it has no
+// eventIDs, and the failure is a finding of its own.
+func TestExfilWithoutReadEvents(t *testing.T) {
+	w := Window{Since: time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 11, 8, 0, 0, 0, 0, time.UTC)}
+	runs := []reports.QueryRun{
+		{Name: "exfil/read_events", Err: "boom"},
+		{Name: "exfil/top_readers", Columns: cols("principal", "source_ip", "objects", "bytes_out", "failed_reads"),
+			Rows: [][]any{{"p1", "192.0.2.1", int64(3), int64(3000), int64(1)}, {"p1", "10.0.0.1", int64(2), int64(2000), int64(0)}}},
+		{Name: "exfil/top_keys", Columns: cols("object_key", "reads"), Rows: [][]any{{"a", int64(4)}, {"b", int64(1)}}},
+	}
+	fs := exfilFindings(ExfilOptions{Buckets: []string{"b"}, Window: w}, runs)
+	all := ""
+	for _, f := range fs {
+		all += f.Severity + " " + f.Text + "\n"
+	}
+	for _, want := range []string{"1 principal made 5 reads of 2 distinct objects (5.0 KB; 5,000 bytes) from b, and 1 read failed", "carry no eventIDs", "high Query exfil/read_events failed"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("lacks %q:\n%s", want, all)
+		}
+	}
+}
