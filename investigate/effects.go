@@ -68,6 +68,11 @@ type EffectResult struct {
 	Outside []string
 	// Public: the change reaches anyone on the internet.
 	Public bool
+	// Persistence: the call created or changed a lasting identity or
+	// credential (a user, access key, console password, role trust). Effect
+	// rates it medium; a caller that knows the actor is outside or unknown
+	// (the identity under investigation) rates it high, as the model says.
+	Persistence bool
 	// Failed: the call returned an error code.
 	Failed bool
 	// Known: Effect understands this call; otherwise Text only names it.
@@ -81,6 +86,7 @@ type effect struct {
 	sev        string
 	remedy     bool
 	routine    bool
+	persist    bool
 	outside    []string
 	public     bool
 }
@@ -114,7 +120,7 @@ func Effect(eventSource, eventName, requestParameters, responseElements string, 
 		return EffectResult{Text: "called " + eventName, Failed: errorCode != ""}
 	}
 	e := f(req, resp, org)
-	out := EffectResult{Severity: e.sev, Remediation: e.remedy, Routine: e.routine, Outside: e.outside,
+	out := EffectResult{Severity: e.sev, Remediation: e.remedy, Routine: e.routine, Outside: e.outside, Persistence: e.persist,
 		Public: e.public, Failed: errorCode != "", Known: true}
 	if errorCode != "" {
 		out.Text = "tried to " + e.base + e.rest + ", and it failed (" + errorCode + ")"

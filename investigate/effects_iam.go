@@ -154,7 +154,7 @@ func policyVersionEffect(req, _ any, _ OrgContext) effect {
 func trustEffect(past, base, param string) func(req, resp any, org OrgContext) effect {
 	return func(req, _ any, org OrgContext) effect {
 		role := quoteOr(strAt(req, "roleName"), "(not logged)")
-		e := effect{past: past, base: base}
+		e := effect{past: past, base: base, persist: true}
 		var who []string
 		for _, st := range statements(docJSON(at(req, param))) {
 			if strings.EqualFold(strAt(st, "Effect"), "Deny") {
@@ -204,7 +204,7 @@ func userEffect(req, resp any, _ OrgContext) effect {
 	if arn := strAt(resp, "user", "arn"); arn != "" {
 		rest += " (" + arn + ")"
 	}
-	return effect{past: "created", base: "create", rest: rest, sev: SeverityMedium}
+	return effect{past: "created", base: "create", rest: rest, sev: SeverityMedium, persist: true}
 }
 
 func accessKeyEffect(req, resp any, _ OrgContext) effect {
@@ -221,12 +221,12 @@ func accessKeyEffect(req, resp any, _ OrgContext) effect {
 	if key != "" {
 		rest = " access key " + key
 	}
-	return effect{past: "created", base: "create", rest: rest + " for " + who, then: ": a long-term credential that works until it is deleted", sev: SeverityMedium}
+	return effect{past: "created", base: "create", rest: rest + " for " + who, then: ": a long-term credential that works until it is deleted", sev: SeverityMedium, persist: true}
 }
 
 func loginProfileEffect(past, base, format string) func(req, resp any, org OrgContext) effect {
 	return func(req, _ any, _ OrgContext) effect {
-		return effect{past: past, base: base, rest: fmt.Sprintf(format, quoteOr(strAt(req, "userName"), "(not logged)")), sev: SeverityMedium}
+		return effect{past: past, base: base, rest: fmt.Sprintf(format, quoteOr(strAt(req, "userName"), "(not logged)")), sev: SeverityMedium, persist: true}
 	}
 }
 

@@ -161,6 +161,10 @@ func TestEffect(t *testing.T) {
 			if c.outside != nil && strings.Join(r.Outside, ",") != strings.Join(c.outside, ",") {
 				t.Errorf("outside %v, want %v", r.Outside, c.outside)
 			}
+			persist := map[string]bool{"CreateAccessKey": true, "CreateUser": true, "UpdateAssumeRolePolicy": true}[c.event]
+			if persist != r.Persistence {
+				t.Errorf("persistence %v", r.Persistence)
+			}
 			if r.Remediation && SeverityRank(r.Severity) < SeverityRank(SeverityLow) {
 				t.Errorf("a remediation rated %s", r.Severity)
 			}
