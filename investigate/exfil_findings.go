@@ -383,15 +383,22 @@ func exfilFindings(o ExfilOptions, runs []reports.QueryRun) []reports.Finding {
 					plural(reads, "read", "reads"), plural(int64(len(keys)), "distinct object", "distinct objects"), exactBytes(bytes),
 					buckets, fail, sc)})
 		}
-		listed := 0
+		// Every reader outside the organization gets its finding; inside
+		// it, the ten biggest do and the rest are counted.
+		listed, more := 0, 0
 		for _, name := range order {
-			p := by[name]
-			if listed == 10 {
-				fs = append(fs, moreListed(SeverityInfo, "exfil/top_readers", len(order)-10, "principals who read or tried to read"))
-				break
+			outside := outsiders[name] || name == "anonymous"
+			if !outside && listed == 10 {
+				more++
+				continue
 			}
-			listed++
-			fs = append(fs, readerFinding(o, p, outsiders[name], outsideKnown, bf, buckets, windowDays, sc))
+			if !outside {
+				listed++
+			}
+			fs = append(fs, readerFinding(o, by[name], outsiders[name], outsideKnown, bf, buckets, windowDays, sc))
+		}
+		if more > 0 {
+			fs = append(fs, moreListed(SeverityInfo, "exfil/top_readers", more, "principals inside the organization who read or tried to read"))
 		}
 	}
 

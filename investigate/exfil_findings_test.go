@@ -2,6 +2,7 @@ package investigate
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -339,5 +340,30 @@ func TestExfilWithoutReadEvents(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Errorf("lacks %q:\n%s", want, all)
 		}
+	}
+}
+
+// TestExfilEveryOutsideReaderIsAFinding: past the ten biggest readers
+// inside the organization, an outside reader still gets its own finding.
+func TestExfilEveryOutsideReaderIsAFinding(t *testing.T) {
+	w := Window{Since: time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 11, 8, 0, 0, 0, 0, time.UTC)}
+	re := reports.QueryRun{Name: "exfil/read_events", Columns: cols("event_time", "event_id", "principal", "account", "source_ip", "bucket", "object_key", "bytes_out")}
+	for i := 0; i < 12; i++ {
+		re.Rows = append(re.Rows, []any{w.Since.Add(time.Hour), fmt.Sprintf("e%d", i), fmt.Sprintf("arn:aws:iam::111122223333:user/u%d", i), "111122223333", "10.0.0.1", "b", "k", int64(1000 + i)})
+	}
+	re.Rows = append(re.Rows, []any{w.Since.Add(2 * time.Hour), "ex", "arn:aws:iam::999988887777:user/x", "999988887777", "203.0.113.1", "b", "k", int64(1)})
+	runs := []reports.QueryRun{re, {Name: "exfil/outside_readers", Columns: cols("principal"), Rows: [][]any{{"arn:aws:iam::999988887777:user/x"}}}}
+	fs := exfilFindings(ExfilOptions{Buckets: []string{"b"}, Window: w, OrgAccounts: []string{"111122223333"}}, runs)
+	if fs[0].Severity != SeverityHigh || !strings.Contains(fs[0].Text, "user/x of account 999988887777, outside the organization") {
+		t.Errorf("first finding: %s %s", fs[0].Severity, fs[0].Text)
+	}
+	found := false
+	for _, f := range fs {
+		if strings.Contains(f.Text, "2 more principals inside the organization") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the readers past ten are not counted")
 	}
 }
