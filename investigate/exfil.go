@@ -185,7 +185,7 @@ func Exfil(ctx context.Context, env *Env, o ExfilOptions) (*Outcome, error) {
 		}
 		out.Charts = []reports.Chart{
 			{Title: "Bytes read in the window, by principal", Query: "exfil/baseline", CategoryColumn: "principal", ValueColumn: "window_bytes", Kind: "bar"},
-			{Title: "Objects read per hour (UTC)", Query: "exfil/hourly", CategoryColumn: "hour_utc", ValueColumn: "objects", Kind: "line"},
+			{Title: "Object reads per hour (UTC)", Query: "exfil/hourly", CategoryColumn: "hour_utc", ValueColumn: "reads", Kind: "line"},
 		}
 	})
 }

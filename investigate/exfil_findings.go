@@ -543,7 +543,7 @@ func readersWithoutEvents(o ExfilOptions, runs []reports.QueryRun, buckets, sc s
 	var bytes float64
 	principals := map[string]bool{}
 	for _, row := range tr.Rows {
-		n := int64(rr.num(row, "objects"))
+		n := int64(rr.num(row, "reads"))
 		reads += n
 		failed += int64(rr.num(row, "failed_reads"))
 		bytes += rr.num(row, "bytes_out")

@@ -257,7 +257,7 @@ func TestExfilFiltersApplyToEveryFinding(t *testing.T) {
 			rr := newRowReader(colNames(top.Columns))
 			sheet := map[string]int64{}
 			for _, row := range top.Rows {
-				sheet[rr.str(row, "principal")] += int64(rr.num(row, "objects"))
+				sheet[rr.str(row, "principal")] += int64(rr.num(row, "reads"))
 			}
 			for _, f := range out.Findings {
 				m := countRe.FindStringSubmatch(f.Text)
@@ -327,7 +327,7 @@ func TestExfilWithoutReadEvents(t *testing.T) {
 	w := Window{Since: time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 11, 8, 0, 0, 0, 0, time.UTC)}
 	runs := []reports.QueryRun{
 		{Name: "exfil/read_events", Err: "boom"},
-		{Name: "exfil/top_readers", Columns: cols("principal", "source_ip", "objects", "bytes_out", "failed_reads"),
+		{Name: "exfil/top_readers", Columns: cols("principal", "source_ip", "reads", "bytes_out", "failed_reads"),
 			Rows: [][]any{{"p1", "192.0.2.1", int64(3), int64(3000), int64(1)}, {"p1", "10.0.0.1", int64(2), int64(2000), int64(0)}}},
 		{Name: "exfil/top_keys", Columns: cols("object_key", "reads"), Rows: [][]any{{"a", int64(4)}, {"b", int64(1)}}},
 	}

@@ -20,8 +20,8 @@ SELECT
   account,
   source_ip,
   user_agent,
-  count_if(error_code IS NULL) AS objects,
-  count(DISTINCT CASE WHEN error_code IS NULL THEN object_key END) AS distinct_keys,
+  count_if(error_code IS NULL) AS reads,
+  count(DISTINCT CASE WHEN error_code IS NULL THEN object_key END) AS distinct_objects,
   CAST(round(COALESCE(sum(CASE WHEN error_code IS NULL THEN bytes_out END), 0)) AS BIGINT) AS bytes_out,
   count_if(error_code IS NOT NULL) AS failed_reads,
   from_iso8601_timestamp(min(CASE WHEN error_code IS NULL THEN eventtime END)) AS first_seen,
@@ -30,4 +30,4 @@ FROM filtered
 WHERE principal = 'anonymous'
    OR (:org_accounts <> '' AND account IS NOT NULL AND account <> '' AND strpos(',' || :org_accounts || ',', ',' || account || ',') = 0)
 GROUP BY 1, principal, account, source_ip, user_agent
-ORDER BY bytes_out DESC, objects DESC, principal, source_ip, user_agent
+ORDER BY bytes_out DESC, reads DESC, principal, source_ip, user_agent
