@@ -106,7 +106,7 @@ func BenchmarkAggregate(b *testing.B) {
 		}
 		warmT += time.Since(t1)
 		e.Close()
-		return cold, sumCol(res, "objects")
+		return cold, sumCol(res, "reads")
 	}
 	for i := 0; i < b.N; i++ {
 		h, err := investigate.ExfilLoad(cat, investigate.ExfilOptions{Buckets: []string{"payroll-exports"},

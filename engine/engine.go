@@ -106,7 +106,9 @@ type Coverage struct {
 	Regions  []string `json:"regions"`
 	// Days are the delivery days (YYYY/MM/DD) that had at least one file.
 	Days []string `json:"days"`
-	// MissingDays are days inside the window with no file at all.
+	// MissingDays are days with no file at all in the period the engine
+	// read: the window, and a baseline before it when the command has one
+	// (so not every one of them is "in the window").
 	MissingDays []string `json:"missing_days"`
 	FilesRead   int      `json:"files_read"`
 	// FilesPruned were not opened: outside the window's partitions, named

@@ -18,7 +18,7 @@ type AccessOptions struct {
 }
 
 // AccessQueries are the catalog queries access runs, in report order.
-var AccessQueries = []string{"access/totals", "access/by_principal"}
+var AccessQueries = []string{"access/totals", "access/by_principal", "access/events"}
 
 // accessClasses is the order operation classes are reported in.
 var accessClasses = []string{"read", "write", "delete", "list", "other"}
@@ -62,13 +62,61 @@ type classTotal struct {
 	first, last                           time.Time
 }
 
+// accessEvents are access/events' rows as Timeline events, with each
+// event's operation class; nil if the query did not succeed.
+type accessEvent struct {
+	class string
+	ev    reports.Event
+}
+
+func accessEvents(runs []reports.QueryRun) []accessEvent {
+	q := find(runs, "access/events")
+	if q == nil || q.Err != "" {
+		return nil
+	}
+	rr := newRowReader(colNames(q.Columns))
+	out := make([]accessEvent, 0, len(q.Rows))
+	for _, row := range q.Rows {
+		class, name := rr.str(row, "operation"), rr.str(row, "event_name")
+		result := "succeeded"
+		if e := rr.str(row, "error_code"); e != "" {
+			result = e
+		}
+		target := rr.str(row, "bucket")
+		if k := rr.str(row, "object_key"); k != "" {
+			target += "/" + k
+		}
+		out = append(out, accessEvent{class: class, ev: reports.Event{Time: rr.time(row, "event_time"), EventID: rr.str(row, "event_id"),
+			Actor: rr.str(row, "principal"), SourceIP: rr.str(row, "source_ip"), Action: class + " (" + name + ")",
+			Target: target, Result: result, Account: rr.str(row, "event_account"), Region: rr.str(row, "region")}})
+	}
+	return out
+}
+
+// withEvents attaches to f the events keep selects, and dates f by the
+// first of them.
+func withEvents(f reports.Finding, evs []accessEvent, keep func(accessEvent) bool) reports.Finding {
+	for _, e := range evs {
+		if keep(e) {
+			f.EventIDs = append(f.EventIDs, e.ev.EventID)
+			f.Events = append(f.Events, e.ev)
+		}
+	}
+	if len(f.Events) > 0 {
+		f.Time = f.Events[0].Time
+	}
+	return f
+}
+
 func accessFindings(o AccessOptions, runs []reports.QueryRun) []reports.Finding {
 	var fs []reports.Finding
 	buckets := strings.Join(o.Buckets, ", ")
+	evs := accessEvents(runs)
+	all := func(accessEvent) bool { return true }
 	if t := find(runs, "access/totals"); t != nil && t.Err == "" {
 		rr := newRowReader(colNames(t.Columns))
 		per := map[string]*classTotal{}
-		var all int64
+		var total int64
 		for _, row := range t.Rows {
 			c := rr.str(row, "operation")
 			ct := per[c]
@@ -91,14 +139,14 @@ func accessFindings(o AccessOptions, runs []reports.QueryRun) []reports.Finding 
 			if l := rr.time(row, "last_seen"); l.After(ct.last) {
 				ct.last = l
 			}
-			all += int64(rr.num(row, "events"))
+			total += int64(rr.num(row, "events"))
 		}
-		if all == 0 {
+		if total == 0 {
 			fs = append(fs, reports.Finding{Severity: "info", Query: "access/totals",
 				Text: fmt.Sprintf("No S3 data events on %s were logged between %s and %s. If S3 data events are not enabled for the bucket, object reads and writes would not appear in CloudTrail at all.", buckets, when(o.Window.Since), when(o.Window.Until))})
 		} else {
-			fs = append(fs, reports.Finding{Severity: "info", Query: "access/totals",
-				Text: fmt.Sprintf("Between %s and %s, CloudTrail logged %s on %s.", when(o.Window.Since), when(o.Window.Until), plural(all, "S3 data event", "S3 data events"), buckets)})
+			fs = append(fs, withEvents(reports.Finding{Severity: SeverityInfo, Query: "access/totals",
+				Text: fmt.Sprintf("Between %s and %s, CloudTrail logged %s on %s.", when(o.Window.Since), when(o.Window.Until), plural(total, "S3 data event", "S3 data events"), buckets)}, evs, all))
 		}
 		classes := append([]string(nil), accessClasses...)
 		for c := range per {
@@ -124,19 +172,20 @@ func accessFindings(o AccessOptions, runs []reports.QueryRun) []reports.Finding 
 			if ct.errors > 0 {
 				failed = fmt.Sprintf(" (%s failed)", Comma(ct.errors))
 			}
-			sev := "info"
-			if c == "delete" {
-				sev = "medium"
+			sev := SeverityInfo
+			if c == "delete" && ct.events > ct.errors {
+				sev = SeverityMedium // objects removed
 			}
 			keys := ""
 			if ct.keys > 0 {
 				keys = " on " + plural(ct.keys, "object key", "object keys")
 			}
-			fs = append(fs, reports.Finding{Severity: sev, Query: "access/totals",
+			class := c
+			fs = append(fs, withEvents(reports.Finding{Severity: sev, Query: "access/totals",
 				Text: fmt.Sprintf("%s: %s%s%s%s, by %s from %s, between %s and %s.", classTitle(c),
 					plural(ct.events, "call", "calls"), failed, keys, bytes,
 					plural(ct.principals, "principal", "principals"), plural(ct.ips, "source address", "source addresses"),
-					when(ct.first), when(ct.last))})
+					when(ct.first), when(ct.last))}, evs, func(e accessEvent) bool { return e.class == class }))
 		}
 	}
 	if bp := find(runs, "access/by_principal"); bp != nil && bp.Err == "" {
@@ -147,7 +196,7 @@ func accessFindings(o AccessOptions, runs []reports.QueryRun) []reports.Finding 
 			errors    int64
 			bytesOut  float64
 			bytesIn   float64
-			ips       map[string]bool
+			ips       map[string]string
 			classes   map[string]int64
 		}
 		byP := map[string]*who{}
@@ -156,7 +205,7 @@ func accessFindings(o AccessOptions, runs []reports.QueryRun) []reports.Finding 
 			p := rr.str(row, "principal")
 			w := byP[p]
 			if w == nil {
-				w = &who{principal: p, ips: map[string]bool{}, classes: map[string]int64{}}
+				w = &who{principal: p, ips: map[string]string{}, classes: map[string]int64{}}
 				byP[p] = w
 				order = append(order, p)
 			}
@@ -165,7 +214,7 @@ func accessFindings(o AccessOptions, runs []reports.QueryRun) []reports.Finding 
 			w.errors += int64(rr.num(row, "errors"))
 			w.bytesOut += rr.num(row, "bytes_out")
 			w.bytesIn += rr.num(row, "bytes_in")
-			w.ips[rr.str(row, "source_ip")] = true
+			w.ips[rr.str(row, "source_ip")] = addressKind(rr.str(row, "source_ip"), "")
 			w.classes[rr.str(row, "operation")] += n
 		}
 		sort.SliceStable(order, func(i, j int) bool { return byP[order[i]].events > byP[order[j]].events })
@@ -181,22 +230,27 @@ func accessFindings(o AccessOptions, runs []reports.QueryRun) []reports.Finding 
 					parts = append(parts, fmt.Sprintf("%s %s", Comma(n), c))
 				}
 			}
-			sev := "info"
-			if w.classes["delete"] > 0 || p == "anonymous" {
-				sev = "medium"
+			sev := SeverityInfo
+			switch {
+			case p == "anonymous" && w.events > w.errors:
+				sev = SeverityHigh // the bucket answered anyone on the internet
+			case w.classes["delete"] > 0 || p == "anonymous":
+				sev = SeverityMedium
 			}
-			fs = append(fs, reports.Finding{Severity: sev, Query: "access/by_principal",
-				Text: fmt.Sprintf("Principal %s made %s (%s) from %s; %s out, %s in; %s failed.", p,
-					plural(w.events, "call", "calls"), strings.Join(parts, ", "), plural(int64(len(w.ips)), "IP address", "IP addresses"),
-					HumanBytes(w.bytesOut), HumanBytes(w.bytesIn), Comma(w.errors))})
+			principal := p
+			fs = append(fs, withEvents(reports.Finding{Severity: sev, Query: "access/by_principal",
+				Text: fmt.Sprintf("Principal %s made %s (%s) from %s; bytes out: %s; bytes in: %s; %s failed.", p,
+					plural(w.events, "call", "calls"), strings.Join(parts, ", "), addressWords(w.ips),
+					bytesAside(w.bytesOut), bytesAside(w.bytesIn), Comma(w.errors))}, evs, func(e accessEvent) bool { return e.ev.Actor == principal }))
 		}
 	}
 	for _, r := range runs {
 		if r.Err != "" {
-			fs = append(fs, reports.Finding{Severity: "high", Query: r.Name,
+			fs = append(fs, reports.Finding{Severity: SeverityHigh, Query: r.Name,
 				Text: fmt.Sprintf("Query %s failed, so its part of this report is missing: %s", r.Name, r.Err)})
 		}
 	}
+	SortFindings(fs)
 	return fs
 }
 

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -342,6 +343,45 @@ func TestAccessUsage(t *testing.T) {
 	for _, b := range [][]string{nil, {"Payroll"}, {"x' OR '1'='1"}, {"ok-bucket", "192.168.1.1"}} {
 		if _, err := PlanAccess(AccessOptions{Buckets: b, Window: Window{Since: time.Unix(0, 0), Until: time.Unix(3600, 0)}}); !IsUsage(err) {
 			t.Errorf("buckets %q: got %v, want a usage error", b, err)
+		}
+	}
+}
+
+// TestAccessFindingsTraceable: every access finding rests on the eventIDs
+// of exactly the events it counts, with their Timeline events, worst
+// first.
+func TestAccessFindingsTraceable(t *testing.T) {
+	tr, w := idLoadTruth(t)
+	env := idSampleEnv(t, w)
+	out, err := Access(context.Background(), env, AccessOptions{Buckets: []string{tr.Exfil.Bucket}, Window: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := out.Failed(); len(f) > 0 {
+		t.Fatalf("failed queries: %v", f)
+	}
+	callsRe := regexp.MustCompile(`(?:logged |made |: )([0-9,]+) (?:S3 data events|calls)`)
+	for i, f := range out.Findings {
+		if i > 0 && SeverityRank(out.Findings[i-1].Severity) > SeverityRank(f.Severity) {
+			t.Errorf("not worst first at %d: %s", i, f.Text)
+		}
+		m := callsRe.FindStringSubmatch(f.Text)
+		if m == nil {
+			t.Errorf("no count in %q", f.Text)
+			continue
+		}
+		if n := parseComma(m[1]); n != int64(len(f.EventIDs)) || len(f.Events) != len(f.EventIDs) {
+			t.Errorf("%q rests on %d eventIDs and %d events, counts %d", f.Text, len(f.EventIDs), len(f.Events), n)
+		}
+		seen := map[string]bool{}
+		for _, id := range f.EventIDs {
+			if seen[id] {
+				t.Errorf("eventID %s twice in %q", id, f.Text)
+			}
+			seen[id] = true
+		}
+		if strings.HasPrefix(f.Text, "Principal anonymous") && f.Severity != SeverityHigh {
+			t.Errorf("successful anonymous access rated %s", f.Severity)
 		}
 	}
 }

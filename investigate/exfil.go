@@ -3,7 +3,6 @@ package investigate
 import (
 	"context"
 	"fmt"
-	"math"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -31,8 +30,8 @@ type ExfilOptions struct {
 
 // ExfilQueries are the catalog queries exfil runs, in report order.
 var ExfilQueries = []string{
-	"exfil/top_readers", "exfil/baseline", "exfil/outside_readers",
-	"exfil/top_keys", "exfil/hourly", "exfil/bucket_changes",
+	"exfil/top_readers", "exfil/baseline", "exfil/baseline_days", "exfil/outside_readers",
+	"exfil/top_keys", "exfil/hourly", "exfil/bucket_changes", "exfil/read_events",
 }
 
 // ExfilEvents are the only events exfil's queries read, eventSource ->
@@ -96,15 +95,20 @@ func PlanExfil(o ExfilOptions) ([]Planned, error) {
 	})
 	baseSince := w.Since.Add(-o.Baseline)
 	baseFrom, baseTo := Days(baseSince, w.Since)
+	changes := with(common, map[string]string{
+		"principal": o.Principal, "ip": ip, "ip_lo": strconv.FormatInt(lo, 10), "ip_hi": strconv.FormatInt(hi, 10)})
 	return []Planned{
 		{Name: "exfil/top_readers", Values: filtered},
-		{Name: "exfil/baseline", Values: with(common, map[string]string{
+		{Name: "exfil/baseline", Values: with(filtered, map[string]string{
 			"since": Stamp(baseSince), "window_since": Stamp(w.Since), "day_from": baseFrom,
 			"baseline_day_to": baseTo, "window_day_from": dayFrom})},
-		{Name: "exfil/outside_readers", Values: with(common, map[string]string{"org_accounts": strings.Join(accounts, ",")})},
+		{Name: "exfil/baseline_days", Values: with(common, map[string]string{
+			"since": Stamp(baseSince), "window_since": Stamp(w.Since), "day_from": baseFrom})},
+		{Name: "exfil/outside_readers", Values: with(filtered, map[string]string{"org_accounts": strings.Join(accounts, ",")})},
 		{Name: "exfil/top_keys", Values: filtered},
 		{Name: "exfil/hourly", Values: filtered},
-		{Name: "exfil/bucket_changes", Values: common},
+		{Name: "exfil/bucket_changes", Values: changes},
+		{Name: "exfil/read_events", Values: filtered},
 	}, nil
 }
 
@@ -182,7 +186,7 @@ func Exfil(ctx context.Context, env *Env, o ExfilOptions) (*Outcome, error) {
 		}
 		out.Charts = []reports.Chart{
 			{Title: "Bytes read in the window, by principal", Query: "exfil/baseline", CategoryColumn: "principal", ValueColumn: "window_bytes", Kind: "bar"},
-			{Title: "Objects read per hour (UTC)", Query: "exfil/hourly", CategoryColumn: "hour_utc", ValueColumn: "objects", Kind: "line"},
+			{Title: "Object reads per hour (UTC)", Query: "exfil/hourly", CategoryColumn: "hour_utc", ValueColumn: "reads", Kind: "line"},
 		}
 	})
 }
@@ -202,183 +206,4 @@ func colNames(cols []engine.Column) []string {
 		out[i] = c.Name
 	}
 	return out
-}
-
-type readerTotal struct {
-	account     string
-	objects     int64
-	failed      int64
-	bytes       float64
-	ips         map[string]bool
-	first, last time.Time
-}
-
-// totalsBy sums per-(principal, IP, user agent) rows into per-principal
-// totals; the rows partition distinct events, so the sums are exact. The
-// order is by bytes, then objects, then name.
-func totalsBy(rr rowReader, rows [][]any) (map[string]*readerTotal, []string) {
-	totals := map[string]*readerTotal{}
-	var order []string
-	for _, row := range rows {
-		p := rr.str(row, "principal")
-		t := totals[p]
-		if t == nil {
-			t = &readerTotal{account: rr.str(row, "account"), ips: map[string]bool{}}
-			totals[p] = t
-			order = append(order, p)
-		}
-		n := int64(rr.num(row, "objects"))
-		t.objects += n
-		t.bytes += rr.num(row, "bytes_out")
-		t.failed += int64(rr.num(row, "failed_reads"))
-		if n == 0 {
-			continue // only failed reads: no source of data
-		}
-		t.ips[rr.str(row, "source_ip")] = true
-		if f := rr.time(row, "first_seen"); !f.IsZero() && (t.first.IsZero() || f.Before(t.first)) {
-			t.first = f
-		}
-		if l := rr.time(row, "last_seen"); l.After(t.last) {
-			t.last = l
-		}
-	}
-	sort.SliceStable(order, func(i, j int) bool {
-		a, b := totals[order[i]], totals[order[j]]
-		if a.bytes != b.bytes {
-			return a.bytes > b.bytes
-		}
-		if a.objects != b.objects {
-			return a.objects > b.objects
-		}
-		return order[i] < order[j]
-	})
-	return totals, order
-}
-
-// ipList names up to three addresses and counts the rest.
-func ipList(ips map[string]bool) string {
-	var l []string
-	for ip := range ips {
-		l = append(l, ip)
-	}
-	sort.Strings(l)
-	if len(l) == 1 {
-		return "IP address " + l[0]
-	}
-	s := fmt.Sprintf("%d IP addresses (", len(l))
-	if len(l) > 3 {
-		return s + strings.Join(l[:3], ", ") + ", …)"
-	}
-	return s + strings.Join(l, ", ") + ")"
-}
-
-func exfilFindings(o ExfilOptions, runs []reports.QueryRun) []reports.Finding {
-	var fs []reports.Finding
-	buckets := strings.Join(o.Buckets, ", ")
-	baseDays := int64(math.Ceil(o.Baseline.Hours() / 24))
-	if baseDays <= 0 {
-		baseDays = 14
-	}
-	windowDays := o.Window.Until.Sub(o.Window.Since).Hours() / 24
-
-	baseline := map[string]float64{}
-	if b := find(runs, "exfil/baseline"); b != nil && b.Err == "" {
-		rr := newRowReader(colNames(b.Columns))
-		for _, row := range b.Rows {
-			// The rate is worked out here: Athena takes no parameter in
-			// the SELECT list, where the SQL would have divided.
-			baseline[rr.str(row, "principal")] = rr.num(row, "baseline_objects") / float64(baseDays)
-		}
-	}
-
-	if tr := find(runs, "exfil/top_readers"); tr != nil && tr.Err == "" {
-		rr := newRowReader(colNames(tr.Columns))
-		totals, order := totalsBy(rr, tr.Rows)
-		var allObjects, readers int64
-		var allBytes float64
-		for _, t := range totals {
-			allObjects += t.objects
-			allBytes += t.bytes
-			if t.objects > 0 {
-				readers++
-			}
-		}
-		if readers == 0 {
-			fs = append(fs, reports.Finding{Severity: "info", Query: "exfil/top_readers",
-				Text: fmt.Sprintf("No object reads (GetObject) of %s were logged between %s and %s. If S3 data events are not enabled for the bucket, reads would not appear in CloudTrail at all.", buckets, when(o.Window.Since), when(o.Window.Until))})
-		} else {
-			fs = append(fs, reports.Finding{Severity: "info", Query: "exfil/top_readers",
-				Text: fmt.Sprintf("Between %s and %s, %s read %s (%s) from %s.", when(o.Window.Since), when(o.Window.Until),
-					plural(readers, "principal", "principals"), plural(allObjects, "object", "objects"), HumanBytes(allBytes), buckets)})
-		}
-		for i, p := range order {
-			if i == 10 {
-				break
-			}
-			t := totals[p]
-			if t.objects == 0 {
-				fs = append(fs, reports.Finding{Severity: "medium", Query: "exfil/top_readers",
-					Text: fmt.Sprintf("Principal %s tried to read %s from %s in the window and every attempt failed.", p, plural(t.failed, "object", "objects"), buckets)})
-				continue
-			}
-			perDay := baseline[p]
-			base := fmt.Sprintf("its %d-day baseline is %s objects a day", baseDays, strconv.FormatFloat(math.Round(perDay*10)/10, 'f', -1, 64))
-			if perDay == 0 {
-				base = fmt.Sprintf("it read nothing from %s in the %d days before the window", buckets, baseDays)
-			}
-			sev := "medium"
-			windowPerDay := float64(t.objects) / math.Max(windowDays, 1.0/24)
-			if t.objects >= 100 && windowPerDay > 10*perDay {
-				sev = "high"
-			}
-			fs = append(fs, reports.Finding{Severity: sev, Query: "exfil/top_readers",
-				Text: fmt.Sprintf("Principal %s read %s (%s) from %s between %s and %s; %s.",
-					p, plural(t.objects, "object", "objects"), HumanBytes(t.bytes), ipList(t.ips),
-					when(t.first), when(t.last), base)})
-		}
-	}
-
-	if or := find(runs, "exfil/outside_readers"); or != nil && or.Err == "" && len(or.Rows) > 0 {
-		rr := newRowReader(colNames(or.Columns))
-		totals, order := totalsBy(rr, or.Rows)
-		for i, p := range order {
-			if i == 10 {
-				fs = append(fs, reports.Finding{Severity: "high", Query: "exfil/outside_readers",
-					Text: fmt.Sprintf("%d more principals outside the organization read objects; see the exfil/outside_readers sheet.", len(order)-10)})
-				break
-			}
-			t := totals[p]
-			if t.objects == 0 {
-				continue
-			}
-			who := "An anonymous (unauthenticated) reader"
-			if p != "anonymous" {
-				who = fmt.Sprintf("Principal %s of account %s, outside the organization,", p, t.account)
-			}
-			fs = append(fs, reports.Finding{Severity: "high", Query: "exfil/outside_readers",
-				Text: fmt.Sprintf("%s read %s (%s) from %s between %s and %s.", who,
-					plural(t.objects, "object", "objects"), HumanBytes(t.bytes), ipList(t.ips), when(t.first), when(t.last))})
-		}
-	}
-
-	if bc := find(runs, "exfil/bucket_changes"); bc != nil && bc.Err == "" {
-		rr := newRowReader(colNames(bc.Columns))
-		for _, row := range bc.Rows {
-			outcome := "and it succeeded"
-			if e := rr.str(row, "error_code"); e != "" {
-				outcome = "and it failed with " + e
-			}
-			fs = append(fs, reports.Finding{Severity: "high", Query: "exfil/bucket_changes",
-				Text: fmt.Sprintf("At %s, %s called %s on bucket %s from IP address %s, %s.",
-					when(rr.time(row, "event_time")), rr.str(row, "principal"), rr.str(row, "event_name"),
-					rr.str(row, "bucket"), rr.str(row, "source_ip"), outcome)})
-		}
-	}
-	for _, r := range runs {
-		if r.Err != "" {
-			fs = append(fs, reports.Finding{Severity: "high", Query: r.Name,
-				Text: fmt.Sprintf("Query %s failed, so its part of this report is missing: %s", r.Name, r.Err)})
-		}
-	}
-	return fs
 }

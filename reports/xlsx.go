@@ -666,7 +666,7 @@ func (w *writer) writeCoverage(f *excelize.File, st *styles) error {
 	kv("Accounts", int64(len(c.Accounts)))
 	kv("Regions", int64(len(c.Regions)))
 	kv("Days with logs", int64(len(c.Days)))
-	kv("Days with no logs (in the window)", int64(len(c.MissingDays)))
+	kv("Days with no logs (in the period read: the window, and any baseline before it)", int64(len(c.MissingDays)))
 	kv("Files read", int64(c.FilesRead))
 	kv("Files pruned (outside the window, or not needed: see Sources)", int64(c.FilesPruned))
 	kv("Files skipped (unreadable)", int64(len(c.Skipped)))

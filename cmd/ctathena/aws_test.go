@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ctathena/ctathena/internal/moto"
+	"github.com/ctathena/ctathena/investigate"
 )
 
 // runMain drives the CLI in-process and returns its exit code and output.
@@ -113,8 +114,8 @@ func TestAthenaEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(l.QueryExecutionIds) != 6 {
-		t.Fatalf("%d query executions, want 6", len(l.QueryExecutionIds))
+	if len(l.QueryExecutionIds) != len(investigate.ExfilQueries) {
+		t.Fatalf("%d query executions, want %d (one per exfil query)", len(l.QueryExecutionIds), len(investigate.ExfilQueries))
 	}
 	for _, id := range l.QueryExecutionIds {
 		qe, err := ac.GetQueryExecution(ctx, &athena.GetQueryExecutionInput{QueryExecutionId: aws.String(id)})

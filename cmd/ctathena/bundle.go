@@ -66,6 +66,9 @@ func (g *globals) investigate(ctx context.Context, r run, from, to time.Time, p 
 				return err
 			}
 		}
+		if g.dryRun {
+			return nil // a dry run opens nothing, not even the logs folder
+		}
 	}
 	narrow := r.narrow
 	if narrow == nil && len(cat.Pack(r.command)) > 0 {

@@ -115,7 +115,8 @@ func runQuery(cmd *cobra.Command, g *globals, o *queryOptions, name string) erro
 	}
 	from, to := w.Since, w.Until
 	dayFrom, dayTo := investigate.Days(w.Since, w.Until)
-	defaults := map[string]string{"since": investigate.Stamp(w.Since), "until": investigate.Stamp(w.Until), "day_from": dayFrom, "day_to": dayTo}
+	defaults := map[string]string{"since": investigate.Stamp(w.Since), "until": investigate.Stamp(w.Until), "day_from": dayFrom, "day_to": dayTo,
+		"ip_lo": "-1", "ip_hi": "-1"} // no IPv4 range unless one is given
 	for k, v := range defaults {
 		if _, has := q.Param(k); has {
 			if _, given := values[k]; !given {

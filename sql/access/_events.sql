@@ -6,6 +6,9 @@ ev AS (
     eventid,
     arbitrary({{> common/_principal}}) AS principal,
     arbitrary(sourceipaddress) AS source_ip,
+    arbitrary(eventname) AS event_name,
+    arbitrary(recipientaccountid) AS event_account,
+    arbitrary(awsregion) AS region,
     arbitrary(json_extract_scalar(requestparameters, '$.bucketName')) AS bucket,
     arbitrary(CASE
       WHEN eventname IN ('GetObject', 'HeadObject', 'GetObjectAcl', 'GetObjectAttributes', 'GetObjectTagging',

@@ -1,5 +1,5 @@
 -- name: exfil/baseline
--- summary: each reader's baseline: objects and bytes before the window, against the window
+-- summary: each reader's baseline: reads and bytes before the window, and on how many days, against the window
 -- param: buckets          s3_bucket_list  the bucket(s) under investigation
 -- param: since            timestamp       start of the baseline (window start less the baseline length)
 -- param: window_since     timestamp       start of the window (inclusive); the baseline ends here
@@ -8,6 +8,11 @@
 -- param: baseline_day_to  day             last partition day of the baseline (window start plus one day)
 -- param: window_day_from  day             first partition day of the window (window start less one day)
 -- param: day_to           day             last partition day (window end plus one day)
+-- param: principal        arn optional    only this principal
+-- param: ip               ip optional     only this source IP
+-- param: ip_lo            int             lowest IPv4 address as a number, -1 for no range
+-- param: ip_hi            int             highest IPv4 address as a number
+-- param: key_prefix       text optional   only keys starting with this
 -- table: data
 WITH periods AS (
   -- One branch per period, each filtered on its own days and times, so the
@@ -29,14 +34,17 @@ WITH periods AS (
     eventid,
     arbitrary(period) AS period,
     arbitrary({{> common/_principal}}) AS principal,
+    arbitrary(sourceipaddress) AS source_ip,
+    arbitrary(json_extract_scalar(requestparameters, '$.key')) AS object_key,
     arbitrary(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS DOUBLE)) AS bytes_out,
     arbitrary(errorcode) AS error_code,
     arbitrary(eventtime) AS eventtime
   FROM periods
   GROUP BY eventid
-), ok AS (
+),
+{{> exfil/_filtered}}, ok AS (
   -- failed reads (AccessDenied, NoSuchKey) transferred no object
-  SELECT * FROM reads WHERE error_code IS NULL
+  SELECT * FROM filtered WHERE error_code IS NULL
 ), per AS (
   SELECT
     principal,
@@ -54,6 +62,8 @@ SELECT
   CAST(round(window_bytes) AS BIGINT) AS window_bytes,
   baseline_objects,
   CAST(round(baseline_bytes) AS BIGINT) AS baseline_bytes,
+  -- a rate a day divides by the baseline's days that have logs
+  -- (exfil/baseline_days), which this query cannot see: the report says it
   baseline_active_days
 FROM per
 WHERE window_objects > 0

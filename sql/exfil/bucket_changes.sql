@@ -5,6 +5,10 @@
 -- param: until      timestamp       end of the window (exclusive)
 -- param: day_from   day             first partition day (window start less one day)
 -- param: day_to     day             last partition day (window end plus one day)
+-- param: principal  arn optional    only changes by this principal
+-- param: ip         ip optional     only changes from this source IP
+-- param: ip_lo      int             lowest IPv4 address as a number, -1 for no range
+-- param: ip_hi      int             highest IPv4 address as a number
 -- table: management
 SELECT
   from_iso8601_timestamp(arbitrary(eventtime)) AS event_time,
@@ -16,6 +20,8 @@ SELECT
   arbitrary(errorcode) AS error_code,
   arbitrary(errormessage) AS error_message,
   arbitrary(requestparameters) AS request_parameters,
+  arbitrary(recipientaccountid) AS account,
+  arbitrary(awsregion) AS region,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to
@@ -30,5 +36,13 @@ WHERE day BETWEEN :day_from AND :day_to
     'PutBucketOwnershipControls', 'DeleteBucketOwnershipControls',
     'PutBucketVersioning', 'PutBucketEncryption', 'DeleteBucketEncryption')
   AND json_extract_scalar(requestparameters, '$.bucketName') IN (:buckets)
+  AND (:principal = '' OR COALESCE(useridentity.arn, useridentity.invokedby, useridentity.principalid) = :principal)
+  AND (:ip = '' OR sourceipaddress = :ip)
+  AND (:ip_lo < 0 OR (
+        regexp_like(sourceipaddress, '^[0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}$')
+        AND TRY_CAST(split_part(sourceipaddress, '.', 1) AS BIGINT) * 16777216
+          + TRY_CAST(split_part(sourceipaddress, '.', 2) AS BIGINT) * 65536
+          + TRY_CAST(split_part(sourceipaddress, '.', 3) AS BIGINT) * 256
+          + TRY_CAST(split_part(sourceipaddress, '.', 4) AS BIGINT) BETWEEN :ip_lo AND :ip_hi))
 GROUP BY eventid
 ORDER BY event_time, event_id

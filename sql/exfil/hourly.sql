@@ -16,7 +16,7 @@ WITH {{> exfil/_reads}},
 SELECT
   from_iso8601_timestamp(substr(eventtime, 1, 13) || ':00:00Z') AS hour,
   substr(eventtime, 1, 13) || ':00' AS hour_utc,
-  count_if(error_code IS NULL) AS objects,
+  count_if(error_code IS NULL) AS reads,
   count_if(error_code IS NOT NULL) AS failed_reads,
   count(DISTINCT principal) AS principals,
   CAST(round(COALESCE(sum(CASE WHEN error_code IS NULL THEN bytes_out END), 0)) AS BIGINT) AS bytes_out

@@ -6,24 +6,30 @@
 -- param: day_from      day             first partition day (window start less one day)
 -- param: day_to        day             last partition day (window end plus one day)
 -- param: org_accounts  account_list optional  the organization's account ids (none known: no account is called outside)
+-- param: principal  arn optional    only this principal
+-- param: ip         ip optional     only this source IP
+-- param: ip_lo      int             lowest IPv4 address as a number, -1 for no range
+-- param: ip_hi      int             highest IPv4 address as a number
+-- param: key_prefix text optional   only keys starting with this
 -- table: data
-WITH {{> exfil/_reads}}
+WITH {{> exfil/_reads}},
+{{> exfil/_filtered}}
 SELECT
   CASE WHEN principal = 'anonymous' THEN 'anonymous' ELSE 'outside organization' END AS kind,
   principal,
   account,
   source_ip,
   user_agent,
-  count_if(error_code IS NULL) AS objects,
-  count(DISTINCT CASE WHEN error_code IS NULL THEN object_key END) AS distinct_keys,
+  count_if(error_code IS NULL) AS reads,
+  count(DISTINCT CASE WHEN error_code IS NULL THEN object_key END) AS distinct_objects,
   CAST(round(COALESCE(sum(CASE WHEN error_code IS NULL THEN bytes_out END), 0)) AS BIGINT) AS bytes_out,
   count_if(error_code IS NOT NULL) AS failed_reads,
   from_iso8601_timestamp(min(CASE WHEN error_code IS NULL THEN eventtime END)) AS first_seen,
   from_iso8601_timestamp(max(CASE WHEN error_code IS NULL THEN eventtime END)) AS last_seen
-FROM reads
+FROM filtered
 WHERE principal = 'anonymous'
    -- With no account known the list is empty (NULL): NOT IN keeps no row,
    -- so no account is called outside.
    OR (account IS NOT NULL AND account <> '' AND account NOT IN (:org_accounts))
 GROUP BY 1, principal, account, source_ip, user_agent
-ORDER BY bytes_out DESC, objects DESC, principal, source_ip, user_agent
+ORDER BY bytes_out DESC, reads DESC, principal, source_ip, user_agent

@@ -1,5 +1,5 @@
 -- name: exfil/top_readers
--- summary: who read the bucket(s): per principal, source IP and user agent, objects read, distinct keys, bytes out, and failed reads
+-- summary: who read the bucket(s): per principal, source IP and user agent: reads (GetObject calls that succeeded), distinct objects read, bytes out, and failed reads
 -- param: buckets    s3_bucket_list  the bucket(s) under investigation
 -- param: since      timestamp       start of the window (inclusive)
 -- param: until      timestamp       end of the window (exclusive)
@@ -17,12 +17,12 @@ SELECT
   principal,
   source_ip,
   user_agent,
-  count_if(error_code IS NULL) AS objects,
-  count(DISTINCT CASE WHEN error_code IS NULL THEN object_key END) AS distinct_keys,
+  count_if(error_code IS NULL) AS reads,
+  count(DISTINCT CASE WHEN error_code IS NULL THEN object_key END) AS distinct_objects,
   CAST(round(COALESCE(sum(CASE WHEN error_code IS NULL THEN bytes_out END), 0)) AS BIGINT) AS bytes_out,
   count_if(error_code IS NOT NULL) AS failed_reads,
   from_iso8601_timestamp(min(CASE WHEN error_code IS NULL THEN eventtime END)) AS first_seen,
   from_iso8601_timestamp(max(CASE WHEN error_code IS NULL THEN eventtime END)) AS last_seen
 FROM filtered
 GROUP BY principal, source_ip, user_agent
-ORDER BY bytes_out DESC, objects DESC, principal, source_ip, user_agent
+ORDER BY bytes_out DESC, reads DESC, principal, source_ip, user_agent
