@@ -18,6 +18,29 @@ type HuntOptions struct {
 	// Packs selects detection packs by name; empty means all of them.
 	Packs  []string
 	Window Window
+	// Baseline is how far before the window the principals' own baseline
+	// of routine calls reaches; 0 means DefaultHuntBaseline.
+	Baseline time.Duration
+	// OrgAccounts are the organization's accounts (shares and grants to
+	// any other account are called outside the organization); empty when
+	// unknown.
+	OrgAccounts []string
+}
+
+// DefaultHuntBaseline is the baseline hunt compares routine calls with.
+const DefaultHuntBaseline = 14 * 24 * time.Hour
+
+// HuntBaselineQuery is the support query that reads the principals' own
+// baseline; it belongs to no pack and runs with every hunt.
+const HuntBaselineQuery = "hunt/baseline_calls"
+
+// BaselineSince is where the baseline of a hunt starts.
+func (o HuntOptions) BaselineSince() time.Time {
+	b := o.Baseline
+	if b <= 0 {
+		b = DefaultHuntBaseline
+	}
+	return o.Window.Since.Add(-b)
 }
 
 // HuntPack is one group of detections the user can select with --pack.
@@ -32,14 +55,15 @@ type HuntPack struct {
 // it runs once.
 var HuntPacks = []HuntPack{
 	{"highfi", "calls rare in normal operation and common in intrusions", []string{"hunt/highfi_rare_calls"}},
-	{"evasion", "logging and detection switched off", []string{"hunt/evasion_logging"}},
-	{"exfil", "data shared out of the account", []string{"hunt/exfil_sharing"}},
-	{"persistence", "new identities, credentials and backdoored code", []string{"hunt/persistence_iam", "hunt/persistence_lambda", "hunt/persistence_ec2_user_data"}},
+	{"evasion", "logging and detection switched off, MFA removed", []string{"hunt/evasion_logging", "hunt/evasion_defenses"}},
+	{"exfil", "data shared out of the account or exposed", []string{"hunt/exfil_sharing", "hunt/exfil_bucket_exposure", "hunt/exfil_lambda_public"}},
+	{"persistence", "new identities, credentials and backdoored code", []string{"hunt/persistence_iam", "hunt/persistence_lambda", "hunt/persistence_ec2_user_data", "hunt/persistence_ec2_key_pairs"}},
 	{"privilege", "permissions granted", []string{"hunt/privilege_iam"}},
 	{"lateral", "movement between accounts, instances and networks", []string{"hunt/lateral_cross_account_assume_role", "hunt/lateral_remote_access", "hunt/lateral_security_group_ingress"}},
 	{"secrets", "secrets and passwords read", []string{"hunt/secrets_reads"}},
-	{"initial", "console sign-ins without MFA", []string{"hunt/initial_console_login_without_mfa"}},
-	{"impact", "compute and AI models used on the account's bill", []string{"hunt/impact_resource_hijacking"}},
+	{"initial", "console sign-ins without MFA, bursts of failed sign-ins", []string{"hunt/initial_console_login_without_mfa", "hunt/initial_console_login_failures"}},
+	{"impact", "data destroyed or encrypted, compute and AI models used on the account's bill", []string{"hunt/impact_data_destruction", "hunt/impact_bulk_object_deletes", "hunt/impact_sse_c_encryption", "hunt/impact_resource_hijacking"}},
+	{"organization", "AWS Organizations changed: accounts and guard-rail policies", []string{"hunt/org_changes"}},
 	{"recon", "who-am-I and inventory calls, instance user data reads", []string{"hunt/recon_by_source_ip", "hunt/recon_user_data"}},
 	{"errors", "where errors come from, long tail first", []string{"hunt/errors_by_source_ip"}},
 }
@@ -119,6 +143,13 @@ func PlanHunt(o HuntOptions) ([]Planned, error) {
 			}})
 		}
 	}
+	if o.Baseline < 0 {
+		return nil, &sql.UsageError{Msg: "--baseline must be a duration of zero or more, such as 14d"}
+	}
+	bFrom, bTo := Days(o.BaselineSince(), o.Window.Since)
+	plans = append(plans, Planned{Name: HuntBaselineQuery, Values: map[string]string{
+		"baseline_since": Stamp(o.BaselineSince()), "since": Stamp(o.Window.Since), "day_from": bFrom, "day_to": bTo,
+	}})
 	return plans, nil
 }
 
@@ -129,6 +160,9 @@ func Hunt(ctx context.Context, env *Env, o HuntOptions) (*Outcome, error) {
 	plans, err := PlanHunt(o)
 	return runPack(ctx, env, plans, err, func(out *Outcome) {
 		for i := range out.Queries {
+			if out.Queries[i].Name == HuntBaselineQuery {
+				continue
+			}
 			if q, ok := env.Catalog.Get(out.Queries[i].Name); ok {
 				AddAttackColumns(&out.Queries[i], q.Attack)
 			}
@@ -138,7 +172,7 @@ func Hunt(ctx context.Context, env *Env, o HuntOptions) (*Outcome, error) {
 		for _, q := range env.Catalog.Pack("hunt") {
 			headers[q.Name] = q.Attack
 		}
-		out.Findings = huntFindings(packs, out.Queries, headers)
+		out.Findings = huntFindings(packs, out.Queries, headers, huntContext{org: newOrgView(o.OrgAccounts), baselineDays: int64((o.Window.Since.Sub(o.BaselineSince()) + time.Hour) / (24 * time.Hour))})
 		out.Queries = append(out.Queries, huntSummary(packs, out.Queries))
 		out.Charts = []reports.Chart{{Title: "Detection hits per pack", Query: huntSummaryTable, CategoryColumn: "pack", ValueColumn: "hits", Kind: "bar"}}
 		out.Notes = append(out.Notes, "Each hit's ATT&CK tactics and techniques (columns attack_tactics and attack_techniques) join the query's own ATT&CK ids with the TrailDiscover mapping of the event (adanalvarez/TrailDiscover, CC BY 4.0). They say what behaviour a call may be evidence of, not that it was malicious.")
@@ -276,9 +310,6 @@ func primaryTechnique(header []string, source, name string) (attack.Ref, string,
 	return attack.Ref{}, tactic, false
 }
 
-// severity ranks findings; higher first.
-var severityRank = map[string]int{"high": 3, "medium": 2, "info": 1}
-
 type hit struct {
 	severity string
 	pack     string
@@ -287,7 +318,90 @@ type hit struct {
 	// eventIDs are the events the statement covers; one event found by
 	// two queries is stated once.
 	eventIDs []string
+	events   []reports.Event
+	attack   []string
 	text     string
+}
+
+// huntContext is what findings need beyond the rows: the organization's
+// accounts and the principals' own baseline.
+type huntContext struct {
+	org          orgView
+	baselineDays int64 // length of the baseline period in days
+	base         baseline
+}
+
+// baseline is the principals' own history of routine calls.
+type baseline struct {
+	ran      bool // the query ran and answered
+	daysLogs int64
+	calls    map[string][2]int64 // principal \x00 event name -> events, days active
+}
+
+func readBaseline(runs []reports.QueryRun) baseline {
+	b := baseline{calls: map[string][2]int64{}}
+	r := find(runs, HuntBaselineQuery)
+	if r == nil || r.Err != "" {
+		return b
+	}
+	b.ran = true
+	rr := newRowReader(colNames(r.Columns))
+	for _, row := range r.Rows {
+		p := rr.str(row, "principal")
+		if p == "" {
+			b.daysLogs = int64(rr.num(row, "days"))
+			continue
+		}
+		k := p + "\x00" + normName(rr.str(row, "event_name"))
+		c := b.calls[k]
+		b.calls[k] = [2]int64{c[0] + int64(rr.num(row, "events")), c[1] + int64(rr.num(row, "days"))}
+	}
+	return b
+}
+
+// rarity ranks a routine call against the principal's own baseline: info
+// when it made the same call before the window, low when it did not (or
+// when there is no baseline to compare with). It returns the severity and
+// the words that say why.
+func (hc huntContext) rarity(principal, name string) (string, string) {
+	period := plural(hc.baselineDays, "day", "days") + " before the window"
+	switch {
+	case !hc.base.ran:
+		return sevLow, "; routine for some principals, but the baseline query failed, so its rarity for this one is unknown"
+	case hc.base.daysLogs == 0:
+		return sevLow, "; routine for some principals, but the " + period + " have no logs, so there is no baseline to compare with"
+	}
+	c := hc.base.calls[principal+"\x00"+normName(name)]
+	if c[0] > 0 {
+		return sevInfo, fmt.Sprintf("; routine for this principal: it made the same call %s on %s of the %s with logs in the %s",
+			plural(c[0], "time", "times"), Comma(c[1]), plural(hc.base.daysLogs, "day", "days"), period)
+	}
+	return sevLow, fmt.Sprintf("; new for this principal: it made no such call on any of the %s with logs in the %s",
+		plural(hc.base.daysLogs, "day", "days"), period)
+}
+
+// aggregated queries return one row per group of events (a count in
+// "events"); each row is stated on its own.
+var aggregatedHunts = map[string]bool{
+	"hunt/recon_by_source_ip": true, "hunt/errors_by_source_ip": true,
+	"hunt/impact_bulk_object_deletes": true, "hunt/impact_sse_c_encryption": true,
+	"hunt/initial_console_login_failures": true,
+}
+
+func rowCall(rr rowReader, row []any) call {
+	return call{Time: rr.time(row, "event_time"), EventID: rr.str(row, "event_id"), Source: rr.str(row, "event_source"),
+		Name: rr.str(row, "event_name"), Principal: rr.str(row, "principal"), SourceIP: rr.str(row, "source_ip"),
+		Account: rr.str(row, "account"), Region: rr.str(row, "region"), ErrorCode: rr.str(row, "error_code"),
+		ErrorMessage: rr.str(row, "error_message"), Request: rr.str(row, "request_parameters"), Target: rr.str(row, "target")}
+}
+
+func attackIDs(header []string, rr rowReader, row []any, extra []string) []string {
+	var out []string
+	tac, tech := attackFor(header, rr.str(row, "event_source"), rr.str(row, "event_name"))
+	for _, r := range append(tac, tech...) {
+		out = append(out, r.ID)
+	}
+	return uniq(append(append([]string(nil), extra...), out...))
 }
 
 // huntSeverity decides how loud one row is. The query sets the base; a few
@@ -338,40 +452,24 @@ func packOf(packs []HuntPack, query string) string {
 	return ""
 }
 
-func huntFindings(packs []HuntPack, runs []reports.QueryRun, headers map[string][]string) []reports.Finding {
+func huntFindings(packs []HuntPack, runs []reports.QueryRun, headers map[string][]string, hc huntContext) []reports.Finding {
+	hc.base = readBaseline(runs)
 	var hits []hit
 	var failed []reports.Finding
-	var summaries []reports.Finding
 	for _, run := range runs {
 		if run.Err != "" {
-			failed = append(failed, reports.Finding{Severity: "high", Query: run.Name,
+			failed = append(failed, reports.Finding{Severity: sevHigh, Query: run.Name,
 				Text: fmt.Sprintf("Query %s failed, so its detections are missing from this report: %s", run.Name, run.Err)})
+			continue
+		}
+		if run.Name == HuntBaselineQuery {
 			continue
 		}
 		rr := newRowReader(colNames(run.Columns))
 		pack := packOf(packs, run.Name)
 		var rowHits []hit
-		for _, g := range groupRows(run.Name, rr, run.Rows) {
-			h := hit{pack: pack, query: run.Name, at: rr.time(g[0], "event_time"), severity: "info"}
-			for _, row := range g {
-				if sev := huntSeverity(run.Name, rr, row); severityRank[sev] > severityRank[h.severity] {
-					h.severity = sev
-				}
-				if id := rr.str(row, "event_id"); id != "" && run.Name != "hunt/errors_by_source_ip" && run.Name != "hunt/recon_by_source_ip" {
-					h.eventIDs = append(h.eventIDs, id)
-				}
-			}
-			switch {
-			case run.Name == "hunt/errors_by_source_ip":
-				h.text = errorStatement(rr, g, headers[run.Name])
-			case run.Name == "hunt/recon_by_source_ip":
-				h.text = reconStatement(rr, g[0], headers[run.Name])
-			case len(g) == 1:
-				h.text = hitStatement(rr, g[0], headers[run.Name])
-			default:
-				h.text = groupStatement(rr, g, headers[run.Name])
-			}
-			rowHits = append(rowHits, h)
+		for _, g := range groupRows(run.Name, rr, run.Rows, hc.org) {
+			rowHits = append(rowHits, hc.statement(run.Name, pack, headers[run.Name], rr, g))
 		}
 		if n := len(rowHits) - maxFindingsPerQuery; n > 0 {
 			// Keep the loudest statements; every row stays on the sheet.
@@ -395,8 +493,9 @@ func huntFindings(packs []HuntPack, runs []reports.QueryRun, headers map[string]
 	// One event found by two packs is stated once, at its highest severity.
 	seen := map[string]bool{}
 	var fs []reports.Finding
+	stated := map[string]map[string]int64{} // pack -> severity -> statements
 	for _, h := range hits {
-		if len(h.eventIDs) > 0 {
+		if len(h.eventIDs) > 0 && !aggregatedHunts[h.query] {
 			fresh := false
 			for _, id := range h.eventIDs {
 				fresh = fresh || !seen[id]
@@ -406,13 +505,19 @@ func huntFindings(packs []HuntPack, runs []reports.QueryRun, headers map[string]
 				continue
 			}
 		}
-		fs = append(fs, reports.Finding{Severity: h.severity, Query: h.query, Text: h.text})
+		if stated[h.pack] == nil {
+			stated[h.pack] = map[string]int64{}
+		}
+		stated[h.pack][h.severity]++
+		fs = append(fs, reports.Finding{Severity: h.severity, Query: h.query, Text: h.text, EventIDs: h.eventIDs,
+			Events: h.events, Attack: h.attack, Time: h.at})
 	}
-	summaries = packSummaries(packs, runs)
-	// Summaries go after the high and medium statements, before the info ones.
+	summaries := packSummaries(packs, runs, stated)
+	// Summaries go after the high, medium and low statements, before the
+	// info ones.
 	cut := len(fs)
 	for i, f := range fs {
-		if f.Severity == "info" {
+		if f.Severity == sevInfo {
 			cut = i
 			break
 		}
@@ -421,6 +526,156 @@ func huntFindings(packs []HuntPack, runs []reports.QueryRun, headers map[string]
 	out = append(out, summaries...)
 	out = append(out, fs[cut:]...)
 	return append(out, failed...)
+}
+
+// statement turns one group of rows into a hit.
+func (hc huntContext) statement(query, pack string, header []string, rr rowReader, g [][]any) hit {
+	h := hit{pack: pack, query: query, at: rr.time(g[0], "event_time"), severity: sevInfo}
+	for _, row := range g {
+		if id := rr.str(row, "event_id"); id != "" {
+			h.eventIDs = append(h.eventIDs, id)
+		}
+		if id := rr.str(row, "last_event_id"); id != "" && id != rr.str(row, "event_id") {
+			h.eventIDs = append(h.eventIDs, id)
+		}
+	}
+	switch query {
+	case "hunt/errors_by_source_ip":
+		h.text = errorStatement(rr, g, header)
+		h.attack = attackIDs(header, rr, g[0], nil)
+		return h
+	case "hunt/recon_by_source_ip":
+		h.text = reconStatement(rr, g[0], header)
+		h.attack = attackIDs(header, rr, g[0], nil)
+		return h
+	case "hunt/impact_bulk_object_deletes", "hunt/impact_sse_c_encryption", "hunt/initial_console_login_failures":
+		return hc.aggregateStatement(h, header, rr, g[0])
+	}
+	c := rowCall(rr, g[0])
+	a, ok := classify(c, hc.org)
+	if !ok {
+		for _, row := range g {
+			if sev := huntSeverity(query, rr, row); severityRank[sev] > severityRank[h.severity] {
+				h.severity = sev
+			}
+			h.events = append(h.events, reports.Event{Time: rr.time(row, "event_time"), EventID: rr.str(row, "event_id"),
+				Actor: rr.str(row, "principal"), SourceIP: rr.str(row, "source_ip"), Action: rr.str(row, "event_name"),
+				Target: rr.str(row, "target"), Result: orDefault(rr.str(row, "error_code"), "succeeded"),
+				Account: rr.str(row, "account"), Region: rr.str(row, "region")})
+		}
+		if len(g) == 1 {
+			h.text = hitStatement(rr, g[0], header)
+		} else {
+			h.text = groupStatement(rr, g, header)
+		}
+		h.attack = attackIDs(header, rr, g[0], nil)
+		return h
+	}
+	h.severity = a.severityOf(c)
+	note := ""
+	if a.Routine && !a.Remediation && !a.Service {
+		sev, why := hc.rarity(c.Principal, c.Name)
+		if severityRank[sev] < severityRank[h.severity] {
+			h.severity = sev
+		}
+		note = why
+	}
+	var phrases []string
+	for _, row := range g {
+		rc := rowCall(rr, row)
+		ra, ok := classify(rc, hc.org)
+		if !ok {
+			ra = a
+		}
+		phrases = append(phrases, ra.phrase(rc))
+		h.events = append(h.events, actEvent(rc, ra))
+	}
+	phrases = uniq(phrases)
+	h.attack = attackIDs(header, rr, g[0], a.Attack)
+	var b strings.Builder
+	if len(g) == 1 {
+		fmt.Fprintf(&b, "At %s, %s %s (%s)", when(c.Time), clip(c.Principal, 200), clip(phrases[0], 400), clip(c.Name, 100))
+	} else {
+		first, last := span(rr, g, "event_time", "event_time")
+		what := clip(phrases[0], 400)
+		if len(phrases) > 1 {
+			what += fmt.Sprintf(", and the same on %s (see the sheet)", plural(int64(len(phrases)-1), "other target", "other targets"))
+		}
+		fmt.Fprintf(&b, "Between %s and %s, %s made %s %s calls: it %s", when(first), when(last), clip(c.Principal, 200),
+			Comma(int64(len(g))), clip(c.Name, 100), what)
+	}
+	if c.SourceIP != "" {
+		fmt.Fprintf(&b, ", from %s", clip(c.SourceIP, 100))
+	}
+	if c.Account != "" {
+		fmt.Fprintf(&b, " in account %s", clip(c.Account, 40))
+	}
+	if c.Region != "" && len(g) == 1 {
+		fmt.Fprintf(&b, " (%s)", clip(c.Region, 40))
+	}
+	res := outcome(rr, g[0])
+	if len(g) > 1 {
+		res = "all succeeded"
+		if c.ErrorCode != "" {
+			res = "all failed with " + clip(c.ErrorCode, 80)
+		}
+	}
+	fmt.Fprintf(&b, "; %s%s%s.", res, note, attackPhrase(header, rr, g[0]))
+	h.text = b.String()
+	return h
+}
+
+// aggregateStatement states one row of a query that counts events.
+func (hc huntContext) aggregateStatement(h hit, header []string, rr rowReader, row []any) hit {
+	n := int64(rr.num(row, "events"))
+	first, last := rr.time(row, "event_time"), rr.time(row, "last_seen")
+	who, ip, target := clip(rr.str(row, "principal"), 200), clip(orNone(rr.str(row, "source_ip")), 100), clip(rr.str(row, "target"), 200)
+	failed := rr.str(row, "error_code") != ""
+	res := "all succeeded"
+	if failed {
+		res = "all failed with " + clip(rr.str(row, "error_code"), 80)
+	}
+	var did string
+	switch h.query {
+	case "hunt/impact_bulk_object_deletes":
+		h.severity = sevHigh
+		did = fmt.Sprintf("deleted objects from bucket %s in bulk: %s (%s)", target, plural(n, "delete call", "delete calls"),
+			plural(int64(rr.num(row, "bulk_calls")), "of them a DeleteObjects call that removes up to 1,000 objects at once", "of them DeleteObjects calls that remove up to 1,000 objects each"))
+		if failed {
+			did = fmt.Sprintf("tried to delete objects from bucket %s in bulk (%s)", target, plural(n, "delete call", "delete calls"))
+		}
+	case "hunt/impact_sse_c_encryption":
+		h.severity = sevHigh
+		did = fmt.Sprintf("wrote %s to bucket %s encrypted with a key only the caller holds (SSE-C): the owner cannot read them without that key", plural(n, "object", "objects"), target)
+		if failed {
+			did = fmt.Sprintf("tried to write %s to bucket %s encrypted with a customer key (SSE-C)", plural(n, "object", "objects"), target)
+		}
+	default:
+		h.severity = sevMedium
+		users := int64(rr.num(row, "users_tried"))
+		did = fmt.Sprintf("failed to sign in to the AWS console %s, trying %s (first: %s)", plural(n, "time", "times"), plural(users, "user name", "user names"), target)
+		res = "a burst of failed sign-ins: password guessing or spraying"
+		who = "someone"
+		if p := int64(rr.num(row, "principals")); p <= 1 && rr.str(row, "principal") != "" {
+			who = who + " using " + clip(rr.str(row, "principal"), 200)
+		}
+		failed = false
+	}
+	if failed {
+		h.severity = lower(h.severity)
+	}
+	h.attack = attackIDs(header, rr, row, nil)
+	h.events = append(h.events, reports.Event{Time: first, EventID: rr.str(row, "event_id"), Actor: rr.str(row, "principal"),
+		SourceIP: rr.str(row, "source_ip"), Action: "first of " + plural(n, "event", "events") + ": " + rr.str(row, "event_name"),
+		Target: rr.str(row, "target"), Result: orDefault(rr.str(row, "error_code"), "succeeded"), Account: rr.str(row, "account"), Region: rr.str(row, "region")})
+	if id := rr.str(row, "last_event_id"); id != "" && id != rr.str(row, "event_id") {
+		h.events = append(h.events, reports.Event{Time: last, EventID: id, Actor: rr.str(row, "principal"),
+			SourceIP: rr.str(row, "source_ip"), Action: "last of " + plural(n, "event", "events") + ": " + rr.str(row, "event_name"),
+			Target: rr.str(row, "target"), Result: orDefault(rr.str(row, "error_code"), "succeeded"), Account: rr.str(row, "account"), Region: rr.str(row, "region")})
+	}
+	h.text = fmt.Sprintf("Between %s and %s, from %s, %s %s; %s (the first and last eventIDs are given; the sheet counts them all)%s.",
+		when(first), when(last), ip, who, did, res, attackPhrase(header, rr, row))
+	return h
 }
 
 // clip shortens attacker-controlled text for a statement; the whole value
@@ -501,18 +756,25 @@ func reconStatement(rr rowReader, row []any, header []string) string {
 // outcome (for errors: the same address, API and error code, whatever the
 // message). Aggregated recon rows stay one per row. Order is first
 // appearance, so the SQL's ordering holds.
-func groupRows(query string, rr rowReader, rows [][]any) [][][]any {
+func groupRows(query string, rr rowReader, rows [][]any, org orgView) [][][]any {
 	var out [][][]any
 	idx := map[string]int{}
 	for i, row := range rows {
 		var key string
-		switch query {
-		case "hunt/recon_by_source_ip":
+		switch {
+		case query == "hunt/recon_by_source_ip" || aggregatedHunts[query] && query != "hunt/errors_by_source_ip":
 			key = fmt.Sprint(i)
-		case "hunt/errors_by_source_ip":
+		case query == "hunt/errors_by_source_ip":
 			key = strings.Join([]string{rr.str(row, "source_ip"), rr.str(row, "event_source"), rr.str(row, "event_name"), rr.str(row, "error_code")}, "\x00")
 		default:
-			key = strings.Join([]string{rr.str(row, "principal"), rr.str(row, "event_source"), rr.str(row, "event_name"), rr.str(row, "source_ip"), rr.str(row, "error_code")}, "\x00")
+			// Calls of one API with different effects (a share and its
+			// undo, a grant to an outside account and an AWS service's
+			// own policy) are stated apart.
+			effect := ""
+			if a, ok := classify(rowCall(rr, row), org); ok {
+				effect = fmt.Sprintf("%s/%s/%v/%v", a.Kind, a.Severity, a.Remediation, a.Service)
+			}
+			key = strings.Join([]string{rr.str(row, "principal"), rr.str(row, "event_source"), rr.str(row, "event_name"), rr.str(row, "source_ip"), rr.str(row, "error_code"), effect}, "\x00")
 		}
 		if j, ok := idx[key]; ok {
 			out[j] = append(out[j], row)
@@ -648,7 +910,7 @@ func countPacks(packs []HuntPack, runs []reports.QueryRun) map[string]*packCount
 	return out
 }
 
-func packSummaries(packs []HuntPack, runs []reports.QueryRun) []reports.Finding {
+func packSummaries(packs []HuntPack, runs []reports.QueryRun, stated map[string]map[string]int64) []reports.Finding {
 	counts := countPacks(packs, runs)
 	var fs []reports.Finding
 	for _, p := range packs {
@@ -660,16 +922,35 @@ func packSummaries(packs []HuntPack, runs []reports.QueryRun) []reports.Finding 
 		case c.hits == 0:
 			text = fmt.Sprintf("Pack %s (%s): no matching events in the window.", p.Name, p.Summary)
 		default:
-			text = fmt.Sprintf("Pack %s (%s): %s, %s, by %s.", p.Name, p.Summary,
+			text = fmt.Sprintf("Pack %s (%s): %s, %s, by %s; %s.", p.Name, p.Summary,
 				plural(c.hits, "matching event", "matching events"), plural(c.failed, "failed attempt", "failed attempts"),
-				plural(int64(len(c.principals)), "principal", "principals"))
+				plural(int64(len(c.principals)), "principal", "principals"), statedAs(stated[p.Name]))
 		}
 		if c.queriesBad > 0 && c.queriesOK > 0 {
 			text += fmt.Sprintf(" %d of its queries failed; see below.", c.queriesBad)
 		}
-		fs = append(fs, reports.Finding{Severity: "info", Query: p.Queries[0], Text: text})
+		fs = append(fs, reports.Finding{Severity: sevInfo, Query: p.Queries[0], Text: text})
 	}
 	return fs
+}
+
+// statedAs says how a pack's hits appear among the findings, so a summary
+// never contradicts the statements above it.
+func statedAs(by map[string]int64) string {
+	var parts []string
+	for _, sev := range []string{sevHigh, sevMedium, sevLow, sevInfo} {
+		if n := by[sev]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
+		}
+	}
+	var n int64
+	for _, c := range by {
+		n += c
+	}
+	if n == 0 {
+		return "each of them is stated under another pack that found the same events"
+	}
+	return "stated in " + plural(n, "finding", "findings") + " (" + strings.Join(parts, ", ") + ")"
 }
 
 // huntSummary is the derived per-pack table: hits, failed attempts and

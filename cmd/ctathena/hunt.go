@@ -13,9 +13,10 @@ import (
 func init() { extraCommands = append(extraCommands, newHuntCmd) }
 
 type huntOptions struct {
-	packs []string
-	since string
-	until string
+	packs    []string
+	since    string
+	until    string
+	baseline string
 }
 
 func newHuntCmd(g *globals) *cobra.Command {
@@ -41,6 +42,7 @@ Packs: ` + strings.Join(investigate.HuntPackNames(), ", ") + ` (default: all).`,
 	f.StringSliceVar(&o.packs, "pack", nil, "detection packs to run (repeat or comma-separate; default all): "+strings.Join(investigate.HuntPackNames(), ","))
 	f.StringVar(&o.since, "since", "", "window start (default: 7 days before --until)")
 	f.StringVar(&o.until, "until", "", "window end (default: now)")
+	f.StringVar(&o.baseline, "baseline", "14d", "how far before the window each principal's own baseline of routine calls reaches")
 	return cmd
 }
 
@@ -50,7 +52,11 @@ func runHunt(cmd *cobra.Command, g *globals, o *huntOptions) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	opts := investigate.HuntOptions{Packs: o.packs, Window: w}
+	base, err := investigate.ParseDuration(o.baseline)
+	if err != nil {
+		return usageErr("--baseline: %v", err)
+	}
+	opts := investigate.HuntOptions{Packs: o.packs, Window: w, Baseline: base}
 	// Validate every value before touching any log or AWS.
 	if _, err := investigate.PlanHunt(opts); err != nil {
 		return err
@@ -61,11 +67,14 @@ func runHunt(cmd *cobra.Command, g *globals, o *huntOptions) error {
 	}
 	params := []reports.Param{
 		{Name: "pack", Value: packs}, {Name: "since", Value: investigate.Stamp(w.Since)},
-		{Name: "until", Value: investigate.Stamp(w.Until)},
+		{Name: "until", Value: investigate.Stamp(w.Until)}, {Name: "baseline", Value: o.baseline},
 	}
 	r := run{command: "hunt", window: w, params: g.commonParams(params), primary: "hunt/summary",
 		credits: []string{attack.Credit}}
-	return g.investigate(ctx, r, w.Since, w.Until, func(env *investigate.Env, _ *backend) (*investigate.Outcome, error) {
+	return g.investigate(ctx, r, opts.BaselineSince(), w.Until, func(env *investigate.Env, b *backend) (*investigate.Outcome, error) {
+		if b != nil {
+			opts.OrgAccounts = b.accounts
+		}
 		return investigate.Hunt(ctx, env, opts)
 	})
 }

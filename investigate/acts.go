@@ -1,0 +1,1096 @@
+package investigate
+
+// acts.go says what one CloudTrail call did, in plain words, and how grave
+// that is: the classifier identity and hunt share, so the same event reads
+// the same in both reports. The effect of a call is read from its request
+// parameters (which principals a bucket policy lets in, where replication
+// copies to, which port a security group opens); the severity follows from
+// the effect, not from the API name alone.
+//
+// The severity names and the parameter readers here are local until the
+// shared severity model (severity.go) and effect readers (effects.go) land;
+// they are small on purpose so they can be switched over.
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ctathena/ctathena/reports"
+)
+
+// Severities (the model: high = data exposed or copied out, privilege
+// granted, logging or detection impaired, a persistent identity or key for
+// another identity, a resource shared outside; medium = a change an
+// attacker makes that the parameters do not show to be one of those; low =
+// routine calls new for the principal, and reads of inventory; info =
+// context, remediation, AWS services' own routine changes).
+const (
+	sevHigh   = "high"
+	sevMedium = "medium"
+	sevLow    = "low"
+	sevInfo   = "info"
+)
+
+// severityRank orders severities; higher first.
+var severityRank = map[string]int{sevHigh: 4, sevMedium: 3, sevLow: 2, sevInfo: 1}
+
+// lower is one step down the scale: a failed attempt at an act is rated
+// below the act itself (it is evidence of intent, not of the effect).
+func lower(sev string) string {
+	switch sev {
+	case sevHigh:
+		return sevMedium
+	case sevMedium:
+		return sevLow
+	}
+	return sevInfo
+}
+
+// call is one CloudTrail event as the classifier reads it.
+type call struct {
+	Time                    time.Time
+	EventID                 string
+	Source, Name            string
+	Principal, SourceIP     string
+	Account, Region         string
+	ErrorCode, ErrorMessage string
+	Request, Response       string
+	// Target is what the query named as the call's object, if anything.
+	Target string
+}
+
+func (c call) failed() bool { return c.ErrorCode != "" }
+
+// act is what a call did.
+type act struct {
+	// Severity if the call succeeded.
+	Severity string
+	// Did is the effect, past tense ("stopped CloudTrail logging for trail
+	// org-trail"); Try is the same in the infinitive, for a failed call
+	// ("stop CloudTrail logging for trail org-trail").
+	Did, Try string
+	Target   string
+	// Kind groups acts of one sort (what was attempted).
+	Kind   string
+	Attack []string
+	// Remediation marks a restrictive change (never rated as an attack);
+	// Service marks an AWS service's own routine change; Routine marks a
+	// call that is routine for some principals, ranked by rarity against
+	// the principal's own baseline.
+	Remediation, Service, Routine bool
+}
+
+// severityOf is the act's severity for this call.
+func (a act) severityOf(c call) string {
+	switch {
+	case a.Remediation || a.Service:
+		return sevInfo
+	case c.failed():
+		return lower(a.Severity)
+	}
+	return a.Severity
+}
+
+// phrase is the act as it happened: "stopped ..." or "tried to stop ...".
+func (a act) phrase(c call) string {
+	if c.failed() {
+		return "tried to " + a.Try
+	}
+	return a.Did
+}
+
+// orgView knows which accounts belong to the organization.
+type orgView struct{ accounts map[string]bool }
+
+func newOrgView(accounts []string) orgView {
+	o := orgView{accounts: map[string]bool{}}
+	for _, a := range accounts {
+		o.accounts[a] = true
+	}
+	return o
+}
+
+// outsider describes an account another than the call's own: outside the
+// organization when its accounts are known, "another account" otherwise.
+// It returns "" for the call's own account or one of the organization's.
+func (o orgView) outsider(acct, own string) string {
+	switch {
+	case acct == "" || acct == own:
+		return ""
+	case len(o.accounts) > 0 && o.accounts[acct]:
+		return ""
+	case len(o.accounts) > 0:
+		return "account " + acct + " (outside the organization)"
+	}
+	return "account " + acct + " (another account; the organization's accounts are not known)"
+}
+
+func v(did, try string) (string, string) { return did, try }
+
+// jsonObj parses a JSON object; a string holding JSON is parsed too (some
+// services log policy documents as strings).
+func jsonObj(s string) map[string]any {
+	var m map[string]any
+	if json.Unmarshal([]byte(s), &m) == nil {
+		return m
+	}
+	return nil
+}
+
+// path walks objects by key; a string holding a JSON document is opened on
+// the way.
+func path(x any, keys ...string) any {
+	for _, k := range keys {
+		if s, ok := x.(string); ok {
+			var inner any
+			if json.Unmarshal([]byte(s), &inner) != nil {
+				return nil
+			}
+			x = inner
+		}
+		m, ok := x.(map[string]any)
+		if !ok {
+			return nil
+		}
+		x = m[k]
+	}
+	return x
+}
+
+// list makes a JSON value a list: a single value becomes one element, a
+// JSON string holding a list is parsed, and {"items": [...]} is unwrapped.
+func list(x any) []any {
+	switch t := x.(type) {
+	case nil:
+		return nil
+	case []any:
+		return t
+	case string:
+		if strings.HasPrefix(strings.TrimSpace(t), "[") || strings.HasPrefix(strings.TrimSpace(t), "{") {
+			var inner any
+			if json.Unmarshal([]byte(t), &inner) == nil {
+				return list(inner)
+			}
+		}
+		return []any{t}
+	case map[string]any:
+		if items, ok := t["items"]; ok && len(t) == 1 {
+			return list(items)
+		}
+		return []any{t}
+	}
+	return []any{x}
+}
+
+func str(x any) string {
+	switch t := x.(type) {
+	case nil:
+		return ""
+	case string:
+		return t
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(t)
+	}
+	b, _ := json.Marshal(x)
+	return string(b)
+}
+
+func strs(x any) []string {
+	var out []string
+	for _, e := range list(x) {
+		if s := str(e); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// accountOf returns the account id of an ARN or a bare account id.
+func accountOf(p string) string {
+	if len(p) == 12 && strings.Trim(p, "0123456789") == "" {
+		return p
+	}
+	if parts := strings.Split(p, ":"); len(parts) >= 5 && strings.HasPrefix(p, "arn:") {
+		return parts[4]
+	}
+	return ""
+}
+
+func joinAnd(xs []string) string {
+	switch len(xs) {
+	case 0:
+		return ""
+	case 1:
+		return xs[0]
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
+}
+
+func uniq(xs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// callerUser is the IAM user name of the caller, "" for other principals.
+func callerUser(principal string) string {
+	if i := strings.Index(principal, ":user/"); i >= 0 {
+		n := principal[i+len(":user/"):]
+		if j := strings.LastIndex(n, "/"); j >= 0 {
+			n = n[j+1:]
+		}
+		return n
+	}
+	return ""
+}
+
+// classify says what the call did, or false if it is not one of the acts
+// the reports state (reads of objects, inventory calls, and the long tail of
+// ordinary API use stay on the sheets).
+func classify(c call, org orgView) (act, bool) {
+	req := jsonObj(c.Request)
+	p := func(keys ...string) string { return str(path(req, keys...)) }
+	name := normName(c.Name)
+	mk := func(sev, kind string, did, try, target string, attack ...string) act {
+		return act{Severity: sev, Kind: kind, Did: did, Try: try, Target: target, Attack: attack}
+	}
+	switch c.Source + " " + name {
+	// Logging and detection.
+	case "cloudtrail.amazonaws.com StopLogging":
+		t := orDefault(p("name"), c.Target)
+		return mk(sevHigh, "impair-logging", "stopped CloudTrail logging for trail "+t, "stop CloudTrail logging for trail "+t, t, "TA0005", "T1562.008"), true
+	case "cloudtrail.amazonaws.com DeleteTrail":
+		t := orDefault(p("name"), c.Target)
+		return mk(sevHigh, "impair-logging", "deleted CloudTrail trail "+t, "delete CloudTrail trail "+t, t, "TA0005", "T1562.008"), true
+	case "cloudtrail.amazonaws.com UpdateTrail":
+		t := orDefault(p("name"), c.Target)
+		did, try := v("changed CloudTrail trail "+t, "change CloudTrail trail "+t)
+		if b := p("s3BucketName"); b != "" {
+			did += " so that it delivers logs to bucket " + b
+			try += " to deliver logs to bucket " + b
+		}
+		return mk(sevMedium, "impair-logging", did, try, t, "TA0005", "T1562.008"), true
+	case "cloudtrail.amazonaws.com PutEventSelectors":
+		t := orDefault(p("trailName"), c.Target)
+		sel := path(req, "eventSelectors")
+		mgmtOff, writeOff := false, false
+		for _, s := range list(sel) {
+			if str(path(s, "includeManagementEvents")) == "false" {
+				mgmtOff = true
+			}
+			if str(path(s, "readWriteType")) == "ReadOnly" {
+				writeOff = true
+			}
+		}
+		switch {
+		case mgmtOff:
+			return mk(sevHigh, "impair-logging", "stopped trail "+t+" from logging management events", "stop trail "+t+" from logging management events", t, "TA0005", "T1562.008"), true
+		case writeOff:
+			return mk(sevHigh, "impair-logging", "stopped trail "+t+" from logging write events", "stop trail "+t+" from logging write events", t, "TA0005", "T1562.008"), true
+		}
+		return mk(sevMedium, "impair-logging", "changed which events trail "+t+" logs", "change which events trail "+t+" logs", t, "TA0005", "T1562.008"), true
+	case "ec2.amazonaws.com DeleteFlowLogs":
+		var ids []string
+		for _, f := range list(path(req, "DeleteFlowLogsRequest", "FlowLogId")) {
+			if c := str(path(f, "content")); c != "" {
+				ids = append(ids, c)
+			} else if s, ok := f.(string); ok {
+				ids = append(ids, s)
+			}
+		}
+		t := strings.Join(ids, ", ")
+		return mk(sevHigh, "impair-logging", "deleted VPC flow logs "+t, "delete VPC flow logs "+t, t, "TA0005", "T1562.008"), true
+	case "logs.amazonaws.com DeleteLogGroup":
+		t := p("logGroupName")
+		return mk(sevHigh, "impair-logging", "deleted CloudWatch log group "+t+" and every log in it", "delete CloudWatch log group "+t, t, "TA0005", "T1562.008", "T1485"), true
+	case "logs.amazonaws.com DeleteLogStream":
+		t := p("logGroupName") + "/" + p("logStreamName")
+		return mk(sevMedium, "impair-logging", "deleted CloudWatch log stream "+t, "delete CloudWatch log stream "+t, t, "TA0005", "T1562.008"), true
+	case "route53resolver.amazonaws.com DeleteResolverQueryLogConfig", "route53resolver.amazonaws.com DisassociateResolverQueryLogConfig":
+		t := p("resolverQueryLogConfigId")
+		return mk(sevHigh, "impair-logging", "ended DNS query logging ("+t+")", "end DNS query logging ("+t+")", t, "TA0005", "T1562.008"), true
+	case "guardduty.amazonaws.com DeleteDetector", "guardduty.amazonaws.com DisassociateFromMasterAccount", "guardduty.amazonaws.com DisassociateFromAdministratorAccount",
+		"guardduty.amazonaws.com DeleteMembers", "guardduty.amazonaws.com DisassociateMembers", "guardduty.amazonaws.com StopMonitoringMembers",
+		"guardduty.amazonaws.com DeletePublishingDestination":
+		t := p("detectorId")
+		return mk(sevHigh, "impair-detection", "switched GuardDuty threat detection off or narrowed it ("+name+", detector "+t+")", "switch GuardDuty threat detection off ("+name+", detector "+t+")", t, "TA0005", "T1562.001"), true
+	case "guardduty.amazonaws.com UpdateDetector":
+		t := p("detectorId")
+		if p("enable") == "false" {
+			return mk(sevHigh, "impair-detection", "disabled GuardDuty detector "+t, "disable GuardDuty detector "+t, t, "TA0005", "T1562.001"), true
+		}
+		return mk(sevLow, "impair-detection", "changed GuardDuty detector "+t, "change GuardDuty detector "+t, t, "TA0005", "T1562.001"), true
+	case "securityhub.amazonaws.com DisableSecurityHub", "securityhub.amazonaws.com BatchDisableStandards", "securityhub.amazonaws.com DisableOrganizationAdminAccount":
+		return mk(sevHigh, "impair-detection", "switched Security Hub off or removed its standards ("+name+")", "switch Security Hub off ("+name+")", "", "TA0005", "T1562.001"), true
+	case "config.amazonaws.com StopConfigurationRecorder", "config.amazonaws.com DeleteConfigurationRecorder", "config.amazonaws.com DeleteDeliveryChannel":
+		t := p("configurationRecorderName") + p("deliveryChannelName")
+		return mk(sevHigh, "impair-detection", "stopped AWS Config recording ("+name+" "+t+")", "stop AWS Config recording ("+name+" "+t+")", t, "TA0005", "T1562.001"), true
+	case "access-analyzer.amazonaws.com DeleteAnalyzer":
+		t := p("analyzerName")
+		return mk(sevHigh, "impair-detection", "deleted IAM Access Analyzer "+t, "delete IAM Access Analyzer "+t, t, "TA0005", "T1562.001"), true
+	case "monitoring.amazonaws.com DeleteAlarms", "monitoring.amazonaws.com DisableAlarmActions":
+		t := strings.Join(strs(path(req, "alarmNames")), ", ")
+		return mk(sevMedium, "impair-detection", "silenced CloudWatch alarms "+t+" ("+name+")", "silence CloudWatch alarms "+t, t, "TA0005", "T1562.001"), true
+	case "iam.amazonaws.com DeactivateMFADevice", "iam.amazonaws.com DeleteVirtualMFADevice":
+		u := p("userName")
+		t := p("serialNumber")
+		who := "user " + u
+		if u == "" {
+			who = "device " + t
+		}
+		return mk(sevHigh, "weaken-mfa", "removed multi-factor authentication ("+name+") from "+who, "remove multi-factor authentication from "+who, orDefault(u, t), "TA0005", "TA0006", "T1556.006"), true
+	case "organizations.amazonaws.com LeaveOrganization":
+		return mk(sevHigh, "organization", "took account "+c.Account+" out of the organization (and its guard rails)", "take account "+c.Account+" out of the organization", c.Account, "TA0005", "T1666"), true
+	case "organizations.amazonaws.com RemoveAccountFromOrganization", "organizations.amazonaws.com DeleteOrganization":
+		t := p("accountId")
+		return mk(sevHigh, "organization", "removed accounts from the organization ("+name+" "+t+")", "remove accounts from the organization ("+name+" "+t+")", t, "TA0005", "T1666"), true
+	case "organizations.amazonaws.com CreateAccount", "organizations.amazonaws.com InviteAccountToOrganization":
+		t := orDefault(p("accountName"), p("target", "id"))
+		return mk(sevMedium, "organization", "added an account to the organization ("+name+" "+t+")", "add an account to the organization ("+name+" "+t+")", t, "TA0003", "T1666"), true
+	case "organizations.amazonaws.com DetachPolicy", "organizations.amazonaws.com DisablePolicyType", "organizations.amazonaws.com DeletePolicy", "organizations.amazonaws.com UpdatePolicy":
+		t := orDefault(p("policyId"), p("policyType"))
+		return mk(sevMedium, "organization", "changed the organization's guard-rail policies ("+name+" "+t+")", "change the organization's guard-rail policies ("+name+" "+t+")", t, "TA0005", "T1666"), true
+
+	// Privilege.
+	case "iam.amazonaws.com AttachUserPolicy", "iam.amazonaws.com AttachRolePolicy", "iam.amazonaws.com AttachGroupPolicy":
+		pol := p("policyArn")
+		who := principalTarget(req)
+		short := pol[strings.LastIndex(pol, "/")+1:]
+		switch short {
+		case "AdministratorAccess":
+			return mk(sevHigh, "grant-privilege", "granted AdministratorAccess (full control of the account) to "+who, "grant AdministratorAccess (full control of the account) to "+who, who, "TA0004", "TA0003", "T1098.003"), true
+		case "IAMFullAccess", "PowerUserAccess", "AWSOrganizationsFullAccess":
+			return mk(sevHigh, "grant-privilege", "granted "+short+" to "+who, "grant "+short+" to "+who, who, "TA0004", "T1098.003"), true
+		}
+		return mk(sevMedium, "grant-privilege", "attached policy "+pol+" to "+who, "attach policy "+pol+" to "+who, who, "TA0004", "T1098.003"), true
+	case "iam.amazonaws.com PutUserPolicy", "iam.amazonaws.com PutRolePolicy", "iam.amazonaws.com PutGroupPolicy", "iam.amazonaws.com CreatePolicyVersion":
+		who := principalTarget(req)
+		if name == "CreatePolicyVersion" {
+			who = "policy " + p("policyArn")
+		}
+		if allowsEverything(path(req, "policyDocument")) {
+			return mk(sevHigh, "grant-privilege", "granted every action on every resource (an inline policy of Action * and Resource *) to "+who, "grant every action on every resource to "+who, who, "TA0004", "T1098.003"), true
+		}
+		return mk(sevMedium, "grant-privilege", "wrote policy "+p("policyName")+" for "+who, "write policy "+p("policyName")+" for "+who, who, "TA0004", "T1098.003"), true
+	case "iam.amazonaws.com SetDefaultPolicyVersion":
+		return mk(sevMedium, "grant-privilege", "switched policy "+p("policyArn")+" to version "+p("versionId"), "switch policy "+p("policyArn")+" to version "+p("versionId"), p("policyArn"), "TA0004", "T1098.003"), true
+	case "iam.amazonaws.com AddUserToGroup":
+		return mk(sevMedium, "grant-privilege", "added user "+p("userName")+" to group "+p("groupName"), "add user "+p("userName")+" to group "+p("groupName"), p("userName"), "TA0004", "T1098.003"), true
+	case "iam.amazonaws.com UpdateAssumeRolePolicy", "iam.amazonaws.com CreateRole":
+		role := p("roleName")
+		trusted := trustedOutside(c.Account, org, path(req, "policyDocument"), path(req, "assumeRolePolicyDocument"))
+		verb, inf := "created role ", "create role "
+		if name == "UpdateAssumeRolePolicy" {
+			verb, inf = "changed who may assume role ", "change who may assume role "
+		}
+		if len(trusted) > 0 {
+			return mk(sevHigh, "persistence-identity", verb+role+": it now trusts "+joinAnd(trusted), inf+role+" to trust "+joinAnd(trusted), role, "TA0003", "T1098"), true
+		}
+		return mk(sevMedium, "persistence-identity", verb+role, inf+role, role, "TA0003", "T1098"), true
+
+	// Identities and keys.
+	case "iam.amazonaws.com CreateUser":
+		u := p("userName")
+		return mk(sevMedium, "persistence-identity", "created IAM user "+u, "create IAM user "+u, u, "TA0003", "T1136.003"), true
+	case "iam.amazonaws.com CreateAccessKey":
+		u := p("userName")
+		key := str(path(jsonObj(c.Response), "accessKey", "accessKeyId"))
+		keyPart := "an access key"
+		if key != "" {
+			keyPart = "access key " + key
+		}
+		if u != "" && u != callerUser(c.Principal) {
+			return mk(sevHigh, "persistence-key", "created "+keyPart+" (a long-term credential) for another identity, user "+u, "create a long-term access key for another identity, user "+u, u, "TA0003", "T1098.001"), true
+		}
+		return mk(sevMedium, "persistence-key", "created "+keyPart+" for itself", "create an access key for itself", orDefault(u, c.Principal), "TA0003", "T1098.001"), true
+	case "iam.amazonaws.com CreateLoginProfile", "iam.amazonaws.com UpdateLoginProfile":
+		u := p("userName")
+		verb, inf := "gave", "give"
+		if name == "UpdateLoginProfile" {
+			verb, inf = "changed the console password of", "change the console password of"
+			if u != "" && u != callerUser(c.Principal) {
+				return mk(sevHigh, "persistence-key", verb+" another identity, user "+u, inf+" another identity, user "+u, u, "TA0003", "T1098.001"), true
+			}
+			return mk(sevMedium, "persistence-key", verb+" user "+orDefault(u, callerUser(c.Principal)), inf+" user "+orDefault(u, callerUser(c.Principal)), u, "TA0003", "T1098.001"), true
+		}
+		if u != "" && u != callerUser(c.Principal) {
+			return mk(sevHigh, "persistence-key", verb+" another identity, user "+u+", a console password", inf+" user "+u+" a console password", u, "TA0003", "T1098.001"), true
+		}
+		return mk(sevMedium, "persistence-key", verb+" user "+orDefault(u, callerUser(c.Principal))+" a console password", inf+" a console password", u, "TA0003", "T1098.001"), true
+	case "rolesanywhere.amazonaws.com CreateTrustAnchor":
+		t := orDefault(p("name"), c.Target)
+		return mk(sevHigh, "persistence-key", "registered trust anchor "+t+": certificates it signs can obtain AWS credentials from outside AWS", "register trust anchor "+t, t, "TA0003", "T1098.001"), true
+	case "rolesanywhere.amazonaws.com CreateProfile":
+		t := orDefault(p("name"), c.Target)
+		return mk(sevMedium, "persistence-key", "created Roles Anywhere profile "+t, "create Roles Anywhere profile "+t, t, "TA0003", "T1098"), true
+	case "ec2.amazonaws.com CreateKeyPair", "ec2.amazonaws.com ImportKeyPair":
+		t := p("keyName")
+		return mk(sevMedium, "persistence-key", "created EC2 SSH key pair "+t+" ("+name+")", "create EC2 SSH key pair "+t, t, "TA0003", "T1098.004"), true
+	case "sts.amazonaws.com GetFederationToken":
+		t := orDefault(p("name"), c.Target)
+		if strings.Contains(p("policy"), `"*"`) {
+			return mk(sevHigh, "persistence-key", "obtained federation credentials "+t+" whose policy allows *", "obtain federation credentials "+t, t, "TA0003", "T1078"), true
+		}
+		return mk(sevMedium, "persistence-key", "obtained federation credentials "+t, "obtain federation credentials "+t, t, "TA0003", "T1078"), true
+
+	// Data shared out or exposed.
+	case "ec2.amazonaws.com ModifySnapshotAttribute", "ec2.amazonaws.com ModifyImageAttribute", "rds.amazonaws.com ModifyDBSnapshotAttribute", "rds.amazonaws.com ModifyDBClusterSnapshotAttribute":
+		return shareAct(c, req, org)
+	case "s3.amazonaws.com PutBucketPolicy":
+		return bucketPolicyAct(c, req, org)
+	case "s3.amazonaws.com PutBucketAcl":
+		return bucketACLAct(c, req)
+	case "s3.amazonaws.com PutBucketReplication":
+		return replicationAct(c, req, org)
+	case "s3.amazonaws.com DeleteBucketPublicAccessBlock":
+		b := orDefault(p("bucketName"), c.Target)
+		return mk(sevHigh, "expose-data", "removed the public access block of bucket "+b+": nothing now stops a public policy or ACL from taking effect", "remove the public access block of bucket "+b, b, "TA0005", "TA0010", "T1562.001", "T1530"), true
+	case "s3.amazonaws.com PutBucketPublicAccessBlock":
+		return publicAccessBlockAct(c, req)
+	case "s3.amazonaws.com PutBucketLifecycle", "s3.amazonaws.com PutBucketLifecycleConfiguration":
+		return lifecycleAct(c, req)
+	case "s3.amazonaws.com DeleteBucket":
+		b := orDefault(p("bucketName"), c.Target)
+		return mk(sevHigh, "destroy-data", "deleted bucket "+b, "delete bucket "+b, b, "TA0040", "T1485"), true
+	case "s3.amazonaws.com PutObject", "s3.amazonaws.com CopyObject", "s3.amazonaws.com CreateMultipartUpload":
+		if alg := p("x-amz-server-side-encryption-customer-algorithm"); alg != "" {
+			b := p("bucketName") + "/" + p("key")
+			return mk(sevHigh, "encrypt-data", "wrote "+b+" encrypted with a key only the caller holds (SSE-C, "+alg+"): the owner cannot read it without that key", "write "+b+" encrypted with a customer key (SSE-C)", b, "TA0040", "T1486"), true
+		}
+		return act{}, false
+	case "s3.amazonaws.com DeleteObjects":
+		b := orDefault(p("bucketName"), c.Target)
+		return mk(sevHigh, "destroy-data", "deleted objects in bulk from bucket "+b, "delete objects in bulk from bucket "+b, b, "TA0040", "T1485"), true
+	case "kms.amazonaws.com ScheduleKeyDeletion":
+		k := orDefault(p("keyId"), c.Target)
+		days := p("pendingWindowInDays")
+		when := ""
+		if days != "" {
+			when = " in " + days + " days"
+		}
+		return mk(sevHigh, "destroy-data", "scheduled KMS key "+k+" for deletion"+when+": data encrypted with it becomes unreadable for good", "schedule KMS key "+k+" for deletion", k, "TA0040", "T1485", "T1486"), true
+	case "kms.amazonaws.com DisableKey":
+		k := orDefault(p("keyId"), c.Target)
+		return mk(sevHigh, "destroy-data", "disabled KMS key "+k+": data encrypted with it cannot be read until it is enabled again", "disable KMS key "+k, k, "TA0040", "T1486"), true
+	case "ec2.amazonaws.com AuthorizeSecurityGroupIngress":
+		return ingressAct(c, req)
+	case "lambda.amazonaws.com CreateFunctionUrlConfig", "lambda.amazonaws.com UpdateFunctionUrlConfig":
+		f := orDefault(p("functionName"), c.Target)
+		if strings.EqualFold(p("authType"), "NONE") {
+			return mk(sevHigh, "expose-function", "gave Lambda function "+f+" a public URL anyone can call without signing in", "give Lambda function "+f+" a public URL", f, "TA0003", "TA0001", "T1546", "T1190"), true
+		}
+		return mk(sevLow, "expose-function", "gave Lambda function "+f+" a URL that needs AWS credentials", "give Lambda function "+f+" a URL", f, "TA0003", "T1546"), true
+	case "lambda.amazonaws.com AddPermission":
+		f := orDefault(p("functionName"), c.Target)
+		who := p("principal")
+		switch {
+		case who == "*":
+			return mk(sevHigh, "expose-function", "allowed anyone (*) to invoke Lambda function "+f, "allow anyone to invoke Lambda function "+f, f, "TA0003", "T1546"), true
+		case org.outsider(accountOf(who), c.Account) != "":
+			return mk(sevHigh, "expose-function", "allowed "+org.outsider(accountOf(who), c.Account)+" to invoke Lambda function "+f, "allow another account to invoke Lambda function "+f, f, "TA0003", "T1546"), true
+		}
+		a := mk(sevLow, "expose-function", "allowed "+who+" to invoke Lambda function "+f, "allow "+who+" to invoke Lambda function "+f, f, "TA0003", "T1546")
+		a.Routine = true
+		return a, true
+	case "lambda.amazonaws.com UpdateFunctionCode", "lambda.amazonaws.com PublishLayerVersion":
+		f := orDefault(p("functionName"), p("layerName"))
+		did, try := "replaced the code of Lambda function "+f, "replace the code of Lambda function "+f
+		if name == "PublishLayerVersion" {
+			did, try = "published Lambda layer "+f, "publish Lambda layer "+f
+		}
+		a := mk(sevMedium, "change-code", did, try, f, "TA0003", "T1546")
+		a.Routine = true
+		return a, true
+	case "lambda.amazonaws.com UpdateFunctionConfiguration":
+		f := orDefault(p("functionName"), c.Target)
+		if layers := strs(path(req, "layers")); len(layers) > 0 {
+			return mk(sevMedium, "change-code", "added layers "+strings.Join(layers, ", ")+" to Lambda function "+f, "add layers to Lambda function "+f, f, "TA0003", "T1546"), true
+		}
+		a := mk(sevMedium, "change-code", "changed the configuration of Lambda function "+f, "change the configuration of Lambda function "+f, f, "TA0003", "T1546")
+		a.Routine = true
+		return a, true
+	case "ec2.amazonaws.com ModifyInstanceAttribute":
+		if path(req, "userData") == nil && p("attribute") != "userData" {
+			return act{}, false
+		}
+		i := orDefault(p("instanceId"), c.Target)
+		return mk(sevMedium, "change-code", "replaced the user data of instance "+i+" (code that runs as root at its next start)", "replace the user data of instance "+i, i, "TA0002", "TA0003", "T1037"), true
+
+	// Secrets.
+	case "secretsmanager.amazonaws.com GetSecretValue":
+		s := secretName(p("secretId"))
+		return mk(sevMedium, "read-secret", "read the value of secret "+s, "read the value of secret "+s, s, "TA0006", "T1555.006"), true
+	case "secretsmanager.amazonaws.com BatchGetSecretValue":
+		ids := strs(path(req, "secretIdList"))
+		what := "several secrets"
+		if len(ids) > 0 {
+			var names []string
+			for _, s := range ids {
+				names = append(names, secretName(s))
+			}
+			what = "secrets " + joinAnd(names)
+		}
+		return mk(sevMedium, "read-secret", "read the values of "+what, "read the values of "+what, what, "TA0006", "T1555.006"), true
+	case "ssm.amazonaws.com GetParameter", "ssm.amazonaws.com GetParameters", "ssm.amazonaws.com GetParametersByPath":
+		if p("withDecryption") != "true" {
+			return act{}, false
+		}
+		n := orDefault(p("name"), p("path"))
+		if names := strs(path(req, "names")); len(names) > 0 {
+			n = names[0]
+			if len(names) > 1 {
+				n = fmt.Sprintf("%s and %d more", names[0], len(names)-1)
+			}
+		}
+		return mk(sevMedium, "read-secret", "read decrypted parameters "+n, "read decrypted parameters "+n, n, "TA0006", "T1552"), true
+	case "secretsmanager.amazonaws.com ListSecrets":
+		return mk(sevLow, "read-secret", "listed the account's secrets (their names, not their values)", "list the account's secrets", "", "TA0007", "T1555.006"), true
+	case "ec2.amazonaws.com GetPasswordData":
+		i := orDefault(p("instanceId"), c.Target)
+		return mk(sevMedium, "read-secret", "read the Windows administrator password of instance "+i, "read the Windows administrator password of instance "+i, i, "TA0006", "T1552"), true
+
+	// Movement.
+	case "ssm.amazonaws.com StartSession", "ssm.amazonaws.com SendCommand":
+		t := orDefault(p("target"), strings.Join(strs(path(req, "instanceIds")), ", "))
+		did, try := "opened a shell session on "+t, "open a shell session on "+t
+		if name == "SendCommand" {
+			doc := p("documentName")
+			did, try = "ran commands ("+doc+") on "+t, "run commands ("+doc+") on "+t
+		}
+		a := mk(sevMedium, "remote-access", did, try, t, "TA0008", "TA0002", "T1651")
+		a.Routine = true
+		return a, true
+	case "ec2-instance-connect.amazonaws.com SendSSHPublicKey", "ec2-instance-connect.amazonaws.com SendSerialConsoleSSHPublicKey":
+		i := orDefault(p("instanceId"), c.Target)
+		did := "pushed an SSH key to instance " + i
+		if u := p("instanceOSUser"); u != "" {
+			did += " for user " + u
+		}
+		if name == "SendSerialConsoleSSHPublicKey" {
+			did = "pushed an SSH key for the serial console of instance " + i
+		}
+		return mk(sevMedium, "remote-access", did, "push an SSH key to instance "+i, i, "TA0008", "T1021.004"), true
+	case "ec2.amazonaws.com EnableSerialConsoleAccess":
+		return mk(sevMedium, "remote-access", "enabled EC2 serial console access for the account", "enable EC2 serial console access", "", "TA0008", "T1021.008"), true
+	}
+	return act{}, false
+}
+
+// normName strips an API version suffix (UpdateFunctionCode20150331v2).
+func normName(n string) string {
+	if i := strings.IndexFunc(n, func(r rune) bool { return r >= '0' && r <= '9' }); i > 0 {
+		return n[:i]
+	}
+	return n
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func secretName(id string) string {
+	if i := strings.Index(id, ":secret:"); i >= 0 {
+		return id[i+len(":secret:"):]
+	}
+	return id
+}
+
+func principalTarget(req map[string]any) string {
+	for _, k := range [][2]string{{"userName", "user "}, {"roleName", "role "}, {"groupName", "group "}} {
+		if s := str(path(req, k[0])); s != "" {
+			return k[1] + s
+		}
+	}
+	return "an unnamed identity"
+}
+
+// statements returns a policy document's statements (the document may be a
+// JSON string, Statement a string, a list or one object).
+func statements(doc any) []map[string]any {
+	var out []map[string]any
+	if s, ok := doc.(string); ok {
+		doc = jsonObj(s)
+	}
+	for _, s := range list(path(doc, "Statement")) {
+		if m, ok := s.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func allowsEverything(doc any) bool {
+	for _, st := range statements(doc) {
+		if str(st["Effect"]) != "Allow" {
+			continue
+		}
+		acts, res := strs(st["Action"]), strs(st["Resource"])
+		anyAct, anyRes := false, false
+		for _, a := range acts {
+			anyAct = anyAct || a == "*" || a == "*:*" || a == "iam:*"
+		}
+		for _, r := range res {
+			anyRes = anyRes || r == "*"
+		}
+		if anyAct && anyRes {
+			return true
+		}
+	}
+	return false
+}
+
+// grant is one principal a resource policy lets in.
+type grant struct {
+	who                      string
+	public, outside, service bool
+	conditional              bool
+	actions                  []string
+}
+
+// policyGrants reads the Allow statements of a resource policy.
+func policyGrants(doc any, own string, org orgView) (grants []grant, parsed bool) {
+	sts := statements(doc)
+	if len(sts) == 0 {
+		return nil, false
+	}
+	for _, st := range sts {
+		if str(st["Effect"]) != "Allow" {
+			continue
+		}
+		actions := strs(st["Action"])
+		cond := st["Condition"] != nil
+		add := func(g grant) {
+			g.actions, g.conditional = actions, cond
+			grants = append(grants, g)
+		}
+		switch pr := st["Principal"].(type) {
+		case string:
+			if pr == "*" {
+				add(grant{who: "anyone (*)", public: true})
+			}
+		case map[string]any:
+			for _, a := range strs(pr["AWS"]) {
+				if a == "*" {
+					add(grant{who: "anyone (*)", public: true})
+					continue
+				}
+				acct := accountOf(a)
+				if o := org.outsider(acct, own); o != "" {
+					add(grant{who: o, outside: true})
+				} else {
+					add(grant{who: a})
+				}
+			}
+			for _, s := range strs(pr["Service"]) {
+				add(grant{who: s, service: true})
+			}
+			for _, s := range strs(pr["CanonicalUser"]) {
+				add(grant{who: "canonical user " + s, outside: true})
+			}
+			for _, s := range strs(pr["Federated"]) {
+				add(grant{who: "federated " + s})
+			}
+		}
+	}
+	return grants, true
+}
+
+func bucketPolicyAct(c call, req map[string]any, org orgView) (act, bool) {
+	b := orDefault(str(path(req, "bucketName")), c.Target)
+	grants, ok := policyGrants(path(req, "bucketPolicy"), c.Account, org)
+	a := act{Kind: "expose-data", Target: b, Attack: []string{"TA0010", "T1537"}}
+	if !ok {
+		a.Severity = sevMedium
+		a.Did, a.Try = "wrote a new policy for bucket "+b+" (its text could not be read: see request_parameters)", "write a new policy for bucket "+b
+		return a, true
+	}
+	var loud, services, inside []string
+	var sev string
+	for _, g := range grants {
+		acts := strings.Join(g.actions, ", ")
+		switch {
+		case g.public && !g.conditional:
+			loud = append(loud, g.who+" "+acts)
+			sev = sevHigh
+		case g.public:
+			loud = append(loud, g.who+" meeting the policy's conditions "+acts)
+			if sev == "" {
+				sev = sevMedium
+			}
+		case g.outside:
+			loud = append(loud, g.who+" "+acts)
+			sev = sevHigh
+		case g.service:
+			services = append(services, g.who+" ("+acts+")")
+		default:
+			inside = append(inside, g.who+" ("+acts+")")
+		}
+	}
+	switch {
+	case len(loud) > 0:
+		a.Severity = sev
+		a.Did = "changed the policy of bucket " + b + " so that it grants " + joinAnd(uniq(loud))
+		a.Try = "grant " + joinAnd(uniq(loud)) + " on bucket " + b
+	case len(services) > 0 && len(inside) == 0:
+		a.Severity, a.Service = sevInfo, true
+		a.Did = "wrote the policy of bucket " + b + " that lets only AWS services in: " + joinAnd(uniq(services)) + " (an AWS service's own routine policy, such as CloudTrail's log delivery)"
+		a.Try = "write a policy for bucket " + b + " that lets only AWS services in"
+	case len(inside) > 0:
+		a.Severity = sevLow
+		a.Did = "changed the policy of bucket " + b + "; it grants only principals of the bucket's own account or organization: " + joinAnd(uniq(append(inside, services...)))
+		a.Try = "change the policy of bucket " + b
+	default:
+		a.Severity, a.Remediation = sevLow, true
+		a.Did = "wrote a policy for bucket " + b + " that grants nothing (only Deny statements)"
+		a.Try = "write a restrictive policy for bucket " + b
+	}
+	return a, true
+}
+
+func bucketACLAct(c call, req map[string]any) (act, bool) {
+	b := orDefault(str(path(req, "bucketName")), c.Target)
+	a := act{Kind: "expose-data", Target: b, Attack: []string{"TA0010", "T1537", "T1530"}}
+	canned := strings.Join(strs(path(req, "x-amz-acl")), ",")
+	var public, other []string
+	switch canned {
+	case "public-read", "public-read-write":
+		public = append(public, "everyone ("+canned+")")
+	case "authenticated-read":
+		public = append(public, "every AWS user (authenticated-read)")
+	}
+	for _, g := range list(path(req, "AccessControlPolicy", "AccessControlList", "Grant")) {
+		uri := str(path(g, "Grantee", "URI"))
+		perm := str(path(g, "Permission"))
+		switch {
+		case strings.HasSuffix(uri, "/AllUsers"):
+			public = append(public, "everyone "+perm)
+		case strings.HasSuffix(uri, "/AuthenticatedUsers"):
+			public = append(public, "every AWS user "+perm)
+		case str(path(g, "Grantee", "ID")) != "" && perm != "FULL_CONTROL":
+			other = append(other, "canonical user "+str(path(g, "Grantee", "ID"))+" "+perm)
+		}
+	}
+	for _, h := range []string{"x-amz-grant-read", "x-amz-grant-full-control", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp"} {
+		for _, val := range strs(path(req, h)) {
+			switch {
+			case strings.Contains(val, "AllUsers"):
+				public = append(public, "everyone ("+h+")")
+			case strings.Contains(val, "AuthenticatedUsers"):
+				public = append(public, "every AWS user ("+h+")")
+			default:
+				other = append(other, val+" ("+h+")")
+			}
+		}
+	}
+	switch {
+	case len(public) > 0:
+		a.Severity = sevHigh
+		a.Did, a.Try = "made bucket "+b+" public: its ACL now grants "+joinAnd(uniq(public)), "make bucket "+b+" public ("+joinAnd(uniq(public))+")"
+	case len(other) > 0:
+		a.Severity = sevMedium
+		a.Did, a.Try = "changed the ACL of bucket "+b+" to grant "+joinAnd(uniq(other)), "grant "+joinAnd(uniq(other))+" on bucket "+b
+	case canned == "private" || canned == "bucket-owner-full-control":
+		a.Severity, a.Remediation = sevInfo, true
+		a.Did, a.Try = "set the ACL of bucket "+b+" to "+canned, "set the ACL of bucket "+b+" to "+canned
+	default:
+		a.Severity = sevLow
+		a.Did, a.Try = "changed the ACL of bucket "+b+" (no public or cross-account grant in the request)", "change the ACL of bucket "+b
+	}
+	_ = c
+	return a, true
+}
+
+func replicationAct(c call, req map[string]any, org orgView) (act, bool) {
+	b := orDefault(str(path(req, "bucketName")), c.Target)
+	a := act{Kind: "copy-data-out", Target: b, Attack: []string{"TA0010", "T1537"}}
+	var dests, outside []string
+	for _, r := range list(path(req, "ReplicationConfiguration", "Rule")) {
+		if str(path(r, "Status")) == "Disabled" {
+			continue
+		}
+		db := str(path(r, "Destination", "Bucket"))
+		db = strings.TrimPrefix(db, "arn:aws:s3:::")
+		acct := str(path(r, "Destination", "Account"))
+		d := "bucket " + db
+		if acct != "" {
+			d += " in account " + acct
+		}
+		dests = append(dests, d)
+		if o := org.outsider(acct, c.Account); o != "" {
+			outside = append(outside, "bucket "+db+" in "+o)
+		}
+	}
+	switch {
+	case len(outside) > 0:
+		a.Severity = sevHigh
+		a.Did = "set replication on bucket " + b + ": every new object is now copied to " + joinAnd(uniq(outside)) + " (data leaves with no GetObject at all)"
+		a.Try = "replicate bucket " + b + " to " + joinAnd(uniq(outside))
+	case len(dests) > 0:
+		a.Severity = sevMedium
+		a.Did = "set replication on bucket " + b + ": new objects are copied to " + joinAnd(uniq(dests))
+		a.Try = "replicate bucket " + b + " to " + joinAnd(uniq(dests))
+	default:
+		a.Severity = sevLow
+		a.Did, a.Try = "changed the replication of bucket "+b+" (no enabled destination in the request)", "change the replication of bucket "+b
+	}
+	return a, true
+}
+
+func publicAccessBlockAct(c call, req map[string]any) (act, bool) {
+	b := orDefault(str(path(req, "bucketName")), c.Target)
+	a := act{Kind: "expose-data", Target: b, Attack: []string{"TA0005", "T1562.001"}}
+	conf := path(req, "PublicAccessBlockConfiguration")
+	var off []string
+	for _, k := range []string{"BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"} {
+		if str(path(conf, k)) != "true" {
+			off = append(off, k)
+		}
+	}
+	if len(off) == 0 {
+		a.Severity, a.Remediation = sevInfo, true
+		a.Did, a.Try = "turned on all four public access protections of bucket "+b+" (a restrictive change)", "turn on the public access protections of bucket "+b
+		return a, true
+	}
+	a.Severity = sevMedium
+	a.Did, a.Try = "set the public access block of bucket "+b+" with "+joinAnd(off)+" off", "turn off "+joinAnd(off)+" on bucket "+b
+	return a, true
+}
+
+func lifecycleAct(c call, req map[string]any) (act, bool) {
+	b := orDefault(str(path(req, "bucketName")), c.Target)
+	a := act{Kind: "destroy-data", Target: b, Attack: []string{"TA0040", "T1485"}}
+	shortest := -1
+	var rules []string
+	for _, r := range list(path(req, "LifecycleConfiguration", "Rule")) {
+		if str(path(r, "Status")) != "Enabled" {
+			continue
+		}
+		prefix := str(path(r, "Filter", "Prefix"))
+		if prefix == "" {
+			prefix = str(path(r, "Prefix"))
+		}
+		scope := "every object"
+		if prefix != "" && prefix != "*" {
+			scope = "objects under " + prefix
+		}
+		for _, k := range [][]string{{"Expiration", "Days"}, {"NoncurrentVersionExpiration", "NoncurrentDays"}} {
+			d, err := strconv.Atoi(str(path(r, k...)))
+			if err != nil {
+				continue
+			}
+			what := scope
+			if k[0] == "NoncurrentVersionExpiration" {
+				what = "old versions of " + scope
+			}
+			rules = append(rules, fmt.Sprintf("%s deleted %s after creation", what, plural(int64(d), "day", "days")))
+			if shortest < 0 || d < shortest {
+				shortest = d
+			}
+		}
+	}
+	trail := strings.Contains(strings.ToLower(b), "cloudtrail") || strings.Contains(strings.ToLower(b), "trail")
+	switch {
+	case shortest >= 0 && shortest <= 7:
+		a.Severity = sevHigh
+		a.Did = "set a lifecycle rule on bucket " + b + ": " + joinAnd(rules)
+		a.Try = "set a lifecycle rule on bucket " + b + " (" + joinAnd(rules) + ")"
+		if trail {
+			a.Did += " (a CloudTrail log bucket: the logs themselves are destroyed)"
+			a.Kind = "impair-logging"
+			a.Attack = []string{"TA0005", "TA0040", "T1562.008", "T1485"}
+		}
+	case shortest >= 0:
+		a.Severity = sevMedium
+		a.Did, a.Try = "set a lifecycle rule on bucket "+b+": "+joinAnd(rules), "set a lifecycle rule on bucket "+b
+	default:
+		a.Severity = sevLow
+		a.Did, a.Try = "changed the lifecycle of bucket "+b+" (no enabled expiration in the request)", "change the lifecycle of bucket "+b
+	}
+	return a, true
+}
+
+func shareAct(c call, req map[string]any, org orgView) (act, bool) {
+	what, id := "snapshot", str(path(req, "snapshotId"))
+	var add, remove []string
+	collect := func(items any, into *[]string) {
+		for _, it := range list(items) {
+			if u := str(path(it, "userId")); u != "" {
+				*into = append(*into, u)
+			}
+			if g := str(path(it, "group")); g != "" {
+				*into = append(*into, g)
+			}
+		}
+	}
+	switch c.Name {
+	case "ModifySnapshotAttribute":
+		collect(path(req, "createVolumePermission", "add", "items"), &add)
+		collect(path(req, "createVolumePermission", "remove", "items"), &remove)
+		collect(path(req, "createVolumePermission", "add"), &add)
+		collect(path(req, "createVolumePermission", "remove"), &remove)
+	case "ModifyImageAttribute":
+		what, id = "machine image", str(path(req, "imageId"))
+		collect(path(req, "launchPermission", "add", "items"), &add)
+		collect(path(req, "launchPermission", "remove", "items"), &remove)
+		collect(path(req, "launchPermission", "add"), &add)
+		collect(path(req, "launchPermission", "remove"), &remove)
+	default:
+		what, id = "database snapshot", orDefault(str(path(req, "dBSnapshotIdentifier")), str(path(req, "dBClusterSnapshotIdentifier")))
+		add = strs(path(req, "valuesToAdd"))
+		remove = strs(path(req, "valuesToRemove"))
+	}
+	add, remove = uniq(add), uniq(remove)
+	describe := func(xs []string) string {
+		var out []string
+		for _, x := range xs {
+			switch {
+			case x == "all":
+				out = append(out, "everyone (public)")
+			case org.outsider(x, c.Account) != "":
+				out = append(out, org.outsider(x, c.Account))
+			default:
+				out = append(out, "account "+x)
+			}
+		}
+		return joinAnd(out)
+	}
+	a := act{Target: id, Attack: []string{"TA0010", "T1537"}}
+	switch {
+	case len(add) > 0:
+		a.Severity, a.Kind = sevHigh, "share-out"
+		a.Did = "shared " + what + " " + id + " with " + describe(add)
+		a.Try = "share " + what + " " + id + " with " + describe(add)
+		if len(remove) > 0 {
+			a.Did += " and stopped sharing it with " + describe(remove)
+		}
+	case len(remove) > 0:
+		a.Severity, a.Kind, a.Remediation = sevInfo, "unshare", true
+		a.Did = "stopped sharing " + what + " " + id + " with " + describe(remove) + " (the undo of a share)"
+		a.Try = "stop sharing " + what + " " + id + " with " + describe(remove)
+	default:
+		a.Severity, a.Kind = sevLow, "share-out"
+		a.Did, a.Try = "changed an attribute of "+what+" "+id+" (no account added or removed)", "change an attribute of "+what+" "+id
+	}
+	return a, true
+}
+
+func ingressAct(c call, req map[string]any) (act, bool) {
+	g := str(path(req, "groupId"))
+	if g == "" {
+		g = str(path(req, "groupName"))
+	}
+	a := act{Kind: "open-network", Target: g, Attack: []string{"TA0005", "TA0008", "T1562.007"}}
+	var open, other []string
+	addRule := func(proto, from, to string, cidrs []string) {
+		ports := "port " + from
+		switch {
+		case proto == "-1" || proto == "all":
+			ports, proto = "every port", "every protocol"
+		case from != to && to != "":
+			ports = "ports " + from + "-" + to
+		case from == "":
+			ports = "every port"
+		}
+		for _, cidr := range cidrs {
+			s := fmt.Sprintf("%s %s to %s", proto, ports, cidr)
+			if strings.HasSuffix(cidr, "/0") {
+				open = append(open, fmt.Sprintf("%s %s to any address (%s)", proto, ports, cidr))
+			} else {
+				other = append(other, s)
+			}
+		}
+	}
+	for _, perm := range list(path(req, "ipPermissions")) {
+		var cidrs []string
+		for _, r := range list(path(perm, "ipRanges")) {
+			cidrs = append(cidrs, str(path(r, "cidrIp")))
+		}
+		for _, r := range list(path(perm, "ipv6Ranges")) {
+			cidrs = append(cidrs, str(path(r, "cidrIpv6")))
+		}
+		for _, r := range list(path(perm, "groups")) {
+			cidrs = append(cidrs, "security group "+str(path(r, "groupId")))
+		}
+		addRule(str(path(perm, "ipProtocol")), str(path(perm, "fromPort")), str(path(perm, "toPort")), cidrs)
+	}
+	if cidr := str(path(req, "cidrIp")); cidr != "" {
+		addRule(str(path(req, "ipProtocol")), str(path(req, "fromPort")), str(path(req, "toPort")), []string{cidr})
+	}
+	if len(open) == 0 && len(other) == 0 && (strings.Contains(c.Request, "0.0.0.0/0") || strings.Contains(c.Request, "::/0")) {
+		open = append(open, "a rule to any address (see request_parameters)")
+	}
+	switch {
+	case len(open) > 0:
+		a.Severity = sevHigh
+		a.Did = "opened " + joinAnd(uniq(open)) + " in security group " + g
+		a.Try = "open " + joinAnd(uniq(open)) + " in security group " + g
+	case len(other) > 0:
+		a.Severity = sevMedium
+		a.Did = "opened " + joinAnd(uniq(other)) + " in security group " + g
+		a.Try = "open " + joinAnd(uniq(other)) + " in security group " + g
+	default:
+		a.Severity = sevMedium
+		a.Did, a.Try = "added an ingress rule to security group "+g, "add an ingress rule to security group "+g
+	}
+	return a, true
+}
+
+// trustedOutside lists who a role trust policy lets in from outside: any
+// principal (*) or another account.
+func trustedOutside(own string, org orgView, docs ...any) []string {
+	var out []string
+	for _, d := range docs {
+		gs, _ := policyGrants(d, own, org)
+		for _, g := range gs {
+			if g.public || g.outside {
+				out = append(out, g.who)
+			}
+		}
+	}
+	return uniq(out)
+}
+
+// actEvent is the Timeline entry of a call.
+func actEvent(c call, a act) reports.Event {
+	res := "succeeded"
+	if c.failed() {
+		res = c.ErrorCode
+	}
+	what := a.Did
+	if c.failed() {
+		what = "tried to " + a.Try
+	}
+	return reports.Event{Time: c.Time, EventID: c.EventID, Actor: c.Principal, SourceIP: c.SourceIP,
+		Action: what + " (" + c.Name + ")", Target: orDefault(a.Target, c.Target), Result: res,
+		Account: c.Account, Region: c.Region}
+}
+
+// sortFindings puts the worst first; equal severities in time order, the
+// timeless after.
+func sortFindings(fs []reports.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if severityRank[a.Severity] != severityRank[b.Severity] {
+			return severityRank[a.Severity] > severityRank[b.Severity]
+		}
+		if a.Time.IsZero() != b.Time.IsZero() {
+			return !a.Time.IsZero()
+		}
+		return a.Time.Before(b.Time)
+	})
+}
