@@ -562,6 +562,13 @@ func classify(c call, org orgView) (act, bool) {
 		return mk(sevMedium, "read-secret", "read the Windows administrator password of instance "+i, "read the Windows administrator password of instance "+i, i, "TA0006", "T1552"), true
 
 	// Movement.
+	case "sts.amazonaws.com AssumeRole":
+		role := p("roleArn")
+		from, to := accountOf(c.Principal), accountOf(role)
+		if from == "" || to == "" || from == to {
+			return act{}, false
+		}
+		return mk(sevMedium, "assume-role", "assumed role "+role+" of another account, "+to+" (session "+p("roleSessionName")+")", "assume role "+role+" of another account, "+to, role, "TA0008", "TA0004", "T1078.004"), true
 	case "ssm.amazonaws.com StartSession", "ssm.amazonaws.com SendCommand":
 		t := orDefault(p("target"), strings.Join(strs(path(req, "instanceIds")), ", "))
 		did, try := "opened a shell session on "+t, "open a shell session on "+t

@@ -706,7 +706,13 @@ func outcome(rr rowReader, row []any) string {
 
 // attackPhrase names the technique a statement cites, and its tactic.
 func attackPhrase(header []string, rr rowReader, row []any) string {
-	tech, tac, ok := primaryTechnique(header, rr.str(row, "event_source"), rr.str(row, "event_name"))
+	return attackWords(header, rr.str(row, "event_source"), rr.str(row, "event_name"))
+}
+
+// attackWords names the technique and tactic a statement about one call
+// cites.
+func attackWords(header []string, source, name string) string {
+	tech, tac, ok := primaryTechnique(header, source, name)
 	switch {
 	case ok && tac != "":
 		return fmt.Sprintf(" (ATT&CK %s; tactic %s)", tech, tac)

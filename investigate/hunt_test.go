@@ -250,7 +250,7 @@ var pantherRules = map[string]string{
 	"AWS.CloudTrail.LoginProfileCreatedOrModified": "hunt/persistence_iam",
 	"AWS.User.Login.Profile.Modified":              "hunt/persistence_iam",
 	"AWS.CloudTrail.RootAccessKeyCreated":          "hunt/persistence_iam",
-	"AWS.IAM.AttachAdminUserPolicy":                "hunt/persistence_iam",
+	"AWS.IAM.AttachAdminUserPolicy":                "hunt/privilege_iam",
 	"AWS.IAM.Backdoor.User.Keys":                   "hunt/persistence_iam",
 	"AWS.IAM.BackdoorRole":                         "hunt/persistence_iam",
 	"AWS.IAM.CreateRole":                           "hunt/persistence_iam",
@@ -270,6 +270,12 @@ var pantherRules = map[string]string{
 	"AWS.EC2.MultiInstanceConnect":                 "hunt/lateral_remote_access",
 	"AWS.SSM.DistributedCommand":                   "hunt/lateral_remote_access",
 	"AWS.EC2.SecurityGroupModified":                "hunt/lateral_security_group_ingress",
+	"AWS.CloudTrail.ShortLifecycle":                "hunt/impact_data_destruction",
+	"AWS.KMS.CustomerManagedKeyLoss":               "hunt/impact_data_destruction",
+	"AWS.S3.BucketDeleted":                         "hunt/impact_data_destruction",
+	"AWS.S3.DeletePublicAccessBlock":               "hunt/exfil_bucket_exposure",
+	"AWS.S3.DeleteObjects":                         "hunt/impact_bulk_object_deletes",
+	"AWS.S3.CopyObjectWithClientSideEncryption":    "hunt/impact_sse_c_encryption",
 }
 
 type pantherTest struct {
@@ -375,8 +381,8 @@ func TestHuntPantherRuleTests(t *testing.T) {
 	// Floors measured on this corpus; the hunt reports every call of a kind
 	// (for the responder to read) where a Panther rule alerts on a narrower
 	// condition, so precision is lower than recall by design.
-	if recall < 0.95 {
-		t.Errorf("recall %.3f below the floor 0.95", recall)
+	if recall < 1 {
+		t.Errorf("recall %.3f: every positive of a covered rule must be found", recall)
 	}
 	if precision < 0.60 {
 		t.Errorf("precision %.3f below the floor 0.60", precision)

@@ -85,7 +85,10 @@ func runIdentity(cmd *cobra.Command, g *globals, o *identityOptions) error {
 	if o.pivot > 0 {
 		r.primary = investigate.PivotEdges
 	}
-	return g.investigate(ctx, r, w.Since, w.Until, func(env *investigate.Env, _ *backend) (*investigate.Outcome, error) {
+	return g.investigate(ctx, r, w.Since, w.Until, func(env *investigate.Env, b *backend) (*investigate.Outcome, error) {
+		if b != nil {
+			opts.OrgAccounts = b.accounts
+		}
 		return investigate.Identity(ctx, env, opts)
 	})
 }
