@@ -921,8 +921,11 @@ func lifecycleAct(c call, req map[string]any) (act, bool) {
 			a.Kind = "impair-logging"
 			a.Attack = []string{"TA0005", "TA0040", "T1562.008", "T1485"}
 		}
-	case shortest >= 0:
+	case shortest >= 0 && shortest <= 30:
 		a.Severity = sevMedium
+		a.Did, a.Try = "set a lifecycle rule on bucket "+b+": "+joinAnd(rules), "set a lifecycle rule on bucket "+b
+	case shortest >= 0:
+		a.Severity = sevLow
 		a.Did, a.Try = "set a lifecycle rule on bucket "+b+": "+joinAnd(rules), "set a lifecycle rule on bucket "+b
 	default:
 		a.Severity = sevLow
