@@ -1,0 +1,120 @@
+package investigate
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ctathena/ctathena/engine/local"
+	"github.com/ctathena/ctathena/sql"
+)
+
+// huntEnvFrom opens the local engine from the baseline's start, as the CLI
+// does, so the principals' own baseline has its logs.
+func huntEnvFrom(t *testing.T, dir string, o HuntOptions) *Env {
+	t.Helper()
+	eng, err := local.Open(context.Background(), local.Options{Dir: dir, From: o.BaselineSince(), To: o.Window.Until, TempDir: t.TempDir(), Narrow: packNarrow(t, "hunt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	cat, err := sql.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Env{Engine: eng, Catalog: cat, Tables: map[string]string{"management": local.View, "data": local.View}, Parallel: 2}
+}
+
+// TestHuntSampleFindings runs hunt on the sample with its 14-day baseline:
+// the attacker's acts are findings that say what each did, worst first;
+// routine UpdateFunctionCode calls are low or info and never come before
+// the attacker's CreateUser, CreateAccessKey and GetSecretValue; the
+// responder's public access block is not high; pack summaries agree with
+// the statements. The findings are kept as a golden file.
+func TestHuntSampleFindings(t *testing.T) {
+	_, w := idLoadTruth(t)
+	ht := loadHuntTruth(t)
+	o := HuntOptions{Window: w, OrgAccounts: ht.Accounts}
+	out, err := Hunt(context.Background(), huntEnvFrom(t, sampleDir, o), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := out.Failed(); len(f) > 0 {
+		t.Fatalf("failed: %v", f)
+	}
+	fs := out.Findings
+	checkWorstFirst(t, fs)
+	// Every planted hunt event is stated, traceably.
+	for _, e := range ht.Hunt {
+		if _, f := findingOf(fs, e.EventID); f == nil {
+			t.Errorf("planted %s by %s (%s) is in no finding", e.EventName, e.Principal, e.EventID)
+		}
+	}
+	firstRoutine, lastAttacker := len(fs), -1
+	var texts []string
+	for i, f := range fs {
+		texts = append(texts, f.Severity+"\t"+f.Text)
+		switch {
+		case strings.Contains(f.Text, "UpdateFunctionCode"):
+			if f.Severity != sevLow && f.Severity != sevInfo {
+				t.Errorf("routine code update rated %s: %s", f.Severity, f.Text)
+			}
+			if !strings.Contains(f.Text, "routine for this principal") && !strings.Contains(f.Text, "new for this principal") {
+				t.Errorf("code update not ranked against the principal's baseline: %s", f.Text)
+			}
+			firstRoutine = min(firstRoutine, i)
+		case strings.Contains(f.Text, "(CreateUser)") || strings.Contains(f.Text, "(CreateAccessKey)") || strings.Contains(f.Text, "(GetSecretValue)"):
+			lastAttacker = max(lastAttacker, i)
+		case strings.Contains(f.Text, "(PutBucketPublicAccessBlock)"):
+			if f.Severity == sevHigh || f.Severity == sevMedium {
+				t.Errorf("the responder's remediation is rated %s: %s", f.Severity, f.Text)
+			}
+		case strings.HasPrefix(f.Text, "Pack privilege") && strings.Contains(f.Text, "no matching events"):
+			t.Errorf("privilege pack says nothing was granted while AdministratorAccess is attached: %s", f.Text)
+		}
+	}
+	if lastAttacker < 0 || lastAttacker > firstRoutine {
+		t.Errorf("the attacker's CreateUser/CreateAccessKey/GetSecretValue (last at %d) come after routine code updates (first at %d)", lastAttacker, firstRoutine)
+	}
+	all := strings.Join(texts, "\n")
+	for _, want := range []string{"grants account 999988887777 (outside the organization) s3:GetObject", "(public-read)", "exfil-drop-999988887777",
+		"every object deleted 1 day after creation", "removed the public access block", "granted AdministratorAccess", "shared snapshot snap-0c0ffee0123456789 with account 999988887777",
+		"tcp port 22 to any address (0.0.0.0/0)", "stopped CloudTrail logging", "tried to stop CloudTrail logging", "read the value of secret prod/payroll/db-AbCdEf"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("hunt findings lack %q", want)
+		}
+	}
+	golden(t, filepath.Join("..", "testdata", "hunt", "sample.golden"), all+"\n")
+}
+
+// TestHuntCloudTrailLifecycleRule: Stratus Red Team's
+// aws.defense-evasion.cloudtrail-lifecycle-rule sets a one-day expiry on the
+// trail's bucket. The Stratus detonation logs in testdata hold no event of
+// it, so testdata/hunt/cloudtrail-lifecycle-rule holds one written from the
+// technique's description, beside a routine one-year rule: the first is a
+// high finding of logs destroyed, the second is not.
+func TestHuntCloudTrailLifecycleRule(t *testing.T) {
+	w := Window{Since: utc("2026-03-10T00:00:00Z"), Until: utc("2026-03-11T00:00:00Z")}
+	o := HuntOptions{Window: w, Packs: []string{"impact"}}
+	out, err := Hunt(context.Background(), huntEnvFrom(t, filepath.Join("..", "testdata", "hunt", "cloudtrail-lifecycle-rule"), o), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, nuke := findingOf(out.Findings, "5b0c3e52-1f1e-4c55-9a63-0c1d2e3f4a01")
+	if nuke == nil || nuke.Query != "hunt/impact_data_destruction" || nuke.Severity != sevHigh ||
+		!strings.Contains(nuke.Text, "every object deleted 1 day after creation (a CloudTrail log bucket: the logs themselves are destroyed)") {
+		t.Fatalf("the one-day lifecycle rule on the trail bucket: %+v", nuke)
+	}
+	var evasion bool
+	for _, id := range nuke.Attack {
+		evasion = evasion || id == "T1562.008"
+	}
+	if !evasion {
+		t.Errorf("lifecycle rule on the trail bucket not mapped to T1562.008: %v", nuke.Attack)
+	}
+	_, routine := findingOf(out.Findings, "5b0c3e52-1f1e-4c55-9a63-0c1d2e3f4a02")
+	if routine == nil || routine.Severity == sevHigh || !strings.Contains(routine.Text, "objects under old/ deleted 365 days after creation") {
+		t.Errorf("the one-year rule: %+v", routine)
+	}
+}
