@@ -431,6 +431,11 @@ func huntSeverity(query string, rr rowReader, row []any) string {
 		}
 		return "medium"
 	case "hunt/initial_console_login_without_mfa":
+		if consoleFailure(rr, row) {
+			// One failed sign-in is context; bursts are stated by
+			// hunt/initial_console_login_failures.
+			return sevInfo
+		}
 		if strings.HasSuffix(rr.str(row, "principal"), ":root") {
 			return "high"
 		}
@@ -695,6 +700,9 @@ func clip(s string, n int) string {
 
 func outcome(rr rowReader, row []any) string {
 	code := rr.str(row, "error_code")
+	if code == "" && consoleFailure(rr, row) {
+		return "the sign-in failed (" + clip(orDefault(rr.str(row, "error_message"), "Failure"), 80) + ")"
+	}
 	if code == "" {
 		return "it succeeded"
 	}
@@ -862,6 +870,12 @@ func errorStatement(rr rowReader, rows [][]any, header []string) string {
 		clip(orNone(rr.str(row, "source_ip")), 100), who, clip(rr.str(row, "error_code"), 80), msg,
 		clip(rr.str(row, "event_name"), 100), plural(n, "time", "times"),
 		when(first), when(last), attackPhrase(header, rr, row))
+}
+
+// consoleFailure says whether a ConsoleLogin row is a failed sign-in:
+// CloudTrail logs those with no errorCode, only the response "Failure".
+func consoleFailure(rr rowReader, row []any) bool {
+	return rr.str(row, "event_name") == "ConsoleLogin" && rr.str(row, "detail") == "Failure"
 }
 
 func orNone(s string) string {

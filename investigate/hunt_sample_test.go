@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ctathena/ctathena/engine/local"
+	"github.com/ctathena/ctathena/reports"
 	"github.com/ctathena/ctathena/sql"
 )
 
@@ -116,5 +117,76 @@ func TestHuntCloudTrailLifecycleRule(t *testing.T) {
 	_, routine := findingOf(out.Findings, "5b0c3e52-1f1e-4c55-9a63-0c1d2e3f4a02")
 	if routine == nil || routine.Severity == sevHigh || !strings.Contains(routine.Text, "objects under old/ deleted 365 days after creation") {
 		t.Errorf("the one-year rule: %+v", routine)
+	}
+}
+
+// TestHuntNewDetections runs hunt over testdata/hunt/detections, a small
+// hand-written trail with one or a few events per new detection and
+// near-misses beside them, and checks each query's hits and how loud each
+// statement is.
+func TestHuntNewDetections(t *testing.T) {
+	w := Window{Since: utc("2026-03-12T00:00:00Z"), Until: utc("2026-03-13T00:00:00Z")}
+	o := HuntOptions{Window: w}
+	out, err := Hunt(context.Background(), huntEnvFrom(t, filepath.Join("..", "testdata", "hunt", "detections"), o), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := out.Failed(); len(f) > 0 {
+		t.Fatalf("failed: %v", f)
+	}
+	ids := hitIDs(t, out)
+	for q, want := range map[string][]string{
+		"hunt/persistence_ec2_key_pairs":      {"det-0001", "det-0002"},
+		"hunt/org_changes":                    {"det-0003", "det-0004"},
+		"hunt/evasion_defenses":               {"det-0005", "det-0006", "det-0007"},
+		"hunt/initial_console_login_failures": {"det-0008"},
+		"hunt/exfil_lambda_public":            {"det-0016"},
+		"hunt/impact_bulk_object_deletes":     {"det-0018"},
+		"hunt/impact_sse_c_encryption":        {"det-0051"},
+		"hunt/impact_data_destruction":        {"det-0054", "det-0055"},
+	} {
+		if len(ids[q]) != len(want) {
+			t.Errorf("%s hit %d rows, want %d: %v", q, len(ids[q]), len(want), ids[q])
+		}
+		for _, id := range want {
+			if !ids[q][id] {
+				t.Errorf("%s missed %s", q, id)
+			}
+		}
+	}
+	for id, want := range map[string]struct{ sev, words string }{
+		"det-0001": {sevMedium, "created EC2 SSH key pair ops-recovery"},
+		"det-0002": {sevLow, "tried to create EC2 SSH key pair mine"},
+		"det-0003": {sevMedium, "changed the organization's guard-rail policies (DetachPolicy p-deny-leave)"},
+		"det-0004": {sevHigh, "removed accounts from the organization"},
+		"det-0005": {sevHigh, "deleted CloudWatch log group /aws/cloudtrail/org"},
+		"det-0006": {sevHigh, "removed multi-factor authentication (DeactivateMFADevice) from user alice"},
+		"det-0007": {sevHigh, "deleted IAM Access Analyzer org-analyzer"},
+		"det-0008": {sevMedium, "failed to sign in to the AWS console 6 times, trying 6 user names"},
+		"det-0016": {sevHigh, "gave Lambda function billing-export a public URL"},
+		"det-0018": {sevHigh, "deleted objects from bucket payroll in bulk: 30 delete calls"},
+		"det-0051": {sevHigh, "wrote 2 objects to bucket payroll encrypted with a key only the caller holds (SSE-C)"},
+		"det-0054": {sevHigh, "scheduled KMS key 1234abcd-12ab-34cd-56ef-1234567890ab for deletion in 7 days"},
+		"det-0055": {sevHigh, "deleted bucket payroll-archive"},
+	} {
+		var f *reports.Finding
+		for i := range out.Findings {
+			for _, e := range out.Findings[i].EventIDs {
+				if q := out.Findings[i].Query; e == id && f == nil && q != "hunt/initial_console_login_without_mfa" && q != "hunt/errors_by_source_ip" {
+					f = &out.Findings[i]
+				}
+			}
+		}
+		if f == nil {
+			t.Errorf("%s is in no finding", id)
+			continue
+		}
+		if f.Severity != want.sev || !strings.Contains(f.Text, want.words) {
+			t.Errorf("%s: %s %q, want %s with %q", id, f.Severity, f.Text, want.sev, want.words)
+		}
+	}
+	// The authenticated function URL is no public exposure.
+	if _, f := findingOf(out.Findings, "det-0017"); f != nil && f.Severity == sevHigh {
+		t.Errorf("an AWS_IAM function URL is rated high: %s", f.Text)
 	}
 }
