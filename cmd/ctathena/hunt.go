@@ -28,9 +28,14 @@ func newHuntCmd(g *globals) *cobra.Command {
 PutEventSelectors, DeleteDetector, DeleteFlowLogs, ...), where errors come from (long tail first),
 who-am-I and inventory calls by source IP, new users, keys, roles and backdoored functions,
 permissions granted, cross-account role use and remote access to instances, snapshots and images
-shared out, secrets read, and a short list of calls that are rare outside intrusions. Failed attempts
-are hits too, shown with their error. Each hit carries its ATT&CK tactics and techniques (mapping from
-TrailDiscover, CC BY 4.0).
+shared out, bucket data copied out or exposed (replication, public access blocks), data destroyed
+or encrypted (lifecycle expiry, DeleteBucket, bulk deletes, SSE-C writes, KMS keys disabled or
+deleted), defences removed (log groups, MFA, Access Analyzer), key pairs, bursts of failed sign-ins,
+Organizations changes, public Lambda functions, secrets read, and a short list of calls that are
+rare outside intrusions. Failed attempts are hits too, shown with their error. Each finding says
+what the call did, read from its request parameters, and carries its ATT&CK tactics and techniques
+(mapping from TrailDiscover, CC BY 4.0). Routine calls (Lambda code, SSM sessions) are ranked by
+rarity against the principal's own calls in the --baseline before the window.
 
 Packs: ` + strings.Join(investigate.HuntPackNames(), ", ") + ` (default: all).`,
 		Example: `  ctathena hunt --logs ./AWSLogs-copy --since 2026-11-01
