@@ -251,13 +251,19 @@ func (hc huntContext) statement(query, pack string, header []string, rr rowReade
 		}
 	}
 	switch query {
-	case "hunt/errors_by_source_ip":
-		h.text = errorStatement(rr, g, header)
+	case "hunt/errors_by_source_ip", "hunt/recon_by_source_ip":
+		if query == "hunt/errors_by_source_ip" {
+			h.text = errorStatement(rr, g, header)
+		} else {
+			h.text = reconStatement(rr, g[0], header)
+		}
 		h.attack = attackIDs(header, rr, g[0], nil)
-		return h
-	case "hunt/recon_by_source_ip":
-		h.text = reconStatement(rr, g[0], header)
-		h.attack = attackIDs(header, rr, g[0], nil)
+		for _, row := range g {
+			h.events = append(h.events, reports.Event{Time: rr.time(row, "event_time"), EventID: rr.str(row, "event_id"),
+				Actor: rr.str(row, "principal"), SourceIP: rr.str(row, "source_ip"),
+				Action: fmt.Sprintf("first of %s: %s", plural(int64(rr.num(row, "events")), "call", "calls"), rr.str(row, "event_name")),
+				Result: orDefault(rr.str(row, "error_code"), "succeeded"), Account: rr.str(row, "account"), Region: rr.str(row, "region")})
+		}
 		return h
 	case "hunt/impact_bulk_object_deletes", "hunt/impact_sse_c_encryption", "hunt/initial_console_login_failures":
 		return hc.aggregateStatement(h, header, rr, g[0])

@@ -52,6 +52,7 @@ func TestHuntSampleFindings(t *testing.T) {
 			t.Errorf("planted %s by %s (%s) is in no finding", e.EventName, e.Principal, e.EventID)
 		}
 	}
+	checkTraceable(t, fs)
 	firstRoutine, lastAttacker := len(fs), -1
 	var texts []string
 	for i, f := range fs {
@@ -188,5 +189,29 @@ func TestHuntNewDetections(t *testing.T) {
 	// The authenticated function URL is no public exposure.
 	if _, f := findingOf(out.Findings, "det-0017"); f != nil && f.Severity == sevHigh {
 		t.Errorf("an AWS_IAM function URL is rated high: %s", f.Text)
+	}
+}
+
+// checkTraceable: every statement of a hit carries its eventIDs, Timeline
+// events among them, ATT&CK ids and a time (pack summaries and closing
+// counts excepted).
+func checkTraceable(t *testing.T, fs []reports.Finding) {
+	t.Helper()
+	for _, f := range fs {
+		if strings.HasPrefix(f.Text, "Pack ") || strings.Contains(f.Text, "are listed on its sheet") {
+			continue
+		}
+		ids := map[string]bool{}
+		for _, id := range f.EventIDs {
+			ids[id] = true
+		}
+		if len(f.EventIDs) == 0 || len(f.Events) == 0 || len(f.Attack) == 0 && f.Query != "hunt/errors_by_source_ip" || f.Time.IsZero() {
+			t.Errorf("not traceable (ids %d, events %d, attack %v): %s", len(f.EventIDs), len(f.Events), f.Attack, f.Text)
+		}
+		for _, e := range f.Events {
+			if !ids[e.EventID] {
+				t.Errorf("Timeline event %s is not among the finding's eventIDs: %s", e.EventID, f.Text)
+			}
+		}
 	}
 }

@@ -134,6 +134,8 @@ func TestHuntStratusGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids := hitIDs(t, out)
+	checkTraceable(t, out.Findings)
+	checkWorstFirst(t, out.Findings)
 	all := map[string]bool{}
 	for _, m := range ids {
 		for id := range m {

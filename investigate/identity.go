@@ -642,7 +642,9 @@ func nilTime(t time.Time) any {
 	return t
 }
 
-func (p *pivot) findings() []reports.Finding {
+// findings states what the pivot reached and which keys minted or created
+// which; issued maps a key to the events whose response handed it out.
+func (p *pivot) findings(issued map[string][]string) []reports.Finding {
 	var fs []reports.Finding
 	count := map[string]int64{}
 	for _, v := range p.order {
@@ -682,7 +684,7 @@ func (p *pivot) findings() []reports.Finding {
 			via = append(via, v)
 		}
 		sort.Strings(via)
-		fs = append(fs, reports.Finding{Severity: sevMedium, Query: PivotEdges, Time: st.first,
+		fs = append(fs, reports.Finding{Severity: sevMedium, Query: PivotEdges, Time: st.first, EventIDs: issued[e.to],
 			Text: fmt.Sprintf("%s %s %s (%s, first at %s).", e.from, verb, e.to, strings.Join(via, ", "), when(st.first))})
 	}
 	return fs

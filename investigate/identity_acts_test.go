@@ -137,6 +137,18 @@ func TestIdentityLeakedKeyFindings(t *testing.T) {
 	if a == b {
 		t.Errorf("the succeeded and the denied StopLogging share one finding")
 	}
+	// The pivot's statement that the leaked key minted a session rests on
+	// the AssumeRole that handed it out.
+	assume := ht.plantedID(t, "AssumeRole", "svc-backup")
+	var minted bool
+	for _, f := range fs {
+		if strings.Contains(f.Text, "minted session credentials ASIADWXGC8WYROD99FH3") {
+			minted = len(f.EventIDs) == 1 && f.EventIDs[0] == assume
+		}
+	}
+	if !minted {
+		t.Errorf("the minted-credentials finding does not rest on the AssumeRole %s", assume)
+	}
 	var texts []string
 	for _, f := range fs {
 		texts = append(texts, f.Severity+"\t"+f.Text)

@@ -67,7 +67,7 @@ func identityFindings(o IdentityOptions, runs []reports.QueryRun, pv *pivot) []r
 			Text: "The identity/mutating sheet stops at 100,000 calls; identity/activity has the full counts."})
 	}
 	if pv != nil {
-		fs = append(fs, pv.findings()...)
+		fs = append(fs, pv.findings(issuedKeys(find(runs, "identity/acts")))...)
 	}
 	sortFindings(fs)
 	for _, r := range runs {
@@ -281,4 +281,23 @@ func activityFindings(a *reports.QueryRun, window string) []reports.Finding {
 				when(t.first), when(t.last), Comma(t.mutating), Comma(t.errors))})
 	}
 	return fs
+}
+
+// issuedKeys maps each access key a call's response handed out (session
+// credentials, a new access key) to the calls' eventIDs.
+func issuedKeys(run *reports.QueryRun) map[string][]string {
+	out := map[string][]string{}
+	if run == nil || run.Err != "" {
+		return out
+	}
+	rr := newRowReader(colNames(run.Columns))
+	for _, row := range run.Rows {
+		resp := jsonObj(rr.str(row, "response_elements"))
+		for _, k := range []string{str(path(resp, "credentials", "accessKeyId")), str(path(resp, "accessKey", "accessKeyId"))} {
+			if k != "" {
+				out[k] = append(out[k], rr.str(row, "event_id"))
+			}
+		}
+	}
+	return out
 }
