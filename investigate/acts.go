@@ -129,8 +129,16 @@ func (o orgView) outsider(acct, own string) string {
 
 func v(did, try string) (string, string) { return did, try }
 
-// callerUser is the IAM user name of the caller, "" for other principals.
+// callerUser is the IAM user name of the caller; for a role session, its
+// session name (SSO and federated sessions are named after the person);
+// "" for other principals.
 func callerUser(principal string) string {
+	if i := strings.Index(principal, ":assumed-role/"); i >= 0 {
+		parts := strings.Split(principal[i+1:], "/")
+		if len(parts) >= 3 {
+			return parts[len(parts)-1]
+		}
+	}
 	if i := strings.Index(principal, ":user/"); i >= 0 {
 		n := principal[i+len(":user/"):]
 		if j := strings.LastIndex(n, "/"); j >= 0 {

@@ -458,7 +458,8 @@ func shareAct(c call, req map[string]any, org orgView) (act, bool) {
 			if u := str(path(it, "userId")); u != "" {
 				*into = append(*into, u)
 			}
-			if g := str(path(it, "group")); g != "" {
+			// "all" is the only group EC2 knows: everyone.
+			if g := str(path(it, "group")); g == "all" {
 				*into = append(*into, g)
 			}
 		}

@@ -375,6 +375,28 @@ func TestHuntPantherRuleTests(t *testing.T) {
 			pr[3]++
 		}
 	}
+	// How loud the statements are: of the test events stated at high
+	// severity, how many should make their rule fire.
+	sevOf := map[string]string{}
+	for _, f := range out.Findings {
+		for _, id := range f.EventIDs {
+			if severityRank[f.Severity] > severityRank[sevOf[id]] {
+				sevOf[id] = f.Severity
+			}
+		}
+	}
+	var highPos, highNeg int
+	for _, c := range cases {
+		if sevOf[c.id] == sevHigh {
+			if c.expected {
+				highPos++
+			} else {
+				highNeg++
+				t.Logf("stated high, rule negative: %s %q", c.rule, c.name)
+			}
+		}
+	}
+	t.Logf("panther: stated as high: %d positives, %d negatives (precision at high %.3f)", highPos, highNeg, float64(highPos)/float64(max(1, highPos+highNeg)))
 	recall := float64(tp) / float64(tp+fn)
 	precision := float64(tp) / float64(tp+fp)
 	precisionSucceeded := float64(tp) / float64(tp+fp-fpFailed)
