@@ -391,8 +391,8 @@ func classify(c call, org orgView) (act, bool) {
 		switch {
 		case who == "*":
 			return mk(sevHigh, "expose-function", "allowed anyone (*) to invoke Lambda function "+f, "allow anyone to invoke Lambda function "+f, f, "TA0003", "T1546"), true
-		case org.outsider(accountOf(who), c.Account) != "":
-			return mk(sevHigh, "expose-function", "allowed "+org.outsider(accountOf(who), c.Account)+" to invoke Lambda function "+f, "allow another account to invoke Lambda function "+f, f, "TA0003", "T1546"), true
+		case org.outsider(acctOfARN(who), c.Account) != "":
+			return mk(sevHigh, "expose-function", "allowed "+org.outsider(acctOfARN(who), c.Account)+" to invoke Lambda function "+f, "allow another account to invoke Lambda function "+f, f, "TA0003", "T1546"), true
 		}
 		a := mk(sevLow, "expose-function", "allowed "+who+" to invoke Lambda function "+f, "allow "+who+" to invoke Lambda function "+f, f, "TA0003", "T1546")
 		a.Routine = true
@@ -423,7 +423,7 @@ func classify(c call, org orgView) (act, bool) {
 
 	// Secrets.
 	case "secretsmanager.amazonaws.com GetSecretValue":
-		s := secretName(p("secretId"))
+		s := secretShortName(p("secretId"))
 		return mk(sevMedium, "read-secret", "read the value of secret "+s, "read the value of secret "+s, s, "TA0006", "T1555.006"), true
 	case "secretsmanager.amazonaws.com BatchGetSecretValue":
 		ids := strs(path(req, "secretIdList"))
@@ -431,7 +431,7 @@ func classify(c call, org orgView) (act, bool) {
 		if len(ids) > 0 {
 			var names []string
 			for _, s := range ids {
-				names = append(names, secretName(s))
+				names = append(names, secretShortName(s))
 			}
 			what = "secrets " + joinAnd(names)
 		}
@@ -457,7 +457,7 @@ func classify(c call, org orgView) (act, bool) {
 	// Movement.
 	case "sts.amazonaws.com AssumeRole":
 		role := p("roleArn")
-		from, to := accountOf(c.Principal), accountOf(role)
+		from, to := acctOfARN(c.Principal), acctOfARN(role)
 		if from == "" || to == "" || from == to {
 			return act{}, false
 		}

@@ -94,7 +94,7 @@ func strs(x any) []string {
 }
 
 // accountOf returns the account id of an ARN or a bare account id.
-func accountOf(p string) string {
+func acctOfARN(p string) string {
 	if len(p) == 12 && strings.Trim(p, "0123456789") == "" {
 		return p
 	}
@@ -114,7 +114,7 @@ func joinAnd(xs []string) string {
 	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
 }
 
-func uniq(xs []string) []string {
+func uniqWords(xs []string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, x := range xs {
@@ -126,7 +126,7 @@ func uniq(xs []string) []string {
 	return out
 }
 
-func secretName(id string) string {
+func secretShortName(id string) string {
 	if i := strings.Index(id, ":secret:"); i >= 0 {
 		return id[i+len(":secret:"):]
 	}
@@ -144,7 +144,7 @@ func principalTarget(req map[string]any) string {
 
 // statements returns a policy document's statements (the document may be a
 // JSON string, Statement a string, a list or one object).
-func statements(doc any) []map[string]any {
+func policyStatements(doc any) []map[string]any {
 	var out []map[string]any
 	if s, ok := doc.(string); ok {
 		doc = jsonObj(s)
@@ -158,7 +158,7 @@ func statements(doc any) []map[string]any {
 }
 
 func allowsEverything(doc any) bool {
-	for _, st := range statements(doc) {
+	for _, st := range policyStatements(doc) {
 		if str(st["Effect"]) != "Allow" {
 			continue
 		}
@@ -187,7 +187,7 @@ type grant struct {
 
 // policyGrants reads the Allow statements of a resource policy.
 func policyGrants(doc any, own string, org orgView) (grants []grant, parsed bool) {
-	sts := statements(doc)
+	sts := policyStatements(doc)
 	if len(sts) == 0 {
 		return nil, false
 	}
@@ -212,7 +212,7 @@ func policyGrants(doc any, own string, org orgView) (grants []grant, parsed bool
 					add(grant{who: "anyone (*)", public: true})
 					continue
 				}
-				acct := accountOf(a)
+				acct := acctOfARN(a)
 				if o := org.outsider(acct, own); o != "" {
 					add(grant{who: o, outside: true})
 				} else {
@@ -267,15 +267,15 @@ func bucketPolicyAct(c call, req map[string]any, org orgView) (act, bool) {
 	switch {
 	case len(loud) > 0:
 		a.Severity = sev
-		a.Did = "changed the policy of bucket " + b + " so that it grants " + joinAnd(uniq(loud))
-		a.Try = "grant " + joinAnd(uniq(loud)) + " on bucket " + b
+		a.Did = "changed the policy of bucket " + b + " so that it grants " + joinAnd(uniqWords(loud))
+		a.Try = "grant " + joinAnd(uniqWords(loud)) + " on bucket " + b
 	case len(services) > 0 && len(inside) == 0:
 		a.Severity, a.Service = sevInfo, true
-		a.Did = "wrote the policy of bucket " + b + " that lets only AWS services in: " + joinAnd(uniq(services)) + " (an AWS service's own routine policy, such as CloudTrail's log delivery)"
+		a.Did = "wrote the policy of bucket " + b + " that lets only AWS services in: " + joinAnd(uniqWords(services)) + " (an AWS service's own routine policy, such as CloudTrail's log delivery)"
 		a.Try = "write a policy for bucket " + b + " that lets only AWS services in"
 	case len(inside) > 0:
 		a.Severity = sevLow
-		a.Did = "changed the policy of bucket " + b + "; it grants only principals of the bucket's own account or organization: " + joinAnd(uniq(append(inside, services...)))
+		a.Did = "changed the policy of bucket " + b + "; it grants only principals of the bucket's own account or organization: " + joinAnd(uniqWords(append(inside, services...)))
 		a.Try = "change the policy of bucket " + b
 	default:
 		a.Severity, a.Remediation = sevLow, true
@@ -323,10 +323,10 @@ func bucketACLAct(c call, req map[string]any) (act, bool) {
 	switch {
 	case len(public) > 0:
 		a.Severity = sevHigh
-		a.Did, a.Try = "made bucket "+b+" public: its ACL now grants "+joinAnd(uniq(public)), "make bucket "+b+" public ("+joinAnd(uniq(public))+")"
+		a.Did, a.Try = "made bucket "+b+" public: its ACL now grants "+joinAnd(uniqWords(public)), "make bucket "+b+" public ("+joinAnd(uniqWords(public))+")"
 	case len(other) > 0:
 		a.Severity = sevMedium
-		a.Did, a.Try = "changed the ACL of bucket "+b+" to grant "+joinAnd(uniq(other)), "grant "+joinAnd(uniq(other))+" on bucket "+b
+		a.Did, a.Try = "changed the ACL of bucket "+b+" to grant "+joinAnd(uniqWords(other)), "grant "+joinAnd(uniqWords(other))+" on bucket "+b
 	case canned == "private" || canned == "bucket-owner-full-control":
 		a.Severity, a.Remediation = sevInfo, true
 		a.Did, a.Try = "set the ACL of bucket "+b+" to "+canned, "set the ACL of bucket "+b+" to "+canned
@@ -361,12 +361,12 @@ func replicationAct(c call, req map[string]any, org orgView) (act, bool) {
 	switch {
 	case len(outside) > 0:
 		a.Severity = sevHigh
-		a.Did = "set replication on bucket " + b + ": every new object is now copied to " + joinAnd(uniq(outside)) + " (data leaves with no GetObject at all)"
-		a.Try = "replicate bucket " + b + " to " + joinAnd(uniq(outside))
+		a.Did = "set replication on bucket " + b + ": every new object is now copied to " + joinAnd(uniqWords(outside)) + " (data leaves with no GetObject at all)"
+		a.Try = "replicate bucket " + b + " to " + joinAnd(uniqWords(outside))
 	case len(dests) > 0:
 		a.Severity = sevMedium
-		a.Did = "set replication on bucket " + b + ": new objects are copied to " + joinAnd(uniq(dests))
-		a.Try = "replicate bucket " + b + " to " + joinAnd(uniq(dests))
+		a.Did = "set replication on bucket " + b + ": new objects are copied to " + joinAnd(uniqWords(dests))
+		a.Try = "replicate bucket " + b + " to " + joinAnd(uniqWords(dests))
 	default:
 		a.Severity = sevLow
 		a.Did, a.Try = "changed the replication of bucket "+b+" (no enabled destination in the request)", "change the replication of bucket "+b
@@ -481,7 +481,7 @@ func shareAct(c call, req map[string]any, org orgView) (act, bool) {
 		add = strs(path(req, "valuesToAdd"))
 		remove = strs(path(req, "valuesToRemove"))
 	}
-	add, remove = uniq(add), uniq(remove)
+	add, remove = uniqWords(add), uniqWords(remove)
 	describe := func(xs []string) string {
 		var out []string
 		for _, x := range xs {
@@ -564,12 +564,12 @@ func ingressAct(c call, req map[string]any) (act, bool) {
 	switch {
 	case len(open) > 0:
 		a.Severity = sevHigh
-		a.Did = "opened " + joinAnd(uniq(open)) + " in security group " + g
-		a.Try = "open " + joinAnd(uniq(open)) + " in security group " + g
+		a.Did = "opened " + joinAnd(uniqWords(open)) + " in security group " + g
+		a.Try = "open " + joinAnd(uniqWords(open)) + " in security group " + g
 	case len(other) > 0:
 		a.Severity = sevMedium
-		a.Did = "opened " + joinAnd(uniq(other)) + " in security group " + g
-		a.Try = "open " + joinAnd(uniq(other)) + " in security group " + g
+		a.Did = "opened " + joinAnd(uniqWords(other)) + " in security group " + g
+		a.Try = "open " + joinAnd(uniqWords(other)) + " in security group " + g
 	default:
 		a.Severity = sevMedium
 		a.Did, a.Try = "added an ingress rule to security group "+g, "add an ingress rule to security group "+g
@@ -589,5 +589,5 @@ func trustedOutside(own string, org orgView, docs ...any) []string {
 			}
 		}
 	}
-	return uniq(out)
+	return uniqWords(out)
 }

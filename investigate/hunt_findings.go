@@ -107,7 +107,7 @@ func attackIDs(header []string, rr rowReader, row []any, extra []string) []strin
 	for _, r := range append(tac, tech...) {
 		out = append(out, r.ID)
 	}
-	return uniq(append(append([]string(nil), extra...), out...))
+	return uniqWords(append(append([]string(nil), extra...), out...))
 }
 
 // huntSeverity decides how loud one row is. The query sets the base; a few
@@ -307,7 +307,7 @@ func (hc huntContext) statement(query, pack string, header []string, rr rowReade
 		phrases = append(phrases, ra.phrase(rc))
 		h.events = append(h.events, actEvent(rc, ra))
 	}
-	phrases = uniq(phrases)
+	phrases = uniqWords(phrases)
 	h.attack = attackIDs(header, rr, g[0], a.Attack)
 	var b strings.Builder
 	if len(g) == 1 {

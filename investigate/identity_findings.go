@@ -95,7 +95,7 @@ func actFindings(run *reports.QueryRun, org orgView, stated, failedActs map[stri
 			Name: rr.str(row, "event_name"), Principal: rr.str(row, "principal"), SourceIP: rr.str(row, "source_ip"),
 			ErrorCode: rr.str(row, "error_code"), ErrorMessage: rr.str(row, "error_message"),
 			Request: rr.str(row, "request_parameters"), Response: rr.str(row, "response_elements")}
-		if acct := accountOf(c.Principal); acct != "" {
+		if acct := acctOfARN(c.Principal); acct != "" {
 			c.Account = acct
 		}
 		a, ok := classify(c, org)
@@ -128,7 +128,7 @@ func actFindings(run *reports.QueryRun, org orgView, stated, failedActs map[stri
 			ids = append(ids, gc.EventID)
 			evs = append(evs, actEvent(gc, g.acts[i]))
 		}
-		phrases = uniq(phrases)
+		phrases = uniqWords(phrases)
 		var b strings.Builder
 		if len(g.calls) == 1 {
 			fmt.Fprintf(&b, "At %s, %s %s (%s)", when(c.Time), clip(c.Principal, 200), clip(phrases[0], 400), clip(c.Name, 100))
@@ -200,8 +200,8 @@ func failureFindings(run *reports.QueryRun, failedActs map[string]bool) []report
 		n := int64(rr.num(row, "events"))
 		a.events += n
 		a.codes[rr.str(row, "error_code")] += n
-		a.principals = uniq(append(a.principals, who))
-		a.ips = uniq(append(a.ips, rr.str(row, "source_ip")))
+		a.principals = uniqWords(append(a.principals, who))
+		a.ips = uniqWords(append(a.ips, rr.str(row, "source_ip")))
 		if f := rr.time(row, "first_seen"); !f.IsZero() && (a.first.IsZero() || f.Before(a.first)) {
 			a.first, a.firstID = f, rr.str(row, "first_event_id")
 		}
@@ -217,7 +217,7 @@ func failureFindings(run *reports.QueryRun, failedActs map[string]bool) []report
 			codes = append(codes, fmt.Sprintf("%s %s", clip(c, 80), plural(n, "time", "times")))
 		}
 		sort.Strings(codes)
-		ids := uniq([]string{a.firstID, a.lastID})
+		ids := uniqWords([]string{a.firstID, a.lastID})
 		if ids[len(ids)-1] == "" {
 			ids = ids[:len(ids)-1]
 		}

@@ -8,10 +8,10 @@
 WITH ev AS (
   SELECT
     eventid,
-    arbitrary(substr(eventtime, 1, 10)) AS logged_day,
-    arbitrary(eventsource) AS event_source,
-    arbitrary(eventname) AS event_name,
-    arbitrary({{> common/_principal}}) AS principal
+    min(substr(eventtime, 1, 10)) AS logged_day,
+    min(eventsource) AS event_source,
+    min(eventname) AS event_name,
+    min({{> common/_principal}}) AS principal
   FROM {{management}}
   WHERE day BETWEEN :day_from AND :day_to
     AND eventtime >= :baseline_since AND eventtime < :since

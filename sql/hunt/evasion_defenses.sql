@@ -8,9 +8,9 @@
 -- attack: TA0005 T1562.008 T1562.001 T1556.006
 SELECT
   {{> hunt/_columns}}
-  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.logGroupName'), json_extract_scalar(requestparameters, '$.userName'), json_extract_scalar(requestparameters, '$.serialNumber'), json_extract_scalar(requestparameters, '$.analyzerName'), json_extract_scalar(requestparameters, '$.detectorId'))) AS target,
-  arbitrary(json_extract_scalar(requestparameters, '$.logStreamName')) AS detail,
-  arbitrary(requestparameters) AS request_parameters,
+  min(COALESCE(json_extract_scalar(requestparameters, '$.logGroupName'), json_extract_scalar(requestparameters, '$.userName'), json_extract_scalar(requestparameters, '$.serialNumber'), json_extract_scalar(requestparameters, '$.analyzerName'), json_extract_scalar(requestparameters, '$.detectorId'))) AS target,
+  min(json_extract_scalar(requestparameters, '$.logStreamName')) AS detail,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to

@@ -8,9 +8,9 @@
 -- attack: TA0010 T1537 TA0005 T1562.001
 SELECT
   {{> hunt/_columns}}
-  arbitrary(json_extract_scalar(requestparameters, '$.bucketName')) AS target,
-  arbitrary(json_extract_scalar(requestparameters, '$.ReplicationConfiguration.Rule.Destination.Bucket')) AS detail,
-  arbitrary(requestparameters) AS request_parameters,
+  min(json_extract_scalar(requestparameters, '$.bucketName')) AS target,
+  min(json_extract_scalar(requestparameters, '$.ReplicationConfiguration.Rule.Destination.Bucket')) AS detail,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to

@@ -8,9 +8,9 @@
 -- attack: TA0001 T1190 TA0003 T1546
 SELECT
   {{> hunt/_columns}}
-  arbitrary(json_extract_scalar(requestparameters, '$.functionName')) AS target,
-  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.authType'), json_extract_scalar(requestparameters, '$.principal'))) AS detail,
-  arbitrary(requestparameters) AS request_parameters,
+  min(json_extract_scalar(requestparameters, '$.functionName')) AS target,
+  min(COALESCE(json_extract_scalar(requestparameters, '$.authType'), json_extract_scalar(requestparameters, '$.principal'))) AS detail,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to

@@ -9,8 +9,8 @@
 WITH deletes AS (
   SELECT
     {{> hunt/_per_event}}
-    arbitrary(COALESCE(errorcode, '')) AS error_code,
-    arbitrary(json_extract_scalar(requestparameters, '$.bucketName')) AS bucket
+    min(COALESCE(errorcode, '')) AS error_code,
+    min(json_extract_scalar(requestparameters, '$.bucketName')) AS bucket
   FROM {{data}}
   WHERE day BETWEEN :day_from AND :day_to
     AND eventtime >= :since AND eventtime < :until
@@ -26,9 +26,9 @@ SELECT
   's3.amazonaws.com' AS event_source,
   count(*) AS events,
   count_if(event_name = 'DeleteObjects') AS bulk_calls,
-  arbitrary(account) AS account,
-  arbitrary(region) AS region,
-  arbitrary(user_agent) AS user_agent,
+  min(account) AS account,
+  min(region) AS region,
+  min(user_agent) AS user_agent,
   from_iso8601_timestamp(min(eventtime)) AS event_time,
   from_iso8601_timestamp(max(eventtime)) AS last_seen,
   min_by(eventid, eventtime) AS event_id,

@@ -8,9 +8,9 @@
 -- attack: TA0040 T1485 T1486
 SELECT
   {{> hunt/_columns}}
-  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.bucketName'), json_extract_scalar(requestparameters, '$.keyId'))) AS target,
-  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.LifecycleConfiguration.Rule.Expiration.Days'), json_extract_scalar(requestparameters, '$.pendingWindowInDays'))) AS detail,
-  arbitrary(requestparameters) AS request_parameters,
+  min(COALESCE(json_extract_scalar(requestparameters, '$.bucketName'), json_extract_scalar(requestparameters, '$.keyId'))) AS target,
+  min(COALESCE(json_extract_scalar(requestparameters, '$.LifecycleConfiguration.Rule.Expiration.Days'), json_extract_scalar(requestparameters, '$.pendingWindowInDays'))) AS detail,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to

@@ -9,7 +9,7 @@
 WITH failures AS (
   SELECT
     {{> hunt/_per_event}}
-    arbitrary(COALESCE(useridentity.username, json_extract_scalar(additionaleventdata, '$.LoginTo'), '')) AS tried_user
+    min(COALESCE(useridentity.username, json_extract_scalar(additionaleventdata, '$.LoginTo'), '')) AS tried_user
   FROM {{management}}
   WHERE day BETWEEN :day_from AND :day_to
     AND eventtime >= :since AND eventtime < :until
@@ -27,9 +27,9 @@ SELECT
   min(principal) AS principal,
   count(DISTINCT tried_user) AS users_tried,
   min(tried_user) AS target,
-  arbitrary(account) AS account,
-  arbitrary(region) AS region,
-  arbitrary(user_agent) AS user_agent,
+  min(account) AS account,
+  min(region) AS region,
+  min(user_agent) AS user_agent,
   from_iso8601_timestamp(min(eventtime)) AS event_time,
   from_iso8601_timestamp(max(eventtime)) AS last_seen,
   min_by(eventid, eventtime) AS event_id,

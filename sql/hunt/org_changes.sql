@@ -8,9 +8,9 @@
 -- attack: TA0005 T1666 TA0003
 SELECT
   {{> hunt/_columns}}
-  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.accountId'), json_extract_scalar(requestparameters, '$.policyId'), json_extract_scalar(requestparameters, '$.accountName'), json_extract_scalar(requestparameters, '$.target.id'))) AS target,
-  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.targetId'), json_extract_scalar(requestparameters, '$.policyType'))) AS detail,
-  arbitrary(requestparameters) AS request_parameters,
+  min(COALESCE(json_extract_scalar(requestparameters, '$.accountId'), json_extract_scalar(requestparameters, '$.policyId'), json_extract_scalar(requestparameters, '$.accountName'), json_extract_scalar(requestparameters, '$.target.id'))) AS target,
+  min(COALESCE(json_extract_scalar(requestparameters, '$.targetId'), json_extract_scalar(requestparameters, '$.policyType'))) AS detail,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to

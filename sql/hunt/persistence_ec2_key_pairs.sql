@@ -8,9 +8,9 @@
 -- attack: TA0003 T1098.004
 SELECT
   {{> hunt/_columns}}
-  arbitrary(json_extract_scalar(requestparameters, '$.keyName')) AS target,
-  arbitrary(json_extract_scalar(requestparameters, '$.keyType')) AS detail,
-  arbitrary(requestparameters) AS request_parameters,
+  min(json_extract_scalar(requestparameters, '$.keyName')) AS target,
+  min(json_extract_scalar(requestparameters, '$.keyType')) AS detail,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to
