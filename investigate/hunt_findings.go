@@ -356,8 +356,11 @@ func (hc huntContext) aggregateStatement(h hit, header []string, rr rowReader, r
 	switch h.query {
 	case "hunt/impact_bulk_object_deletes":
 		h.severity = sevHigh
-		did = fmt.Sprintf("deleted objects from bucket %s in bulk: %s (%s)", target, plural(n, "delete call", "delete calls"),
-			plural(int64(rr.num(row, "bulk_calls")), "of them a DeleteObjects call that removes up to 1,000 objects at once", "of them DeleteObjects calls that remove up to 1,000 objects each"))
+		did = fmt.Sprintf("deleted objects from bucket %s in bulk: %s", target, plural(n, "DeleteObject call", "DeleteObject calls"))
+		if b := int64(rr.num(row, "bulk_calls")); b > 0 {
+			did = fmt.Sprintf("deleted objects from bucket %s in bulk: %s, %s of them DeleteObjects (up to 1,000 objects each)", target,
+				plural(n, "delete call", "delete calls"), Comma(b))
+		}
 		if failed {
 			did = fmt.Sprintf("tried to delete objects from bucket %s in bulk (%s)", target, plural(n, "delete call", "delete calls"))
 		}

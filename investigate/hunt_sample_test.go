@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ctathena/ctathena/engine"
 	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/reports"
 	"github.com/ctathena/ctathena/sql"
@@ -165,7 +167,7 @@ func TestHuntNewDetections(t *testing.T) {
 		"det-0007": {sevHigh, "deleted IAM Access Analyzer org-analyzer"},
 		"det-0008": {sevMedium, "failed to sign in to the AWS console 6 times, trying 6 user names"},
 		"det-0016": {sevHigh, "gave Lambda function billing-export a public URL"},
-		"det-0018": {sevHigh, "deleted objects from bucket payroll in bulk: 30 delete calls"},
+		"det-0018": {sevHigh, "deleted objects from bucket payroll in bulk: 30 DeleteObject calls"},
 		"det-0051": {sevHigh, "wrote 2 objects to bucket payroll encrypted with a key only the caller holds (SSE-C)"},
 		"det-0054": {sevHigh, "scheduled KMS key 1234abcd-12ab-34cd-56ef-1234567890ab for deletion in 7 days"},
 		"det-0055": {sevHigh, "deleted bucket payroll-archive"},
@@ -213,5 +215,49 @@ func checkTraceable(t *testing.T, fs []reports.Finding) {
 				t.Errorf("Timeline event %s is not among the finding's eventIDs: %s", e.EventID, f.Text)
 			}
 		}
+	}
+}
+
+// TestHuntStatesEffectsApart: calls of one API by one principal from one
+// address are stated apart when they did different things: a share and its
+// undo, a grant to an outside account and CloudTrail's own bucket policy.
+func TestHuntStatesEffectsApart(t *testing.T) {
+	cols := []engine.Column{{Name: "event_time"}, {Name: "event_name"}, {Name: "event_source"}, {Name: "principal"},
+		{Name: "account"}, {Name: "region"}, {Name: "source_ip"}, {Name: "user_agent"}, {Name: "error_code"},
+		{Name: "error_message"}, {Name: "target"}, {Name: "detail"}, {Name: "request_parameters"}, {Name: "event_id"}}
+	at := utc("2026-11-06T01:00:00Z")
+	who, ip := "arn:aws:iam::111122223333:user/ops", "198.51.100.7"
+	row := func(min int, name, src, target, req, id string) []any {
+		return []any{at.Add(time.Duration(min) * time.Minute), name, src, who, "111122223333", "us-east-1", ip, "cli", nil, nil, target, nil, req, id}
+	}
+	run := reports.QueryRun{Name: "hunt/exfil_sharing", Columns: cols, Rows: [][]any{
+		row(0, "ModifySnapshotAttribute", "ec2.amazonaws.com", "snap-1", `{"snapshotId":"snap-1","createVolumePermission":{"add":{"items":[{"userId":"999988887777"}]}}}`, "s1"),
+		row(5, "ModifySnapshotAttribute", "ec2.amazonaws.com", "snap-1", `{"snapshotId":"snap-1","createVolumePermission":{"remove":{"items":[{"userId":"999988887777"}]}}}`, "s2"),
+		row(6, "PutBucketPolicy", "s3.amazonaws.com", "data", `{"bucketName":"data","bucketPolicy":{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999988887777:root"},"Action":"s3:GetObject"}]}}`, "p1"),
+		row(7, "PutBucketPolicy", "s3.amazonaws.com", "trail-logs", `{"bucketName":"trail-logs","bucketPolicy":{"Statement":[{"Sid":"AWSCloudTrailAclCheck","Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:GetBucketAcl"}]}}`, "p2"),
+	}}
+	cat, _ := sql.Default()
+	q, _ := cat.Get(run.Name)
+	AddAttackColumns(&run, q.Attack)
+	packs, _ := selectedPacks([]string{"exfil"})
+	fs := huntFindings(packs, []reports.QueryRun{run}, map[string][]string{run.Name: q.Attack}, huntContext{org: newOrgView([]string{"111122223333"}), baselineDays: 14})
+	want := map[string]string{"s1": sevHigh, "s2": sevInfo, "p1": sevHigh, "p2": sevInfo}
+	seen := map[*reports.Finding]bool{}
+	for id, sev := range want {
+		_, f := findingOf(fs, id)
+		if f == nil {
+			t.Errorf("%s is in no finding", id)
+			continue
+		}
+		if len(f.EventIDs) != 1 {
+			t.Errorf("%s shares a finding with %v: %s", id, f.EventIDs, f.Text)
+		}
+		if f.Severity != sev {
+			t.Errorf("%s: %s, want %s: %s", id, f.Severity, sev, f.Text)
+		}
+		seen[f] = true
+	}
+	if len(seen) != 4 {
+		t.Errorf("%d findings for four different effects", len(seen))
 	}
 }

@@ -22,7 +22,7 @@ SELECT
   source_ip,
   bucket AS target,
   error_code,
-  'DeleteObjects' AS event_name,
+  CASE WHEN count_if(event_name = 'DeleteObjects') > 0 THEN 'DeleteObjects' ELSE 'DeleteObject' END AS event_name,
   's3.amazonaws.com' AS event_source,
   count(*) AS events,
   count_if(event_name = 'DeleteObjects') AS bulk_calls,
