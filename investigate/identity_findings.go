@@ -58,6 +58,7 @@ func identityFindings(o IdentityOptions, runs []reports.QueryRun, pv *pivot) []r
 			ev := reports.Event{Time: t, EventID: id, Actor: rr.str(row, "principal"), SourceIP: rr.str(row, "source_ip"),
 				Action: "created or set " + what + " (" + rr.str(row, "event_name") + ")", Target: what, Result: "succeeded"}
 			fs = append(fs, reports.Finding{Severity: sevLow, Query: "identity/created", Time: t, EventIDs: []string{id}, Events: []reports.Event{ev},
+				Attack: attackIDs(nil, rr, row, nil),
 				Text: fmt.Sprintf("At %s, %s called %s (%s) from %s, creating or setting %s.", when(t),
 					clip(rr.str(row, "principal"), 200), clip(rr.str(row, "event_name"), 100), rr.str(row, "event_source"), clip(rr.str(row, "source_ip"), 100), clip(what, 200))})
 		}
@@ -221,11 +222,21 @@ func failureFindings(run *reports.QueryRun, failedActs map[string]bool) []report
 		if ids[len(ids)-1] == "" {
 			ids = ids[:len(ids)-1]
 		}
+		var evs []reports.Event
+		for i, id := range ids {
+			when := a.first
+			if i == 1 || id == a.lastID && id != a.firstID {
+				when = a.last
+			}
+			evs = append(evs, reports.Event{Time: when, EventID: id, Actor: a.principals[0], Action: "tried to call " + a.name + " (failed)",
+				Result: strings.Join(codes, ", ")})
+		}
 		who := clip(a.principals[0], 200)
 		if len(a.principals) > 1 {
 			who = fmt.Sprintf("%d principals (first: %s)", len(a.principals), who)
 		}
-		fs = append(fs, reports.Finding{Severity: sevLow, Query: "identity/errors", Time: a.first, EventIDs: ids,
+		fs = append(fs, reports.Finding{Severity: sevLow, Query: "identity/errors", Time: a.first, EventIDs: ids, Events: evs,
+			Attack: attackIDs(nil, newRowReader([]string{"event_source", "event_name"}), []any{a.source, a.name}, nil),
 			Text: fmt.Sprintf("%s tried to call %s (%s) %s between %s and %s from %s, and failed every time: %s (first and last eventIDs given; identity/errors lists every failure).",
 				who, clip(a.name, 100), a.source, plural(a.events, "time", "times"), when(a.first), when(a.last),
 				plural(int64(len(a.ips)), "address", "addresses"), strings.Join(codes, ", "))})
