@@ -123,6 +123,106 @@ func actFindings(run *reports.QueryRun, org orgView, stated, failedActs map[stri
 		g := groups[k]
 		c, a := g.calls[0], g.acts[0]
 		var phrases, ids []string
+		var evs []reports.Event
+		for i, gc := range g.calls {
+			phrases = append(phrases, g.acts[i].phrase(gc))
+			ids = append(ids, gc.EventID)
+			evs = append(evs, actEvent(gc, g.acts[i]))
+		}
+		phrases = uniqWords(phrases)
+		var b strings.Builder
+		if len(g.calls) == 1 {
+			fmt.Fprintf(&b, "At %s, %s %s (%s)", when(c.Time), clip(c.Principal, 200), clip(phrases[0], 400), clip(c.Name, 100))
+		} else {
+			what := clip(phrases[0], 400)
+			if len(phrases) > 1 {
+				what += fmt.Sprintf(", and the same on %s (see identity/acts)", plural(int64(len(phrases)-1), "other target", "other targets"))
+			}
+			fmt.Fprintf(&b, "Between %s and %s, %s made %s %s calls: it %s", when(c.Time), when(g.calls[len(g.calls)-1].Time),
+				clip(c.Principal, 200), Comma(int64(len(g.calls))), clip(c.Name, 100), what)
+		}
+		if c.SourceIP != "" {
+			fmt.Fprintf(&b, ", from %s", clip(c.SourceIP, 100))
+		}
+		switch {
+		case c.failed() && len(g.calls) == 1:
+			msg := ""
+			if c.ErrorMessage != "" {
+				msg = fmt.Sprintf(" (%q)", clip(c.ErrorMessage, 160))
+			}
+			fmt.Fprintf(&b, "; it failed with %s%s: an attempt, not an effect", clip(c.ErrorCode, 80), msg)
+		case c.failed():
+			fmt.Fprintf(&b, "; all failed with %s: attempts, not effects", clip(c.ErrorCode, 80))
+		case len(g.calls) == 1:
+			b.WriteString("; it succeeded")
+		default:
+			b.WriteString("; all succeeded")
+		}
+		fmt.Fprintf(&b, "%s.", attackWords(a.Attack, c.Source, c.Name))
+		fs = append(fs, reports.Finding{Severity: g.sev, Query: "identity/acts", Text: b.String(), EventIDs: ids, Events: evs,
+			Attack: attackIDs(a.Attack, newRowReader([]string{"event_source", "event_name"}), []any{c.Source, c.Name}, a.Attack), Time: c.Time})
+	}
+	if len(fs) > maxActFindings {
+		sortFindings(fs)
+		sev := fs[maxActFindings].Severity
+		rest := len(fs) - maxActFindings
+		fs = append(fs[:maxActFindings], moreListed(sev, "identity/acts", rest, "groups of acts"))
+	}
+	return fs
+}
+
+// failureFindings groups the failed calls that no act statement covers by
+// what was attempted (the API called), never picking one failure among
+// others as "the most frequent".
+func failureFindings(run *reports.QueryRun, failedActs map[string]bool) []reports.Finding {
+	rr := newRowReader(colNames(run.Columns))
+	type attempt struct {
+		source, name                       string
+		events                             int64
+		codes                              map[string]int64
+		principals, ips                    []string
+		first, last                        time.Time
+		firstID, lastID                    string
+		firstWho, lastWho, firstIP, lastIP string
+	}
+	var order []string
+	by := map[string]*attempt{}
+	for _, row := range run.Rows {
+		src, name, who := rr.str(row, "event_source"), rr.str(row, "event_name"), rr.str(row, "principal")
+		if failedActs[who+"\x00"+src+"\x00"+normName(name)] {
+			continue
+		}
+		k := src + "\x00" + name
+		a := by[k]
+		if a == nil {
+			a = &attempt{source: src, name: name, codes: map[string]int64{}}
+			by[k] = a
+			order = append(order, k)
+		}
+		n := int64(rr.num(row, "events"))
+		a.events += n
+		a.codes[rr.str(row, "error_code")] += n
+		a.principals = uniqWords(append(a.principals, who))
+		a.ips = uniqWords(append(a.ips, rr.str(row, "source_ip")))
+		if f := rr.time(row, "first_seen"); !f.IsZero() && (a.first.IsZero() || f.Before(a.first)) {
+			a.first, a.firstID, a.firstWho, a.firstIP = f, rr.str(row, "first_event_id"), who, rr.str(row, "source_ip")
+		}
+		if l := rr.time(row, "last_seen"); l.After(a.last) || a.last.IsZero() {
+			a.last, a.lastID, a.lastWho, a.lastIP = l, rr.str(row, "last_event_id"), who, rr.str(row, "source_ip")
+		}
+	}
+	var fs []reports.Finding
+	for _, k := range order {
+		a := by[k]
+		var codes []string
+		for c, n := range a.codes {
+			codes = append(codes, fmt.Sprintf("%s %s", clip(c, 80), plural(n, "time", "times")))
+		}
+		sort.Strings(codes)
+		ids := uniqWords([]string{a.firstID, a.lastID})
+		if ids[len(ids)-1] == "" {
+			ids = ids[:len(ids)-1]
+		}
 		evs := []reports.Event{{Time: a.first, EventID: a.firstID, Actor: a.firstWho, SourceIP: a.firstIP,
 			Action: "tried to call " + a.name + " (the first failure)", Result: "failed"}}
 		if a.lastID != "" && a.lastID != a.firstID {
