@@ -532,3 +532,12 @@ func sortFindings(fs []reports.Finding) {
 		return a.Time.Before(b.Time)
 	})
 }
+
+// between opens a statement about calls from first to last: "At T" when
+// they fall in one minute, "Between T1 and T2" otherwise.
+func between(first, last time.Time) string {
+	if when(first) == when(last) {
+		return "At " + when(first)
+	}
+	return "Between " + when(first) + " and " + when(last)
+}

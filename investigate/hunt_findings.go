@@ -318,7 +318,7 @@ func (hc huntContext) statement(query, pack string, header []string, rr rowReade
 		if len(phrases) > 1 {
 			what += fmt.Sprintf(", and the same on %s (see the sheet)", plural(int64(len(phrases)-1), "other target", "other targets"))
 		}
-		fmt.Fprintf(&b, "Between %s and %s, %s made %s %s calls: it %s", when(first), when(last), clip(c.Principal, 200),
+		fmt.Fprintf(&b, "%s, %s made %s %s calls: it %s", between(first, last), clip(c.Principal, 200),
 			Comma(int64(len(g))), clip(c.Name, 100), what)
 	}
 	if c.SourceIP != "" {

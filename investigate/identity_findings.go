@@ -138,7 +138,7 @@ func actFindings(run *reports.QueryRun, org orgView, stated, failedActs map[stri
 			if len(phrases) > 1 {
 				what += fmt.Sprintf(", and the same on %s (see identity/acts)", plural(int64(len(phrases)-1), "other target", "other targets"))
 			}
-			fmt.Fprintf(&b, "Between %s and %s, %s made %s %s calls: it %s", when(c.Time), when(g.calls[len(g.calls)-1].Time),
+			fmt.Fprintf(&b, "%s, %s made %s %s calls: it %s", between(c.Time, g.calls[len(g.calls)-1].Time),
 				clip(c.Principal, 200), Comma(int64(len(g.calls))), clip(c.Name, 100), what)
 		}
 		if c.SourceIP != "" {
