@@ -272,7 +272,12 @@ func (hc huntContext) statement(query, pack string, header []string, rr rowReade
 	a, ok := classify(c, hc.org)
 	if !ok {
 		for _, row := range g {
-			if sev := huntSeverity(query, rr, row); severityRank[sev] > severityRank[h.severity] {
+			sev := huntSeverity(query, rr, row)
+			if rr.str(row, "error_code") != "" {
+				// A failed attempt is rated one step below the act.
+				sev = lower(sev)
+			}
+			if severityRank[sev] > severityRank[h.severity] {
 				h.severity = sev
 			}
 			h.events = append(h.events, reports.Event{Time: rr.time(row, "event_time"), EventID: rr.str(row, "event_id"),
@@ -538,7 +543,7 @@ func groupStatement(rr rowReader, rows [][]any, header []string) string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Between %s and %s, %s called %s %s", when(first), when(last), clip(rr.str(row, "principal"), 200),
+	fmt.Fprintf(&b, "%s, %s called %s %s", between(first, last), clip(rr.str(row, "principal"), 200),
 		clip(rr.str(row, "event_name"), 100), plural(int64(len(rows)), "time", "times"))
 	switch len(targets) {
 	case 0:
