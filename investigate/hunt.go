@@ -20,6 +20,9 @@ type HuntOptions struct {
 	// Baseline is how far before the window the principals' own baseline
 	// of routine calls reaches; 0 means DefaultHuntBaseline.
 	Baseline time.Duration
+	// NoBaseline runs no baseline query (--baseline 0): routine calls are
+	// then rated as new for every principal, and say why.
+	NoBaseline bool
 	// OrgAccounts are the organization's accounts (shares and grants to
 	// any other account are called outside the organization); empty when
 	// unknown.
@@ -35,6 +38,9 @@ const HuntBaselineQuery = "hunt/baseline_calls"
 
 // BaselineSince is where the baseline of a hunt starts.
 func (o HuntOptions) BaselineSince() time.Time {
+	if o.NoBaseline {
+		return o.Window.Since
+	}
 	b := o.Baseline
 	if b <= 0 {
 		b = DefaultHuntBaseline
@@ -145,6 +151,9 @@ func PlanHunt(o HuntOptions) ([]Planned, error) {
 	if o.Baseline < 0 {
 		return nil, &sql.UsageError{Msg: "--baseline must be a duration of zero or more, such as 14d"}
 	}
+	if o.NoBaseline {
+		return plans, nil
+	}
 	bFrom, bTo := Days(o.BaselineSince(), o.Window.Since)
 	plans = append(plans, Planned{Name: HuntBaselineQuery, Values: map[string]string{
 		"baseline_since": Stamp(o.BaselineSince()), "since": Stamp(o.Window.Since), "day_from": bFrom, "day_to": bTo,
@@ -171,7 +180,7 @@ func Hunt(ctx context.Context, env *Env, o HuntOptions) (*Outcome, error) {
 		for _, q := range env.Catalog.Pack("hunt") {
 			headers[q.Name] = q.Attack
 		}
-		out.Findings = huntFindings(packs, out.Queries, headers, huntContext{org: newOrgView(o.OrgAccounts), baselineDays: int64((o.Window.Since.Sub(o.BaselineSince()) + time.Hour) / (24 * time.Hour))})
+		out.Findings = huntFindings(packs, out.Queries, headers, huntContext{org: newOrgView(o.OrgAccounts), noBaseline: o.NoBaseline, baselineDays: int64((o.Window.Since.Sub(o.BaselineSince()) + time.Hour) / (24 * time.Hour))})
 		out.Queries = append(out.Queries, huntSummary(packs, out.Queries))
 		out.Charts = []reports.Chart{{Title: "Detection hits per pack", Query: huntSummaryTable, CategoryColumn: "pack", ValueColumn: "hits", Kind: "bar"}}
 		out.Notes = append(out.Notes, "Each hit's ATT&CK tactics and techniques (columns attack_tactics and attack_techniques) join the query's own ATT&CK ids with the TrailDiscover mapping of the event (adanalvarez/TrailDiscover, CC BY 4.0). They say what behaviour a call may be evidence of, not that it was malicious.")

@@ -34,6 +34,7 @@ type hit struct {
 type huntContext struct {
 	org          orgView
 	baselineDays int64 // length of the baseline period in days
+	noBaseline   bool  // --baseline 0: none was asked for
 	base         baseline
 }
 
@@ -72,6 +73,8 @@ func readBaseline(runs []reports.QueryRun) baseline {
 func (hc huntContext) rarity(principal, name string) (string, string) {
 	period := plural(hc.baselineDays, "day", "days") + " before the window"
 	switch {
+	case hc.noBaseline:
+		return sevLow, "; routine for some principals, but no baseline was asked for (--baseline 0), so its rarity for this one is unknown"
 	case !hc.base.ran:
 		return sevLow, "; routine for some principals, but the baseline query failed, so its rarity for this one is unknown"
 	case hc.base.daysLogs == 0:

@@ -261,3 +261,35 @@ func TestHuntStatesEffectsApart(t *testing.T) {
 		t.Errorf("%d findings for four different effects", len(seen))
 	}
 }
+
+// TestHuntNoBaseline: --baseline 0 runs no baseline query, and the routine
+// calls say that their rarity is unknown instead of claiming it.
+func TestHuntNoBaseline(t *testing.T) {
+	_, w := idLoadTruth(t)
+	o := HuntOptions{Window: w, Packs: []string{"persistence"}, NoBaseline: true}
+	plans, err := PlanHunt(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range plans {
+		if p.Name == HuntBaselineQuery {
+			t.Fatal("--baseline 0 still plans the baseline query")
+		}
+	}
+	out, err := Hunt(context.Background(), huntEnvFrom(t, sampleDir, o), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range out.Findings {
+		if strings.Contains(f.Text, "UpdateFunctionCode") {
+			n++
+			if f.Severity != sevLow || !strings.Contains(f.Text, "no baseline was asked for (--baseline 0)") {
+				t.Errorf("%s %s", f.Severity, f.Text)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no code update stated")
+	}
+}

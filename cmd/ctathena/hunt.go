@@ -47,7 +47,7 @@ Packs: ` + strings.Join(investigate.HuntPackNames(), ", ") + ` (default: all).`,
 	f.StringSliceVar(&o.packs, "pack", nil, "detection packs to run (repeat or comma-separate; default all): "+strings.Join(investigate.HuntPackNames(), ","))
 	f.StringVar(&o.since, "since", "", "window start (default: 7 days before --until)")
 	f.StringVar(&o.until, "until", "", "window end (default: now)")
-	f.StringVar(&o.baseline, "baseline", "14d", "how far before the window each principal's own baseline of routine calls reaches")
+	f.StringVar(&o.baseline, "baseline", "14d", "how far before the window each principal's own baseline of routine calls reaches (0: none)")
 	return cmd
 }
 
@@ -61,7 +61,7 @@ func runHunt(cmd *cobra.Command, g *globals, o *huntOptions) error {
 	if err != nil {
 		return usageErr("--baseline: %v", err)
 	}
-	opts := investigate.HuntOptions{Packs: o.packs, Window: w, Baseline: base}
+	opts := investigate.HuntOptions{Packs: o.packs, Window: w, Baseline: base, NoBaseline: base == 0}
 	// Validate every value before touching any log or AWS.
 	if _, err := investigate.PlanHunt(opts); err != nil {
 		return err
