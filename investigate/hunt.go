@@ -183,6 +183,18 @@ func Hunt(ctx context.Context, env *Env, o HuntOptions) (*Outcome, error) {
 		out.Findings = huntFindings(packs, out.Queries, headers, huntContext{org: newOrgView(o.OrgAccounts), noBaseline: o.NoBaseline, baselineDays: int64((o.Window.Since.Sub(o.BaselineSince()) + time.Hour) / (24 * time.Hour))})
 		out.Queries = append(out.Queries, huntSummary(packs, out.Queries))
 		out.Charts = []reports.Chart{{Title: "Detection hits per pack", Query: huntSummaryTable, CategoryColumn: "pack", ValueColumn: "hits", Kind: "bar"}}
+		if !o.NoBaseline {
+			days := int64((o.Window.Since.Sub(o.BaselineSince()) + time.Hour) / (24 * time.Hour))
+			b := readBaseline(out.Queries)
+			note := fmt.Sprintf("Routine calls (Lambda code and configuration, SSM sessions and commands) were compared with each principal's own calls in the baseline from %s to %s, before the window; ",
+				when(o.BaselineSince()), when(o.Window.Since))
+			if b.ran {
+				note += fmt.Sprintf("%s of its %s have logs. The Coverage sheet lists the baseline's days too; they are not part of the window.", plural(b.daysLogs, "day", "days"), plural(days, "day", "days"))
+			} else {
+				note += "the baseline query failed, so their rarity is unknown."
+			}
+			out.Notes = append(out.Notes, note)
+		}
 		out.Notes = append(out.Notes, "Each hit's ATT&CK tactics and techniques (columns attack_tactics and attack_techniques) join the query's own ATT&CK ids with the TrailDiscover mapping of the event (adanalvarez/TrailDiscover, CC BY 4.0). They say what behaviour a call may be evidence of, not that it was malicious.")
 	})
 }
