@@ -3,7 +3,6 @@ package investigate
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -24,6 +23,35 @@ type HuntOptions struct {
 	// They run beside the sigma pack (see sigma.go).
 	SigmaRules   []*sigma.Rule
 	SigmaRefused []sigma.Refusal
+	// Baseline is how far before the window the principals' own baseline
+	// of routine calls reaches; 0 means DefaultHuntBaseline.
+	Baseline time.Duration
+	// NoBaseline runs no baseline query (--baseline 0): routine calls are
+	// then rated as new for every principal, and say why.
+	NoBaseline bool
+	// OrgAccounts are the organization's accounts (shares and grants to
+	// any other account are called outside the organization); empty when
+	// unknown.
+	OrgAccounts []string
+}
+
+// DefaultHuntBaseline is the baseline hunt compares routine calls with.
+const DefaultHuntBaseline = 14 * 24 * time.Hour
+
+// HuntBaselineQuery is the support query that reads the principals' own
+// baseline; it belongs to no pack and runs with every hunt.
+const HuntBaselineQuery = "hunt/baseline_calls"
+
+// BaselineSince is where the baseline of a hunt starts.
+func (o HuntOptions) BaselineSince() time.Time {
+	if o.NoBaseline {
+		return o.Window.Since
+	}
+	b := o.Baseline
+	if b <= 0 {
+		b = DefaultHuntBaseline
+	}
+	return o.Window.Since.Add(-b)
 }
 
 // HuntPack is one group of detections the user can select with --pack.
@@ -38,14 +66,15 @@ type HuntPack struct {
 // it runs once.
 var HuntPacks = []HuntPack{
 	{"highfi", "calls rare in normal operation and common in intrusions", []string{"hunt/highfi_rare_calls"}},
-	{"evasion", "logging and detection switched off", []string{"hunt/evasion_logging"}},
-	{"exfil", "data shared out of the account", []string{"hunt/exfil_sharing"}},
-	{"persistence", "new identities, credentials and backdoored code", []string{"hunt/persistence_iam", "hunt/persistence_lambda", "hunt/persistence_ec2_user_data"}},
+	{"evasion", "logging and detection switched off, MFA removed", []string{"hunt/evasion_logging", "hunt/evasion_defenses"}},
+	{"exfil", "data shared out of the account or exposed", []string{"hunt/exfil_sharing", "hunt/exfil_bucket_exposure", "hunt/exfil_lambda_public"}},
+	{"persistence", "new identities, credentials and backdoored code", []string{"hunt/persistence_iam", "hunt/persistence_lambda", "hunt/persistence_ec2_user_data", "hunt/persistence_ec2_key_pairs"}},
 	{"privilege", "permissions granted", []string{"hunt/privilege_iam"}},
 	{"lateral", "movement between accounts, instances and networks", []string{"hunt/lateral_cross_account_assume_role", "hunt/lateral_remote_access", "hunt/lateral_security_group_ingress"}},
 	{"secrets", "secrets and passwords read", []string{"hunt/secrets_reads"}},
-	{"initial", "console sign-ins without MFA", []string{"hunt/initial_console_login_without_mfa"}},
-	{"impact", "compute and AI models used on the account's bill", []string{"hunt/impact_resource_hijacking"}},
+	{"initial", "console sign-ins without MFA, bursts of failed sign-ins", []string{"hunt/initial_console_login_without_mfa", "hunt/initial_console_login_failures"}},
+	{"impact", "data destroyed or encrypted, compute and AI models used on the account's bill", []string{"hunt/impact_data_destruction", "hunt/impact_bulk_object_deletes", "hunt/impact_sse_c_encryption", "hunt/impact_resource_hijacking"}},
+	{"organization", "AWS Organizations changed: accounts and guard-rail policies", []string{"hunt/org_changes"}},
 	{"recon", "who-am-I and inventory calls, instance user data reads", []string{"hunt/recon_by_source_ip", "hunt/recon_user_data"}},
 	{"errors", "where errors come from, long tail first", []string{"hunt/errors_by_source_ip"}},
 }
@@ -125,6 +154,16 @@ func PlanHunt(o HuntOptions) ([]Planned, error) {
 			}})
 		}
 	}
+	if o.Baseline < 0 {
+		return nil, &sql.UsageError{Msg: "--baseline must be a duration of zero or more, such as 14d"}
+	}
+	if o.NoBaseline {
+		return plans, nil
+	}
+	bFrom, bTo := Days(o.BaselineSince(), o.Window.Since)
+	plans = append(plans, Planned{Name: HuntBaselineQuery, Values: map[string]string{
+		"baseline_since": Stamp(o.BaselineSince()), "since": Stamp(o.Window.Since), "day_from": bFrom, "day_to": bTo,
+	}})
 	return plans, nil
 }
 
@@ -135,6 +174,9 @@ func Hunt(ctx context.Context, env *Env, o HuntOptions) (*Outcome, error) {
 	plans, err := PlanHunt(o)
 	out, err := runPack(ctx, env, plans, err, func(out *Outcome) {
 		for i := range out.Queries {
+			if out.Queries[i].Name == HuntBaselineQuery {
+				continue
+			}
 			if q, ok := env.Catalog.Get(out.Queries[i].Name); ok {
 				AddAttackColumns(&out.Queries[i], q.Attack)
 			}
@@ -144,9 +186,21 @@ func Hunt(ctx context.Context, env *Env, o HuntOptions) (*Outcome, error) {
 		for _, q := range env.Catalog.Pack("hunt") {
 			headers[q.Name] = q.Attack
 		}
-		out.Findings = huntFindings(packs, out.Queries, headers)
+		out.Findings = huntFindings(packs, out.Queries, headers, huntContext{org: newOrgView(o.OrgAccounts), noBaseline: o.NoBaseline, baselineDays: int64((o.Window.Since.Sub(o.BaselineSince()) + time.Hour) / (24 * time.Hour))})
 		out.Queries = append(out.Queries, huntSummary(packs, out.Queries))
 		out.Charts = []reports.Chart{{Title: "Detection hits per pack", Query: huntSummaryTable, CategoryColumn: "pack", ValueColumn: "hits", Kind: "bar"}}
+		if !o.NoBaseline {
+			days := int64((o.Window.Since.Sub(o.BaselineSince()) + time.Hour) / (24 * time.Hour))
+			b := readBaseline(out.Queries)
+			note := fmt.Sprintf("Routine calls (Lambda code and configuration, SSM sessions and commands) were compared with each principal's own calls in the baseline from %s to %s, before the window; ",
+				when(o.BaselineSince()), when(o.Window.Since))
+			if b.ran {
+				note += fmt.Sprintf("%s of its %s have logs. The Coverage sheet lists the baseline's days too; they are not part of the window.", plural(b.daysLogs, "day", "days"), plural(days, "day", "days"))
+			} else {
+				note += "the baseline query failed, so their rarity is unknown."
+			}
+			out.Notes = append(out.Notes, note)
+		}
 		out.Notes = append(out.Notes, "Each hit's ATT&CK tactics and techniques (columns attack_tactics and attack_techniques) join the query's own ATT&CK ids with the TrailDiscover mapping of the event (adanalvarez/TrailDiscover, CC BY 4.0). They say what behaviour a call may be evidence of, not that it was malicious.")
 	})
 	return huntSigma(ctx, env, o, out, err)
@@ -281,416 +335,4 @@ func primaryTechnique(header []string, source, name string) (attack.Ref, string,
 		return ev.Techniques[len(ev.Techniques)-1], tactic, true
 	}
 	return attack.Ref{}, tactic, false
-}
-
-// severity ranks findings; higher first.
-var severityRank = map[string]int{"high": 3, "medium": 2, "info": 1}
-
-type hit struct {
-	severity string
-	pack     string
-	query    string
-	at       time.Time
-	// eventIDs are the events the statement covers; one event found by
-	// two queries is stated once.
-	eventIDs []string
-	text     string
-}
-
-// huntSeverity decides how loud one row is. The query sets the base; a few
-// row details raise or lower it.
-func huntSeverity(query string, rr rowReader, row []any) string {
-	name := rr.str(row, "event_name")
-	detail := rr.str(row, "detail")
-	switch query {
-	case "hunt/highfi_rare_calls", "hunt/evasion_logging":
-		return "high"
-	case "hunt/exfil_sharing":
-		switch {
-		case strings.HasPrefix(detail, "unshare"):
-			return "info"
-		case strings.HasPrefix(detail, "share"):
-			return "high"
-		}
-		return "medium"
-	case "hunt/persistence_iam", "hunt/privilege_iam":
-		if strings.HasSuffix(detail, "/AdministratorAccess") || name == "CreateTrustAnchor" {
-			return "high"
-		}
-		return "medium"
-	case "hunt/lateral_security_group_ingress":
-		if strings.HasPrefix(detail, "open to any address") {
-			return "high"
-		}
-		return "medium"
-	case "hunt/initial_console_login_without_mfa":
-		if strings.HasSuffix(rr.str(row, "principal"), ":root") {
-			return "high"
-		}
-		return "medium"
-	case "hunt/recon_by_source_ip", "hunt/errors_by_source_ip":
-		return "info"
-	}
-	return "medium"
-}
-
-func packOf(packs []HuntPack, query string) string {
-	for _, p := range packs {
-		for _, q := range p.Queries {
-			if q == query {
-				return p.Name
-			}
-		}
-	}
-	return ""
-}
-
-func huntFindings(packs []HuntPack, runs []reports.QueryRun, headers map[string][]string) []reports.Finding {
-	var hits []hit
-	var failed []reports.Finding
-	var summaries []reports.Finding
-	for _, run := range runs {
-		if run.Err != "" {
-			failed = append(failed, reports.Finding{Severity: "high", Query: run.Name,
-				Text: fmt.Sprintf("Query %s failed, so its detections are missing from this report: %s", run.Name, run.Err)})
-			continue
-		}
-		rr := newRowReader(colNames(run.Columns))
-		pack := packOf(packs, run.Name)
-		var rowHits []hit
-		for _, g := range groupRows(run.Name, rr, run.Rows) {
-			h := hit{pack: pack, query: run.Name, at: rr.time(g[0], "event_time"), severity: "info"}
-			for _, row := range g {
-				if sev := huntSeverity(run.Name, rr, row); severityRank[sev] > severityRank[h.severity] {
-					h.severity = sev
-				}
-				if id := rr.str(row, "event_id"); id != "" && run.Name != "hunt/errors_by_source_ip" && run.Name != "hunt/recon_by_source_ip" {
-					h.eventIDs = append(h.eventIDs, id)
-				}
-			}
-			switch {
-			case run.Name == "hunt/errors_by_source_ip":
-				h.text = errorStatement(rr, g, headers[run.Name])
-			case run.Name == "hunt/recon_by_source_ip":
-				h.text = reconStatement(rr, g[0], headers[run.Name])
-			case len(g) == 1:
-				h.text = hitStatement(rr, g[0], headers[run.Name])
-			default:
-				h.text = groupStatement(rr, g, headers[run.Name])
-			}
-			rowHits = append(rowHits, h)
-		}
-		if n := len(rowHits) - maxFindingsPerQuery; n > 0 {
-			// Keep the loudest statements; every row stays on the sheet.
-			sort.SliceStable(rowHits, func(i, j int) bool { return severityRank[rowHits[i].severity] > severityRank[rowHits[j].severity] })
-			sev := rowHits[maxFindingsPerQuery].severity
-			rowHits = append(rowHits[:maxFindingsPerQuery], hit{severity: sev, pack: pack, query: run.Name,
-				text: fmt.Sprintf("%s more groups of calls found by %s are listed on its sheet and not repeated here.", Comma(int64(n)), run.Name)})
-		}
-		hits = append(hits, rowHits...)
-	}
-	sort.SliceStable(hits, func(i, j int) bool {
-		a, b := hits[i], hits[j]
-		if severityRank[a.severity] != severityRank[b.severity] {
-			return severityRank[a.severity] > severityRank[b.severity]
-		}
-		if a.at.IsZero() != b.at.IsZero() {
-			return !a.at.IsZero()
-		}
-		return a.at.Before(b.at)
-	})
-	// One event found by two packs is stated once, at its highest severity.
-	seen := map[string]bool{}
-	var fs []reports.Finding
-	for _, h := range hits {
-		if len(h.eventIDs) > 0 {
-			fresh := false
-			for _, id := range h.eventIDs {
-				fresh = fresh || !seen[id]
-				seen[id] = true
-			}
-			if !fresh {
-				continue
-			}
-		}
-		fs = append(fs, reports.Finding{Severity: h.severity, Query: h.query, Text: h.text, EventIDs: h.eventIDs})
-	}
-	summaries = packSummaries(packs, runs)
-	// Summaries go after the high and medium statements, before the info ones.
-	cut := len(fs)
-	for i, f := range fs {
-		if f.Severity == "info" {
-			cut = i
-			break
-		}
-	}
-	out := append([]reports.Finding{}, fs[:cut]...)
-	out = append(out, summaries...)
-	out = append(out, fs[cut:]...)
-	return append(out, failed...)
-}
-
-// clip shortens attacker-controlled text for a statement; the whole value
-// stays in the sheet and the CSV.
-func clip(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	if len([]rune(s)) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "… (clipped; full text on the sheet)"
-}
-
-func outcome(rr rowReader, row []any) string {
-	code := rr.str(row, "error_code")
-	if code == "" {
-		return "it succeeded"
-	}
-	if msg := rr.str(row, "error_message"); msg != "" {
-		return fmt.Sprintf("it failed with %s (%q)", clip(code, 80), clip(msg, 160))
-	}
-	return "it failed with " + clip(code, 80)
-}
-
-// attackPhrase names the technique a statement cites, and its tactic.
-func attackPhrase(header []string, rr rowReader, row []any) string {
-	tech, tac, ok := primaryTechnique(header, rr.str(row, "event_source"), rr.str(row, "event_name"))
-	switch {
-	case ok && tac != "":
-		return fmt.Sprintf(" (ATT&CK %s; tactic %s)", tech, tac)
-	case ok:
-		return fmt.Sprintf(" (ATT&CK %s)", tech)
-	case tac != "":
-		return fmt.Sprintf(" (ATT&CK tactic %s)", tac)
-	}
-	return ""
-}
-
-func hitStatement(rr rowReader, row []any, header []string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "At %s, %s called %s", when(rr.time(row, "event_time")), clip(rr.str(row, "principal"), 200), clip(rr.str(row, "event_name"), 100))
-	if t := rr.str(row, "target"); t != "" {
-		fmt.Fprintf(&b, " on %s", clip(t, 200))
-	}
-	if ip := rr.str(row, "source_ip"); ip != "" {
-		fmt.Fprintf(&b, " from %s", clip(ip, 100))
-	}
-	if a := rr.str(row, "account"); a != "" {
-		fmt.Fprintf(&b, " in account %s", clip(a, 40))
-	}
-	if r := rr.str(row, "region"); r != "" {
-		fmt.Fprintf(&b, " (%s)", clip(r, 40))
-	}
-	if d := rr.str(row, "detail"); d != "" {
-		fmt.Fprintf(&b, " [%s]", clip(d, 200))
-	}
-	fmt.Fprintf(&b, "; %s%s.", outcome(rr, row), attackPhrase(header, rr, row))
-	return b.String()
-}
-
-func reconStatement(rr rowReader, row []any, header []string) string {
-	n := int64(rr.num(row, "events"))
-	res := "all succeeded"
-	if c := rr.str(row, "error_code"); c != "" {
-		res = "all failed with " + clip(c, 80)
-	}
-	return fmt.Sprintf("From %s, %s called %s %s between %s and %s; %s%s.",
-		clip(orNone(rr.str(row, "source_ip")), 100), clip(rr.str(row, "principal"), 200), clip(rr.str(row, "event_name"), 100),
-		plural(n, "time", "times"), when(rr.time(row, "event_time")), when(rr.time(row, "last_seen")), res, attackPhrase(header, rr, row))
-}
-
-// groupRows gathers rows a responder would read as one statement: the same
-// principal calling the same API from the same address with the same
-// outcome (for errors: the same address, API and error code, whatever the
-// message). Aggregated recon rows stay one per row. Order is first
-// appearance, so the SQL's ordering holds.
-func groupRows(query string, rr rowReader, rows [][]any) [][][]any {
-	var out [][][]any
-	idx := map[string]int{}
-	for i, row := range rows {
-		var key string
-		switch query {
-		case "hunt/recon_by_source_ip":
-			key = fmt.Sprint(i)
-		case "hunt/errors_by_source_ip":
-			key = strings.Join([]string{rr.str(row, "source_ip"), rr.str(row, "event_source"), rr.str(row, "event_name"), rr.str(row, "error_code")}, "\x00")
-		default:
-			key = strings.Join([]string{rr.str(row, "principal"), rr.str(row, "event_source"), rr.str(row, "event_name"), rr.str(row, "source_ip"), rr.str(row, "error_code")}, "\x00")
-		}
-		if j, ok := idx[key]; ok {
-			out[j] = append(out[j], row)
-			continue
-		}
-		idx[key] = len(out)
-		out = append(out, [][]any{row})
-	}
-	return out
-}
-
-func span(rr rowReader, rows [][]any, firstCol, lastCol string) (time.Time, time.Time) {
-	var first, last time.Time
-	for _, row := range rows {
-		if t := rr.time(row, firstCol); !t.IsZero() && (first.IsZero() || t.Before(first)) {
-			first = t
-		}
-		if t := rr.time(row, lastCol); t.After(last) {
-			last = t
-		}
-	}
-	return first, last
-}
-
-func groupStatement(rr rowReader, rows [][]any, header []string) string {
-	row := rows[0]
-	first, last := span(rr, rows, "event_time", "event_time")
-	targets := map[string]bool{}
-	for _, r := range rows {
-		if t := rr.str(r, "target"); t != "" {
-			targets[t] = true
-		}
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Between %s and %s, %s called %s %s", when(first), when(last), clip(rr.str(row, "principal"), 200),
-		clip(rr.str(row, "event_name"), 100), plural(int64(len(rows)), "time", "times"))
-	switch len(targets) {
-	case 0:
-	case 1:
-		fmt.Fprintf(&b, " on %s", clip(rr.str(row, "target"), 200))
-	default:
-		fmt.Fprintf(&b, " on %d different targets (first: %s)", len(targets), clip(rr.str(row, "target"), 200))
-	}
-	if ip := rr.str(row, "source_ip"); ip != "" {
-		fmt.Fprintf(&b, " from %s", clip(ip, 100))
-	}
-	if a := rr.str(row, "account"); a != "" {
-		fmt.Fprintf(&b, " in account %s", clip(a, 40))
-	}
-	res := "all succeeded"
-	if c := rr.str(row, "error_code"); c != "" {
-		res = "all failed with " + clip(c, 80)
-	}
-	fmt.Fprintf(&b, "; %s%s.", res, attackPhrase(header, rr, row))
-	return b.String()
-}
-
-func errorStatement(rr rowReader, rows [][]any, header []string) string {
-	row := rows[0]
-	var n int64
-	principals := map[string]bool{}
-	for _, r := range rows {
-		n += int64(rr.num(r, "events"))
-		principals[rr.str(r, "principal")] = true
-	}
-	first, last := span(rr, rows, "event_time", "last_seen")
-	who := clip(rr.str(row, "principal"), 200)
-	if p := int64(rr.num(row, "principals")); len(principals) > 1 || p > 1 {
-		who = fmt.Sprintf("several principals (first: %s)", who)
-	}
-	msg := ""
-	if m := rr.str(row, "error_message"); m != "" {
-		msg = fmt.Sprintf(" (%q)", clip(m, 160))
-		if len(rows) > 1 {
-			msg = fmt.Sprintf(" (%d different messages; first: %q)", len(rows), clip(m, 160))
-		}
-	}
-	return fmt.Sprintf("From %s, %s got %s%s on %s %s, first at %s, last at %s%s.",
-		clip(orNone(rr.str(row, "source_ip")), 100), who, clip(rr.str(row, "error_code"), 80), msg,
-		clip(rr.str(row, "event_name"), 100), plural(n, "time", "times"),
-		when(first), when(last), attackPhrase(header, rr, row))
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "an unrecorded source address"
-	}
-	return s
-}
-
-type packCount struct {
-	hits, failed int64
-	principals   map[string]bool
-	queriesOK    int
-	queriesBad   int
-}
-
-func countPacks(packs []HuntPack, runs []reports.QueryRun) map[string]*packCount {
-	byName := map[string]*reports.QueryRun{}
-	for i := range runs {
-		byName[runs[i].Name] = &runs[i]
-	}
-	out := map[string]*packCount{}
-	for _, p := range packs {
-		c := &packCount{principals: map[string]bool{}}
-		out[p.Name] = c
-		for _, q := range p.Queries {
-			run := byName[q]
-			if run == nil {
-				continue
-			}
-			if run.Err != "" {
-				c.queriesBad++
-				continue
-			}
-			c.queriesOK++
-			rr := newRowReader(colNames(run.Columns))
-			for _, row := range run.Rows {
-				n := int64(1)
-				if _, ok := rr.idx["events"]; ok {
-					n = int64(rr.num(row, "events"))
-				}
-				c.hits += n
-				if rr.str(row, "error_code") != "" {
-					c.failed += n
-				}
-				if p := rr.str(row, "principal"); p != "" {
-					c.principals[p] = true
-				}
-			}
-		}
-	}
-	return out
-}
-
-func packSummaries(packs []HuntPack, runs []reports.QueryRun) []reports.Finding {
-	counts := countPacks(packs, runs)
-	var fs []reports.Finding
-	for _, p := range packs {
-		c := counts[p.Name]
-		var text string
-		switch {
-		case c.queriesOK == 0:
-			text = fmt.Sprintf("Pack %s (%s) could not be checked: its queries failed.", p.Name, p.Summary)
-		case c.hits == 0:
-			text = fmt.Sprintf("Pack %s (%s): no matching events in the window.", p.Name, p.Summary)
-		default:
-			text = fmt.Sprintf("Pack %s (%s): %s, %s, by %s.", p.Name, p.Summary,
-				plural(c.hits, "matching event", "matching events"), plural(c.failed, "failed attempt", "failed attempts"),
-				plural(int64(len(c.principals)), "principal", "principals"))
-		}
-		if c.queriesBad > 0 && c.queriesOK > 0 {
-			text += fmt.Sprintf(" %d of its queries failed; see below.", c.queriesBad)
-		}
-		fs = append(fs, reports.Finding{Severity: "info", Query: p.Queries[0], Text: text})
-	}
-	return fs
-}
-
-// huntSummary is the derived per-pack table: hits, failed attempts and
-// principals, for the Findings chart.
-func huntSummary(packs []HuntPack, runs []reports.QueryRun) reports.QueryRun {
-	counts := countPacks(packs, runs)
-	run := reports.QueryRun{Name: huntSummaryTable, Summary: "matching events per detection pack (derived from the hunt queries)", Derived: true,
-		Columns: []engine.Column{{Name: "pack", Type: engine.String}, {Name: "summary", Type: engine.String},
-			{Name: "hits", Type: engine.Integer}, {Name: "failed_attempts", Type: engine.Integer},
-			{Name: "principals", Type: engine.Integer}, {Name: "queries_failed", Type: engine.Integer}},
-		Stats: engine.Stats{State: "DERIVED"}}
-	for _, p := range packs {
-		c := counts[p.Name]
-		run.Rows = append(run.Rows, []any{p.Name, p.Summary, c.hits, c.failed, int64(len(c.principals)), int64(c.queriesBad)})
-	}
-	return run
 }

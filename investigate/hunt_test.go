@@ -54,7 +54,7 @@ func hitIDs(t *testing.T, out *Outcome) map[string]map[string]bool {
 		if q.Err != "" {
 			t.Fatalf("%s failed: %s", q.Name, q.Err)
 		}
-		if q.Derived {
+		if q.Derived || q.Name == HuntBaselineQuery {
 			continue
 		}
 		rr := newRowReader(colNames(q.Columns))
@@ -134,6 +134,8 @@ func TestHuntStratusGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids := hitIDs(t, out)
+	checkTraceable(t, out.Findings)
+	checkWorstFirst(t, out.Findings)
 	all := map[string]bool{}
 	for _, m := range ids {
 		for id := range m {
@@ -171,7 +173,7 @@ func TestHuntStratusGolden(t *testing.T) {
 	// Golden: every (query, event, error) the hunt found in the dataset.
 	var lines []string
 	for _, q := range out.Queries {
-		if q.Derived {
+		if q.Derived || q.Name == HuntBaselineQuery {
 			continue
 		}
 		rr := newRowReader(colNames(q.Columns))
@@ -250,7 +252,7 @@ var pantherRules = map[string]string{
 	"AWS.CloudTrail.LoginProfileCreatedOrModified": "hunt/persistence_iam",
 	"AWS.User.Login.Profile.Modified":              "hunt/persistence_iam",
 	"AWS.CloudTrail.RootAccessKeyCreated":          "hunt/persistence_iam",
-	"AWS.IAM.AttachAdminUserPolicy":                "hunt/persistence_iam",
+	"AWS.IAM.AttachAdminUserPolicy":                "hunt/privilege_iam",
 	"AWS.IAM.Backdoor.User.Keys":                   "hunt/persistence_iam",
 	"AWS.IAM.BackdoorRole":                         "hunt/persistence_iam",
 	"AWS.IAM.CreateRole":                           "hunt/persistence_iam",
@@ -270,6 +272,12 @@ var pantherRules = map[string]string{
 	"AWS.EC2.MultiInstanceConnect":                 "hunt/lateral_remote_access",
 	"AWS.SSM.DistributedCommand":                   "hunt/lateral_remote_access",
 	"AWS.EC2.SecurityGroupModified":                "hunt/lateral_security_group_ingress",
+	"AWS.CloudTrail.ShortLifecycle":                "hunt/impact_data_destruction",
+	"AWS.KMS.CustomerManagedKeyLoss":               "hunt/impact_data_destruction",
+	"AWS.S3.BucketDeleted":                         "hunt/impact_data_destruction",
+	"AWS.S3.DeletePublicAccessBlock":               "hunt/exfil_bucket_exposure",
+	"AWS.S3.DeleteObjects":                         "hunt/impact_bulk_object_deletes",
+	"AWS.S3.CopyObjectWithClientSideEncryption":    "hunt/impact_sse_c_encryption",
 }
 
 type pantherTest struct {
@@ -367,6 +375,28 @@ func TestHuntPantherRuleTests(t *testing.T) {
 			pr[3]++
 		}
 	}
+	// How loud the statements are: of the test events stated at high
+	// severity, how many should make their rule fire.
+	sevOf := map[string]string{}
+	for _, f := range out.Findings {
+		for _, id := range f.EventIDs {
+			if severityRank[f.Severity] > severityRank[sevOf[id]] {
+				sevOf[id] = f.Severity
+			}
+		}
+	}
+	var highPos, highNeg int
+	for _, c := range cases {
+		if sevOf[c.id] == sevHigh {
+			if c.expected {
+				highPos++
+			} else {
+				highNeg++
+				t.Logf("stated high, rule negative: %s %q", c.rule, c.name)
+			}
+		}
+	}
+	t.Logf("panther: stated as high: %d positives, %d negatives (precision at high %.3f)", highPos, highNeg, float64(highPos)/float64(max(1, highPos+highNeg)))
 	recall := float64(tp) / float64(tp+fn)
 	precision := float64(tp) / float64(tp+fp)
 	precisionSucceeded := float64(tp) / float64(tp+fp-fpFailed)
@@ -375,8 +405,8 @@ func TestHuntPantherRuleTests(t *testing.T) {
 	// Floors measured on this corpus; the hunt reports every call of a kind
 	// (for the responder to read) where a Panther rule alerts on a narrower
 	// condition, so precision is lower than recall by design.
-	if recall < 0.95 {
-		t.Errorf("recall %.3f below the floor 0.95", recall)
+	if recall < 1 {
+		t.Errorf("recall %.3f: every positive of a covered rule must be found", recall)
 	}
 	if precision < 0.60 {
 		t.Errorf("precision %.3f below the floor 0.60", precision)
@@ -424,7 +454,7 @@ func TestHuntEventNamesAreMapped(t *testing.T) {
 	total := 0
 	for _, q := range cat.Pack("hunt") {
 		names := eventNamesIn(q.Body)
-		if len(names) == 0 && q.Name != "hunt/errors_by_source_ip" {
+		if len(names) == 0 && q.Name != "hunt/errors_by_source_ip" && q.Name != HuntBaselineQuery {
 			t.Errorf("%s: found no event names in its SQL", q.Name)
 		}
 		for _, n := range names {
@@ -466,7 +496,7 @@ func TestHuntPacksCoverTheCatalog(t *testing.T) {
 		}
 	}
 	for _, q := range cat.Pack("hunt") {
-		if !inPack[q.Name] {
+		if !inPack[q.Name] && q.Name != HuntBaselineQuery {
 			t.Errorf("query %s is in no hunt pack", q.Name)
 		}
 	}
@@ -489,7 +519,7 @@ func TestPlanHuntPackSelection(t *testing.T) {
 	for _, p := range some {
 		names = append(names, p.Name)
 	}
-	want := "hunt/evasion_logging hunt/lateral_cross_account_assume_role hunt/lateral_remote_access hunt/lateral_security_group_ingress hunt/errors_by_source_ip"
+	want := "hunt/evasion_logging hunt/evasion_defenses hunt/lateral_cross_account_assume_role hunt/lateral_remote_access hunt/lateral_security_group_ingress hunt/errors_by_source_ip " + HuntBaselineQuery
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("plan order\n got %s\nwant %s", got, want)
 	}
@@ -581,14 +611,23 @@ func TestHuntFindingsText(t *testing.T) {
 		}
 	}
 	packs, _ := selectedPacks(nil)
-	fs := huntFindings(packs, runs, headers)
-	want := `At 2026-11-02 03:04 UTC, arn:aws:iam::111122223333:user/mallory called StopLogging on org-trail from 198.51.100.7 in account 111122223333 (us-east-1); it failed with AccessDenied ("User is not authorized =HYPERLINK(\"x\")") (ATT&CK T1562.008 Impair Defenses: Disable or Modify Cloud Logs; tactic Defense Evasion).`
-	if fs[0].Text != want || fs[0].Severity != "high" {
-		t.Errorf("first finding\n got %s %q\nwant high %q", fs[0].Severity, fs[0].Text, want)
+	fs := huntFindings(packs, runs, headers, huntContext{baselineDays: 14})
+	// The succeeded act comes first; the denied attempt at StopLogging is
+	// stated as an attempt, one step lower.
+	if fs[0].Severity != "high" || !strings.Contains(fs[0].Text, "took account 111122223333 out of the organization (and its guard rails) (LeaveOrganization)") {
+		t.Errorf("first finding %s %q", fs[0].Severity, fs[0].Text)
+	}
+	want := `At 2026-11-02 03:04 UTC, arn:aws:iam::111122223333:user/mallory tried to stop CloudTrail logging for trail org-trail (StopLogging), from 198.51.100.7 in account 111122223333 (us-east-1); it failed with AccessDenied ("User is not authorized =HYPERLINK(\"x\")") (ATT&CK T1562.008 Impair Defenses: Disable or Modify Cloud Logs; tactic Defense Evasion).`
+	if fs[1].Text != want || fs[1].Severity != "medium" {
+		t.Errorf("second finding\n got %s %q\nwant medium %q", fs[1].Severity, fs[1].Text, want)
+	}
+	if len(fs[1].EventIDs) != 1 || fs[1].EventIDs[0] != "e1" || len(fs[1].Events) != 1 || fs[1].Events[0].EventID != "e1" ||
+		!strings.Contains(fs[1].Events[0].Action, "tried to stop CloudTrail logging") || fs[1].Events[0].Result != "AccessDenied" {
+		t.Errorf("second finding does not carry its event: %+v %+v", fs[1].EventIDs, fs[1].Events)
 	}
 	leave := 0
 	for _, f := range fs {
-		if strings.Contains(f.Text, "called LeaveOrganization") {
+		if strings.Contains(f.Text, "(LeaveOrganization)") {
 			leave++
 			if !strings.Contains(f.Text, "it succeeded") {
 				t.Errorf("leave finding %q", f.Text)

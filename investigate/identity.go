@@ -21,16 +21,20 @@ type IdentityOptions struct {
 	Window     Window
 	// Pivot is the most expansion rounds; 0 runs no pivot.
 	Pivot int
-	// MaxQueries caps the queries the pivot may run (the four activity
+	// MaxQueries caps the queries the pivot may run (the activity
 	// queries are not counted); 0 means DefaultMaxQueries.
 	MaxQueries int
+	// OrgAccounts are the organization's accounts (grants and shares to
+	// any other account are called outside the organization); empty when
+	// unknown.
+	OrgAccounts []string
 }
 
 // DefaultMaxQueries is the pivot's query budget when none is given.
 const DefaultMaxQueries = 40
 
 // IdentityQueries are the activity queries identity runs, in report order.
-var IdentityQueries = []string{"identity/activity", "identity/mutating", "identity/errors", "identity/created"}
+var IdentityQueries = []string{"identity/activity", "identity/acts", "identity/mutating", "identity/errors", "identity/created"}
 
 // Names of the tables the pivot derives; they go to the report as
 // reports.QueryRun{Derived: true}.
@@ -638,100 +642,9 @@ func nilTime(t time.Time) any {
 	return t
 }
 
-func identityFindings(o IdentityOptions, runs []reports.QueryRun, pv *pivot) []reports.Finding {
-	var fs []reports.Finding
-	window := fmt.Sprintf("between %s and %s", when(o.Window.Since), when(o.Window.Until))
-	if a := find(runs, "identity/activity"); a != nil && a.Err == "" {
-		rr := newRowReader(colNames(a.Columns))
-		type tot struct {
-			events, mutating, errors int64
-			sources                  map[string]bool
-			first, last              time.Time
-		}
-		per := map[string]*tot{}
-		var order []string
-		for _, row := range a.Rows {
-			p := rr.str(row, "principal")
-			t := per[p]
-			if t == nil {
-				t = &tot{sources: map[string]bool{}}
-				per[p] = t
-				order = append(order, p)
-			}
-			t.events += int64(rr.num(row, "events"))
-			t.mutating += int64(rr.num(row, "mutating"))
-			t.errors += int64(rr.num(row, "errors"))
-			t.sources[rr.str(row, "event_source")] = true
-			if f := rr.time(row, "first_seen"); !f.IsZero() && (t.first.IsZero() || f.Before(t.first)) {
-				t.first = f
-			}
-			if l := rr.time(row, "last_seen"); l.After(t.last) {
-				t.last = l
-			}
-		}
-		if len(order) == 0 {
-			fs = append(fs, reports.Finding{Severity: "info", Query: "identity/activity",
-				Text: fmt.Sprintf("No CloudTrail event %s matched the identities, keys and addresses investigated.", window)})
-		}
-		sort.SliceStable(order, func(i, j int) bool { return per[order[i]].events > per[order[j]].events })
-		for i, p := range order {
-			if i == 15 {
-				fs = append(fs, moreListed("info", "identity/activity", len(order)-15, "principals"))
-				break
-			}
-			t := per[p]
-			sev := "info"
-			if t.mutating > 0 {
-				sev = "medium"
-			}
-			fs = append(fs, reports.Finding{Severity: sev, Query: "identity/activity",
-				Text: fmt.Sprintf("Principal %s made %s to %s between %s and %s: %s changed something (readOnly false) and %s failed.",
-					p, plural(t.events, "call", "calls"), plural(int64(len(t.sources)), "AWS service", "AWS services"),
-					when(t.first), when(t.last), Comma(t.mutating), Comma(t.errors))})
-		}
-	}
-	if c := find(runs, "identity/created"); c != nil && c.Err == "" {
-		rr := newRowReader(colNames(c.Columns))
-		for i, row := range c.Rows {
-			if i == 20 {
-				fs = append(fs, moreListed("high", "identity/created", len(c.Rows)-20, "created resources"))
-				break
-			}
-			what := rr.str(row, "resource_id")
-			if what == "" {
-				what = "a resource"
-			}
-			fs = append(fs, reports.Finding{Severity: "high", Query: "identity/created",
-				Text: fmt.Sprintf("At %s, %s called %s (%s) from %s, creating or setting %s.", when(rr.time(row, "event_time")),
-					rr.str(row, "principal"), rr.str(row, "event_name"), rr.str(row, "event_source"), rr.str(row, "source_ip"), what)})
-		}
-	}
-	if m := find(runs, "identity/mutating"); m != nil && m.Err == "" && len(m.Rows) >= 100000 {
-		fs = append(fs, reports.Finding{Severity: "medium", Query: "identity/mutating",
-			Text: "The identity/mutating sheet stops at 100,000 calls; identity/activity has the full counts."})
-	}
-	if e := find(runs, "identity/errors"); e != nil && e.Err == "" && len(e.Rows) > 0 {
-		rr := newRowReader(colNames(e.Columns))
-		row := e.Rows[0]
-		fs = append(fs, reports.Finding{Severity: "medium", Query: "identity/errors",
-			Text: fmt.Sprintf("The most frequent failure: %s got %s %s on %s %s from %s (see identity/errors for all %s).",
-				rr.str(row, "principal"), rr.str(row, "error_code"), plural(int64(rr.num(row, "events")), "time", "times"),
-				rr.str(row, "event_source"), rr.str(row, "event_name"), rr.str(row, "source_ip"),
-				plural(int64(len(e.Rows)), "kind of failure", "kinds of failure"))})
-	}
-	if pv != nil {
-		fs = append(fs, pv.findings()...)
-	}
-	for _, r := range runs {
-		if r.Err != "" {
-			fs = append(fs, reports.Finding{Severity: "high", Query: r.Name,
-				Text: fmt.Sprintf("Query %s failed, so its part of this report is missing: %s", r.Name, r.Err)})
-		}
-	}
-	return fs
-}
-
-func (p *pivot) findings() []reports.Finding {
+// findings states what the pivot reached and which keys minted or created
+// which; issued maps a key to the events whose response handed it out.
+func (p *pivot) findings(issued map[string][]string) []reports.Finding {
 	var fs []reports.Finding
 	count := map[string]int64{}
 	for _, v := range p.order {
@@ -748,7 +661,7 @@ func (p *pivot) findings() []reports.Finding {
 		"rounds":      fmt.Sprintf("it stopped at the round limit (--pivot %d), so more may be linked", p.o.Pivot),
 		"budget":      fmt.Sprintf("it stopped at the query budget (--max-queries %d), so more may be linked", p.budget),
 	}[p.stop]
-	fs = append(fs, reports.Finding{Severity: "high", Query: PivotEdges,
+	fs = append(fs, reports.Finding{Severity: sevInfo, Query: PivotEdges,
 		Text: fmt.Sprintf("Following %s through the logs reached %s, %s and %s in %s using %s; %s. AWS-internal sources (%s) were recorded but not followed.",
 			strings.Join(seeds, ", "), plural(count[KindIdentity], "identity", "identities"), plural(count[KindAccessKey], "access key", "access keys"),
 			plural(count[KindIP], "IP address", "IP addresses"), plural(int64(len(p.rounds)), "round", "rounds"),
@@ -771,7 +684,7 @@ func (p *pivot) findings() []reports.Finding {
 			via = append(via, v)
 		}
 		sort.Strings(via)
-		fs = append(fs, reports.Finding{Severity: "high", Query: PivotEdges,
+		fs = append(fs, reports.Finding{Severity: sevMedium, Query: PivotEdges, Time: st.first, EventIDs: issued[e.to],
 			Text: fmt.Sprintf("%s %s %s (%s, first at %s).", e.from, verb, e.to, strings.Join(via, ", "), when(st.first))})
 	}
 	return fs

@@ -254,34 +254,48 @@ func sigmaFindings(q *sigma.Query, run reports.QueryRun) []sigmaHit {
 	var out []sigmaHit
 	for gi, g := range groups {
 		if gi == maxSigmaFindings {
-			out = append(out, sigmaHit{reports.Finding{Severity: q.Severity, Query: run.Name,
+			// The rest are stated once, still traceable: every eventID
+			// they rest on is kept.
+			f := reports.Finding{Severity: q.Severity, Query: run.Name, Attack: q.Attack, Sources: []string{src},
 				Text: fmt.Sprintf("%s more groups of calls matched by %s are listed on the sheet of %s and not repeated here.",
-					Comma(int64(len(groups)-maxSigmaFindings)), rule, run.Name)}, rule, src})
+					Comma(int64(len(groups)-maxSigmaFindings)), rule, run.Name)}
+			for _, rest := range groups[gi:] {
+				for _, row := range rest {
+					addSigmaEvent(&f, rr, row)
+				}
+			}
+			out = append(out, sigmaHit{f, rule, src})
 			break
 		}
 		// Sources names the rule with its id even when it is the only
 		// source: the id is how a detection engineer finds the rule.
 		f := reports.Finding{Severity: q.Severity, Query: run.Name, Attack: q.Attack, Text: sigmaStatement(q, rr, g), Sources: []string{src}}
 		for _, row := range g {
-			id := rr.str(row, "event_id")
-			if id != "" {
-				f.EventIDs = append(f.EventIDs, id)
-			}
-			t := rr.time(row, "event_time")
-			if !t.IsZero() && (f.Time.IsZero() || t.Before(f.Time)) {
-				f.Time = t
-			}
-			result := "succeeded"
-			if c := rr.str(row, "error_code"); c != "" {
-				result = c
-			}
-			f.Events = append(f.Events, reports.Event{Time: t, EventID: id, Actor: rr.str(row, "principal"),
-				SourceIP: rr.str(row, "source_ip"), Action: "called " + rr.str(row, "event_name"), Target: rr.str(row, "target"),
-				Result: result, Account: rr.str(row, "account"), Region: rr.str(row, "region")})
+			addSigmaEvent(&f, rr, row)
 		}
 		out = append(out, sigmaHit{f, rule, src})
 	}
 	return out
+}
+
+// addSigmaEvent adds one matching row to f: its eventID, its Timeline
+// event, and f's time when it is the earliest.
+func addSigmaEvent(f *reports.Finding, rr rowReader, row []any) {
+	id := rr.str(row, "event_id")
+	if id != "" {
+		f.EventIDs = append(f.EventIDs, id)
+	}
+	t := rr.time(row, "event_time")
+	if !t.IsZero() && (f.Time.IsZero() || t.Before(f.Time)) {
+		f.Time = t
+	}
+	result := "succeeded"
+	if c := rr.str(row, "error_code"); c != "" {
+		result = c
+	}
+	f.Events = append(f.Events, reports.Event{Time: t, EventID: id, Actor: rr.str(row, "principal"),
+		SourceIP: rr.str(row, "source_ip"), Action: "called " + rr.str(row, "event_name"), Target: rr.str(row, "target"),
+		Result: result, Account: rr.str(row, "account"), Region: rr.str(row, "region")})
 }
 
 // sigmaHit is a Sigma finding with the rule's name and source, for merging.
@@ -354,7 +368,8 @@ var sigmaRank = map[string]int{"high": 4, "medium": 3, "low": 2, "info": 1}
 // mergeSigmaFindings adds Sigma findings to the hunt's. A Sigma finding
 // whose events a finding already listed covers (the same eventIDs, or a
 // subset of them) is not stated twice: that finding gains the rule as a
-// source, the louder severity, and a sentence naming the rule. The others
+// source and a sentence naming the rule (and its level), and keeps its
+// own severity, which the severity model derived from what the events did. The others
 // are placed by severity, then time.
 func mergeSigmaFindings(fs []reports.Finding, add []sigmaHit) []reports.Finding {
 	for _, s := range add {
@@ -372,9 +387,10 @@ func mergeSigmaFindings(fs []reports.Finding, add []sigmaHit) []reports.Finding 
 					f.Sources = append(f.Sources, s.source)
 					f.Text += " " + s.rule + " matched the same events."
 				}
-				if sigmaRank[s.Severity] > sigmaRank[f.Severity] {
-					f.Severity = s.Severity
-				}
+				// The built-in finding's severity stands: it follows from
+				// what the events did (failed, remediation, routine,
+				// outside the organization), which a rule's level does
+				// not know. The sentence names the rule and its level.
 				for _, a := range s.Attack {
 					if !contains(f.Attack, a) {
 						f.Attack = append(f.Attack, a)

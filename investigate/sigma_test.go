@@ -538,7 +538,7 @@ func TestSigmaMergeAndOrder(t *testing.T) {
 	}
 	want := []string{
 		"high A. Sigma rule “X” matched the same events. hunt/a,sigma/x (Sigma rule 1)",
-		"high B. Sigma rule “Y” matched the same events. hunt/b,sigma/y (Sigma rule 2)",
+		"medium B. Sigma rule “Y” matched the same events. hunt/b,sigma/y (Sigma rule 2)",
 		"medium W matched: e2, e4. ",
 		"low Z matched: e9. ",
 		"info Pack b: 1 matching event. ",

@@ -28,7 +28,7 @@ func accounts(n int) []string {
 
 func exfilValues(extra map[string]string) map[string]string {
 	v := map[string]string{"buckets": "payroll-exports", "since": "2026-11-05T00:00:00Z", "until": "2026-11-08T00:00:00Z",
-		"day_from": "2026/11/04", "day_to": "2026/11/09"}
+		"day_from": "2026/11/04", "day_to": "2026/11/09", "ip_lo": "-1", "ip_hi": "-1"}
 	for k, x := range extra {
 		v[k] = x
 	}
@@ -305,7 +305,8 @@ func TestBaselinePartitions(t *testing.T) {
 		t.Fatal(err)
 	}
 	vals := map[string]string{"buckets": "payroll-exports", "since": "2026-10-22T00:00:00Z", "window_since": "2026-11-05T00:00:00Z",
-		"until": "2026-11-08T00:00:00Z", "day_from": "2026/10/21", "baseline_day_to": "2026/11/06", "window_day_from": "2026/11/04", "day_to": "2026/11/09"}
+		"until": "2026-11-08T00:00:00Z", "day_from": "2026/10/21", "baseline_day_to": "2026/11/06", "window_day_from": "2026/11/04", "day_to": "2026/11/09",
+		"ip_lo": "-1", "ip_hi": "-1"}
 	r, err := cat.MustGet("exfil/baseline").Render(athenaTables["one table"], vals)
 	if err != nil {
 		t.Fatal(err)

@@ -16,10 +16,11 @@ import (
 func init() { extraCommands = append(extraCommands, newHuntCmd) }
 
 type huntOptions struct {
-	packs []string
-	sigma []string
-	since string
-	until string
+	packs    []string
+	sigma    []string
+	since    string
+	until    string
+	baseline string
 }
 
 func newHuntCmd(g *globals) *cobra.Command {
@@ -31,9 +32,14 @@ func newHuntCmd(g *globals) *cobra.Command {
 PutEventSelectors, DeleteDetector, DeleteFlowLogs, ...), where errors come from (long tail first),
 who-am-I and inventory calls by source IP, new users, keys, roles and backdoored functions,
 permissions granted, cross-account role use and remote access to instances, snapshots and images
-shared out, secrets read, and a short list of calls that are rare outside intrusions. Failed attempts
-are hits too, shown with their error. Each hit carries its ATT&CK tactics and techniques (mapping from
-TrailDiscover, CC BY 4.0).
+shared out, bucket data copied out or exposed (replication, public access blocks), data destroyed
+or encrypted (lifecycle expiry, DeleteBucket, bulk deletes, SSE-C writes, KMS keys disabled or
+deleted), defences removed (log groups, MFA, Access Analyzer), key pairs, bursts of failed sign-ins,
+Organizations changes, public Lambda functions, secrets read, and a short list of calls that are
+rare outside intrusions. Failed attempts are hits too, shown with their error. Each finding says
+what the call did, read from its request parameters, and carries its ATT&CK tactics and techniques
+(mapping from TrailDiscover, CC BY 4.0). Routine calls (Lambda code, SSM sessions) are ranked by
+rarity against the principal's own calls in the --baseline before the window.
 
 Packs: ` + strings.Join(investigate.HuntPackNames(), ", ") + ` (default: all). The sigma pack is SigmaHQ's
 AWS CloudTrail rules (Detection Rule License 1.1; each rule's author is shown with its hits);
@@ -50,6 +56,7 @@ A rule that cannot be translated is listed with the reason on the sigma/rules sh
 	f.StringArrayVar(&o.sigma, "sigma", nil, "a team's Sigma rules to run too: a .yml file or a folder of them (repeatable)")
 	f.StringVar(&o.since, "since", "", "window start (default: 7 days before --until)")
 	f.StringVar(&o.until, "until", "", "window end (default: now)")
+	f.StringVar(&o.baseline, "baseline", "14d", "how far before the window each principal's own baseline of routine calls reaches (0: none)")
 	return cmd
 }
 
@@ -59,7 +66,11 @@ func runHunt(cmd *cobra.Command, g *globals, o *huntOptions) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	opts := investigate.HuntOptions{Packs: o.packs, Window: w}
+	base, err := investigate.ParseDuration(o.baseline)
+	if err != nil {
+		return usageErr("--baseline: %v", err)
+	}
+	opts := investigate.HuntOptions{Packs: o.packs, Window: w, Baseline: base, NoBaseline: base == 0}
 	if len(o.sigma) > 0 {
 		rules, refused, err := sigma.Load(o.sigma)
 		if err != nil {
@@ -81,14 +92,17 @@ func runHunt(cmd *cobra.Command, g *globals, o *huntOptions) error {
 	}
 	params := []reports.Param{
 		{Name: "pack", Value: packs}, {Name: "since", Value: investigate.Stamp(w.Since)},
-		{Name: "until", Value: investigate.Stamp(w.Until)},
+		{Name: "until", Value: investigate.Stamp(w.Until)}, {Name: "baseline", Value: o.baseline},
 	}
 	for _, p := range o.sigma {
 		params = append(params, reports.Param{Name: "sigma", Value: p})
 	}
 	r := run{command: "hunt", window: w, params: g.commonParams(params), primary: "hunt/summary",
 		credits: []string{attack.Credit, sigma.Credit}, narrow: narrow}
-	return g.investigate(ctx, r, w.Since, w.Until, func(env *investigate.Env, _ *backend) (*investigate.Outcome, error) {
+	return g.investigate(ctx, r, opts.BaselineSince(), w.Until, func(env *investigate.Env, b *backend) (*investigate.Outcome, error) {
+		if b != nil {
+			opts.OrgAccounts = b.accounts
+		}
 		return investigate.Hunt(ctx, env, opts)
 	})
 }

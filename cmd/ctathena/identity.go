@@ -29,9 +29,12 @@ func newIdentityCmd(g *globals) *cobra.Command {
 		Use:   "identity (--arn ARN | --access-key ID | --ip IP ...) [--pivot N] [--max-queries N]",
 		Short: "Everything an identity, access key or address did; with --pivot, follow it to linked identities",
 		Long: `identity reports what the given identities, access keys and source addresses did in the window,
-in management and S3 data events: calls per event source and name with their ATT&CK tactics, every
-mutating call (readOnly false), failures, and the resources created (Create*, Run*, Put*) with the
-ids from the responses.
+in management and S3 data events. Every act that matters is a finding, worst first, saying what the
+call did as its request parameters show (logging stopped, a policy attached, a snapshot shared with
+an account, a port opened, a secret read, a key created for another user); failed attempts are
+grouped by what was attempted. The sheets hold the calls per event source and name with their
+ATT&CK tactics, every mutating call (readOnly false), the acts with their requests, failures, and
+the resources created (Create*, Run*, Put*) with the ids from the responses.
 
 --pivot N follows the links an investigator follows by hand, round after round: an identity to its
 source addresses and access keys, an address to the other identities using it, a key to the session
@@ -85,7 +88,10 @@ func runIdentity(cmd *cobra.Command, g *globals, o *identityOptions) error {
 	if o.pivot > 0 {
 		r.primary = investigate.PivotEdges
 	}
-	return g.investigate(ctx, r, w.Since, w.Until, func(env *investigate.Env, _ *backend) (*investigate.Outcome, error) {
+	return g.investigate(ctx, r, w.Since, w.Until, func(env *investigate.Env, b *backend) (*investigate.Outcome, error) {
+		if b != nil {
+			opts.OrgAccounts = b.accounts
+		}
 		return investigate.Identity(ctx, env, opts)
 	})
 }

@@ -1,5 +1,5 @@
 -- name: hunt/persistence_iam
--- summary: new IAM users, passwords, access keys, roles, trust policy and policy version changes, IAM Roles Anywhere trust anchors; failed attempts included
+-- summary: new IAM users, passwords, access keys, roles, trust policy and policy version changes (policies attached to users are in hunt/privilege_iam), IAM Roles Anywhere trust anchors; failed attempts included
 -- param: since      timestamp  start of the window (inclusive)
 -- param: until      timestamp  end of the window (exclusive)
 -- param: day_from   day        first partition day (window start less one day)
@@ -15,6 +15,6 @@ SELECT
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to
   AND eventtime >= :since AND eventtime < :until
-  AND ((eventsource = 'iam.amazonaws.com' AND eventname IN ('CreateUser', 'CreateLoginProfile', 'UpdateLoginProfile', 'CreateAccessKey', 'AttachUserPolicy', 'PutUserPolicy', 'CreateRole', 'UpdateAssumeRolePolicy', 'CreatePolicyVersion')) OR (eventsource = 'rolesanywhere.amazonaws.com' AND eventname IN ('CreateTrustAnchor', 'CreateProfile')))
+  AND ((eventsource = 'iam.amazonaws.com' AND eventname IN ('CreateUser', 'CreateLoginProfile', 'UpdateLoginProfile', 'CreateAccessKey', 'CreateRole', 'UpdateAssumeRolePolicy', 'CreatePolicyVersion')) OR (eventsource = 'rolesanywhere.amazonaws.com' AND eventname IN ('CreateTrustAnchor', 'CreateProfile')))
 GROUP BY eventid
 ORDER BY event_time, event_id

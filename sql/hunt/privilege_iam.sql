@@ -1,5 +1,5 @@
 -- name: hunt/privilege_iam
--- summary: permissions granted: policies attached or written to roles and groups, users added to groups, default policy versions switched; failed attempts included
+-- summary: permissions granted: policies attached or written to users, roles and groups, users added to groups, default policy versions switched; failed attempts included
 -- param: since      timestamp  start of the window (inclusive)
 -- param: until      timestamp  end of the window (exclusive)
 -- param: day_from   day        first partition day (window start less one day)
@@ -15,6 +15,6 @@ SELECT
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to
   AND eventtime >= :since AND eventtime < :until
-  AND ((eventsource = 'iam.amazonaws.com' AND eventname IN ('AttachRolePolicy', 'PutRolePolicy', 'AttachGroupPolicy', 'PutGroupPolicy', 'AddUserToGroup', 'SetDefaultPolicyVersion')))
+  AND ((eventsource = 'iam.amazonaws.com' AND eventname IN ('AttachUserPolicy', 'PutUserPolicy', 'AttachRolePolicy', 'PutRolePolicy', 'AttachGroupPolicy', 'PutGroupPolicy', 'AddUserToGroup', 'SetDefaultPolicyVersion')))
 GROUP BY eventid
 ORDER BY event_time, event_id

@@ -15,6 +15,8 @@ SELECT
   event_source,
   event_name,
   source_ip,
+  min_by(eventid, eventtime) AS first_event_id,
+  max_by(eventid, eventtime) AS last_event_id,
   count(*) AS events,
   arbitrary(error_message) AS sample_error_message,
   from_iso8601_timestamp(min(eventtime)) AS first_seen,

@@ -1,0 +1,38 @@
+-- name: hunt/impact_sse_c_encryption
+-- summary: objects written encrypted with a customer-provided key (SSE-C, the S3 ransomware pattern): PutObject, CopyObject and multipart uploads carrying x-amz-server-side-encryption-customer-algorithm, per principal, source IP and bucket; failed attempts included
+-- param: since      timestamp  start of the window (inclusive)
+-- param: until      timestamp  end of the window (exclusive)
+-- param: day_from   day        first partition day (window start less one day)
+-- param: day_to     day        last partition day (window end plus one day)
+-- table: data
+-- attack: TA0040 T1486
+WITH writes AS (
+  SELECT
+    {{> hunt/_per_event}}
+    min(COALESCE(errorcode, '')) AS error_code,
+    min(json_extract_scalar(requestparameters, '$.bucketName')) AS bucket
+  FROM {{data}}
+  WHERE day BETWEEN :day_from AND :day_to
+    AND eventtime >= :since AND eventtime < :until
+    AND eventsource = 's3.amazonaws.com' AND eventname IN ('PutObject', 'CopyObject', 'CreateMultipartUpload')
+    AND strpos(requestparameters, 'x-amz-server-side-encryption-customer-algorithm') > 0
+  GROUP BY eventid
+)
+SELECT
+  principal,
+  source_ip,
+  bucket AS target,
+  error_code,
+  min(event_name) AS event_name,
+  's3.amazonaws.com' AS event_source,
+  count(*) AS events,
+  min(account) AS account,
+  min(region) AS region,
+  min(user_agent) AS user_agent,
+  from_iso8601_timestamp(min(eventtime)) AS event_time,
+  from_iso8601_timestamp(max(eventtime)) AS last_seen,
+  min_by(eventid, eventtime) AS event_id,
+  max_by(eventid, eventtime) AS last_event_id
+FROM writes
+GROUP BY principal, source_ip, bucket, error_code
+ORDER BY event_time, principal, source_ip, target, error_code
