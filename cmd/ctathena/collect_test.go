@@ -315,3 +315,23 @@ func gunzipBytes(t *testing.T, b []byte) []byte {
 	}
 	return out
 }
+
+func TestValidateAndCollectBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "keys.json")
+	os.WriteFile(bad, []byte(`{"PublicKeyList":[{"Value":"AAAA","Fingerprint":"00"}]}`), 0o644)
+	for _, args := range [][]string{
+		{"validate", "--logs", filepath.Join(dir, "nope"), "--since", "2026-11-01", "--until", "2026-11-02"},
+		{"validate", "--logs", dir, "--public-keys", bad, "--since", "2026-11-01", "--until", "2026-11-02"},
+		{"validate", "--logs", dir, "--public-keys", filepath.Join(dir, "missing.json")},
+		{"validate", "--logs", dir, "--since", "2026-11-02", "--until", "2026-11-01"},
+		{"collect", "--out", dir, "--since", "2026-11-01"},
+		{"collect", "--trail-bucket", "Not_A_Bucket", "--out", dir},
+		{"collect", "--trail-bucket", "org-trail", "--out", dir, "--regions", "mars-1"},
+	} {
+		code, _, errs := runMain(t, args...)
+		if code != 2 || errs == "" {
+			t.Errorf("%v: exit %d, want 2\n%s", args, code, errs)
+		}
+	}
+}
