@@ -66,6 +66,7 @@ type globals struct {
 	// CloudTrail public keys for it, offline (validate.go).
 	noValidate bool
 	publicKeys string
+	loadSpan   [2]time.Time
 
 	stdin          io.Reader
 	stdout, stderr io.Writer

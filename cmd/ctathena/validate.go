@@ -278,6 +278,10 @@ func (g *globals) integrityFor(ctx context.Context, days []string, w investigate
 	if g.noValidate {
 		return []string{"Log integrity not checked: --no-validate was given."}, nil
 	}
+	if len(days) == 0 && !g.useLocal() && !g.loadSpan[0].IsZero() {
+		// Athena reads the partitions of the span, padded by a day.
+		days = []string{g.loadSpan[0].AddDate(0, 0, -1).Format("2006/01/02"), g.loadSpan[1].AddDate(0, 0, 1).Format("2006/01/02")}
+	}
 	if len(days) == 0 {
 		return []string{"Log integrity not checked: no log files were read."}, nil
 	}
