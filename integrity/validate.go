@@ -114,6 +114,11 @@ type Options struct {
 	// not have a digest yet. Zero: the newest file's delivery time.
 	Reference time.Time
 	Workers   int
+	// Read, if set, says which log files were read (only those are checked)
+	// and gives the SHA-256 the reader computed of a file's whole inflated
+	// content (nil: hash it here). A file whose hash differs from its
+	// digest's is read again here, to say what changed.
+	Read func(path string) (sha256 []byte, read bool)
 	// Progress, if set, is called as log files are checked.
 	Progress func(done, total int)
 }
@@ -610,25 +615,66 @@ func (v *validation) logs(ctx context.Context, st Store, logs []Object, digests 
 			oldestStart[k] = df.status.Start
 		}
 	}
-	sort.Slice(logs, func(i, j int) bool { return logs[i].Path < logs[j].Path })
+	var pre [][]byte
+	if v.o.Read != nil {
+		kept := logs[:0]
+		for _, ob := range logs {
+			if sum, read := v.o.Read(ob.Path); read {
+				kept = append(kept, ob)
+				pre = append(pre, sum)
+			}
+		}
+		logs = kept
+	}
+	idx := make([]int, len(logs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(i, j int) bool { return logs[idx[i]].Path < logs[idx[j]].Path })
+	sorted := make([]Object, len(logs))
+	var sortedPre [][]byte
+	for i, j := range idx {
+		sorted[i] = logs[j]
+		if pre != nil {
+			sortedPre = append(sortedPre, pre[j])
+		}
+	}
+	logs, pre = sorted, sortedPre
+	// wants reports whether hash h is one a digest lists for the file.
+	wants := func(ob Object, h string) bool {
+		for _, e := range expected[ob.Root+"|"+ob.Rel] {
+			if e.hash == h {
+				return true
+			}
+		}
+		return false
+	}
 	files := make([]FileStatus, len(logs))
 	hashes := make([]contentHash, len(logs))
 	errs := make([]error, len(logs))
 	var mu sync.Mutex
 	done := 0
 	parallel(ctx, workers, len(logs), func(i int) {
+		if v.o.Progress != nil {
+			defer func() {
+				mu.Lock()
+				done++
+				v.o.Progress(done, len(logs))
+				mu.Unlock()
+			}()
+		}
+		if pre != nil && len(pre[i]) == 32 && wants(logs[i], hex.EncodeToString(pre[i])) {
+			// The reader's hash of the whole content matches: no byte
+			// follows the member CloudTrail wrote either.
+			copy(hashes[i].sum[:], pre[i])
+			return
+		}
 		rc, err := st.OpenLog(ctx, logs[i])
 		if err == nil {
 			hashes[i], err = hashContent(rc, false)
 			rc.Close()
 		}
 		errs[i] = err
-		if v.o.Progress != nil {
-			mu.Lock()
-			done++
-			v.o.Progress(done, len(logs))
-			mu.Unlock()
-		}
 	})
 	if ctx.Err() != nil {
 		return ctx.Err()

@@ -279,6 +279,28 @@ func TestValidateCopyWithoutSignaturesAndInvestigation(t *testing.T) {
 		}
 	}
 
+	// One byte changed in a file the investigation reads: the engine's
+	// hash differs from the digest's, and the file is named.
+	victim := filepath.Join(copyDir, tr.Bucket, filepath.FromSlash(built.Logs[2*24+30]))
+	raw := gunzipBytes(t, mustRead(t, victim))
+	raw[bytes.Index(raw, []byte("203.0.113.7"))+5] = '9'
+	os.WriteFile(victim, trailtest.Gzip(raw), 0o644)
+	bundle3 := filepath.Join(dir, "bundle3")
+	code, out, errs = runMain(t, "exfil", "--logs", copyDir, "--public-keys", keys, "--bucket", "payroll-exports", "--since", "2026-11-03", "--until", "2026-11-04", "--baseline", "1d", "--out", bundle3)
+	b, _ = os.ReadFile(filepath.Join(bundle3, "manifest.json"))
+	m.Integrity.Files = nil
+	json.Unmarshal(b, &m)
+	var changedFiles []string
+	for _, f := range m.Integrity.Files {
+		if f.Status == integrity.StatusChanged {
+			changedFiles = append(changedFiles, f.Path)
+		}
+	}
+	if code != 0 || !strings.Contains(strings.Join(m.Integrity.Lines, "\n"), "Log integrity FAILED") || len(changedFiles) != 1 ||
+		changedFiles[0] != filepath.ToSlash(filepath.Join(tr.Bucket, built.Logs[2*24+30])) || !strings.Contains(errs, "log integrity FAILED") {
+		t.Errorf("changed file: exit %d, changed %v\n%s\n%s", code, changedFiles, strings.Join(m.Integrity.Lines, "\n"), errs)
+	}
+
 	// --no-validate: the report says the check was skipped.
 	bundle2 := filepath.Join(dir, "bundle2")
 	code, _, errs = runMain(t, "exfil", "--logs", copyDir, "--no-validate", "--bucket", "payroll-exports", "--since", "2026-11-03", "--until", "2026-11-04", "--baseline", "1d", "--out", bundle2)
@@ -334,4 +356,13 @@ func TestValidateAndCollectBadInput(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2\n%s", args, code, errs)
 		}
 	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

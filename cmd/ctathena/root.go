@@ -67,6 +67,8 @@ type globals struct {
 	noValidate bool
 	publicKeys string
 	loadSpan   [2]time.Time
+	// read are the files the local engine read, with their hashes.
+	read readSet
 
 	stdin          io.Reader
 	stdout, stderr io.Writer

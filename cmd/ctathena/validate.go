@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -310,6 +311,11 @@ func (g *globals) integrityFor(ctx context.Context, days []string, w investigate
 	var cost string
 	if g.useLocal() {
 		opts.Reference = collect.LastRun(g.logs)
+		if g.read.len() > 0 {
+			// Only the files the engine read, with the hashes it computed
+			// as it read them.
+			opts.Read = g.read.get
+		}
 		rep, err := integrity.Validate(ctx, integrity.DirStore{Dir: g.logs}, opts)
 		if err != nil {
 			g.warnf("log integrity check failed: %v", err)
@@ -349,6 +355,10 @@ func (g *globals) integrityFor(ctx context.Context, days []string, w investigate
 		// S3 GET pricing (us-east-1 standard): $0.0004 per 1,000 requests.
 		cost = fmt.Sprintf("The check read %s objects from S3 (about $%.4f in GET requests, plus LIST requests and any transfer charges); --no-validate skips it.", n(gets), float64(gets)*0.0004/1000)
 	}
+	scope := "log files in the day folders read"
+	if opts.Read != nil {
+		scope = "log files read"
+	}
 	var lines []string
 	var files []reports.IntegrityFile
 	for _, rep := range reps {
@@ -356,7 +366,7 @@ func (g *globals) integrityFor(ctx context.Context, days []string, w investigate
 			lines = append(lines, fmt.Sprintf("Log integrity not checked for %s: it holds no CloudTrail digest files (CloudTrail-Digest/) for the days read; log file validation may be off for the trail, or the copy left the digests out.", rep.Store))
 			continue
 		}
-		lines = append(lines, rep.Lines("log files in the day folders read")...)
+		lines = append(lines, rep.Lines(scope)...)
 		fl := rep.FindingLines()
 		const maxShown = 20
 		for i, l := range fl {
@@ -396,4 +406,32 @@ func n(i int) string {
 		b.WriteRune(ch)
 	}
 	return b.String()
+}
+
+// readSet records the files the local engine read (local.Options.FileRead).
+type readSet struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func (r *readSet) add(path string, sum []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		r.m = map[string][]byte{}
+	}
+	r.m[path] = sum
+}
+
+func (r *readSet) get(path string) ([]byte, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	sum, ok := r.m[path]
+	return sum, ok
+}
+
+func (r *readSet) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.m)
 }
