@@ -80,6 +80,10 @@ func IAMPolicy(c Config) string {
 			Resource: []string{"arn:aws:athena:" + region + ":" + account + ":workgroup/" + c.Workgroup}},
 		{Sid: "DiscoverOrganization", Effect: "Allow", Action: []string{"organizations:DescribeOrganization", "organizations:ListAccounts"},
 			Resource: []string{"*"}},
+		// validate and the investigations' log integrity check verify
+		// digest signatures with CloudTrail's public keys; ListPublicKeys
+		// has no resource-level permissions.
+		{Sid: "CloudTrailPublicKeys", Effect: "Allow", Action: []string{"cloudtrail:ListPublicKeys"}, Resource: []string{"*"}},
 	}
 	b, _ := json.MarshalIndent(map[string]any{"Version": "2012-10-17", "Statement": stmts}, "", "  ")
 	return string(b)
