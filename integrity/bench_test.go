@@ -1,8 +1,10 @@
 package integrity_test
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"io"
 	"os"
 	"runtime"
@@ -85,6 +87,17 @@ func BenchmarkValidateTree(b *testing.B) {
 		if !r.OK() {
 			b.Logf("findings: %v", r.FindingLines()[:min(10, len(r.FindingLines()))])
 		}
+		// As an investigation runs it: the engine hands over each file's
+		// hash as it reads it, so only digests are read here.
+		pre := hashAll(b, objs)
+		t1 := time.Now()
+		r, err = integrity.Validate(context.Background(), integrity.DirStore{Dir: dir}, integrity.Options{
+			Since: start.AddDate(0, 0, 30-days), Until: start.AddDate(0, 0, 30), Keys: keys, Reference: start.AddDate(0, 0, 32),
+			Read: func(p string) ([]byte, bool) { s, ok := pre[p]; return s, ok }})
+		if err != nil || !r.OK() {
+			b.Fatal(err, r.FindingLines())
+		}
+		b.ReportMetric(time.Since(t1).Seconds(), "with-engine-hashes-s")
 	}
 }
 
@@ -119,4 +132,25 @@ func inflateAll(b *testing.B, objs []integrity.Object, workers int) {
 	}
 	close(next)
 	wg.Wait()
+}
+
+func hashAll(b *testing.B, objs []integrity.Object) map[string][]byte {
+	out := map[string][]byte{}
+	for _, o := range objs {
+		if o.Place.Digest {
+			continue
+		}
+		raw, err := os.ReadFile(o.Path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(zr)
+		s := sha256.Sum256(body)
+		out[o.Path] = s[:]
+	}
+	return out
 }
