@@ -279,9 +279,13 @@ func (g *globals) integrityFor(ctx context.Context, days []string, w investigate
 	if g.noValidate {
 		return []string{"Log integrity not checked: --no-validate was given."}, nil
 	}
-	if len(days) == 0 && !g.useLocal() && !g.loadSpan[0].IsZero() {
+	if len(days) == 0 && !g.useLocal() {
 		// Athena reads the partitions of the span, padded by a day.
-		days = []string{g.loadSpan[0].AddDate(0, 0, -1).Format("2006/01/02"), g.loadSpan[1].AddDate(0, 0, 1).Format("2006/01/02")}
+		span := g.loadSpan
+		if span[0].IsZero() {
+			span = [2]time.Time{w.Since, w.Until}
+		}
+		days = []string{span[0].AddDate(0, 0, -1).Format("2006/01/02"), span[1].AddDate(0, 0, 1).Format("2006/01/02")}
 	}
 	if len(days) == 0 {
 		return []string{"Log integrity not checked: no log files were read."}, nil
