@@ -680,6 +680,7 @@ func (v *validation) logs(ctx context.Context, st Store, logs []Object, digests 
 		return ctx.Err()
 	}
 	present := map[string]bool{}
+	noDigests := map[acctRegion]bool{}
 	for i, ob := range logs {
 		k := ob.Root + "|" + ob.Rel
 		present[k] = true
@@ -698,8 +699,13 @@ func (v *validation) logs(ctx context.Context, st Store, logs []Object, digests 
 				fs.Status = StatusNotCovered
 				v.add(NotCovered, ob.Path, "cannot be verified: the digest for its hour is missing (%s)", gone.digest)
 			case !any:
+				// One finding per account and region, not one per file: a
+				// trail without validation would list every file.
 				fs.Status = StatusNotCovered
-				v.add(NotCovered, ob.Path, "no digest file for account %s in %s is in the store: the file cannot be verified (log file validation off, or digests not copied)", ob.Place.Account, ob.Place.Region)
+				if !noDigests[ar] {
+					noDigests[ar] = true
+					v.add(NotCovered, ob.Path, "no digest file for account %s in %s is in the store, so none of its log files (this is the first) can be verified: log file validation off, or digests not copied", ob.Place.Account, ob.Place.Region)
+				}
 			case !ob.Place.Delivered.Before(end.Truncate(time.Minute)):
 				if v.ref.Sub(ob.Place.Delivered) < notYetWindow {
 					fs.Status = StatusNotCoveredYet

@@ -389,3 +389,16 @@ func TestParseDigestFields(t *testing.T) {
 		t.Error("bad end time accepted")
 	}
 }
+
+func TestNoDigestsOneFindingPerAccountRegion(t *testing.T) {
+	f := write(t, baseTrail(t), true)
+	for _, d := range f.built.Digests {
+		os.Remove(f.path(d))
+		os.Remove(f.path(d) + integrity.SidecarSuffix)
+	}
+	r := validate(t, f, keyring(t, keyA))
+	c := r.Count()
+	if r.OK() || c.ByKind[integrity.NotCovered] != 2 || c.NotCovered != 36 || !strings.Contains(strings.Join(r.Lines("log files"), "\n"), "No CloudTrail digest files were found") {
+		t.Errorf("no digests: %+v\n%v", c, r.Lines("log files"))
+	}
+}
