@@ -75,13 +75,25 @@ type validateJSON struct {
 	Digests  []integrity.DigestStatus `json:"digests"`
 }
 
+// decodeValidate reads validate's JSON: one document per trail location,
+// merged.
 func decodeValidate(t *testing.T, out string) validateJSON {
 	t.Helper()
-	var v validateJSON
-	if err := json.Unmarshal([]byte(out), &v); err != nil {
-		t.Fatalf("validate --format json: %v\n%s", err, out)
+	var all validateJSON
+	all.OK = true
+	dec := json.NewDecoder(strings.NewReader(out))
+	for dec.More() {
+		var v validateJSON
+		if err := dec.Decode(&v); err != nil {
+			t.Fatalf("validate --format json: %v\n%s", err, out)
+		}
+		all.OK = all.OK && v.OK
+		all.Summary = append(all.Summary, v.Summary...)
+		all.Findings = append(all.Findings, v.Findings...)
+		all.Files = append(all.Files, v.Files...)
+		all.Digests = append(all.Digests, v.Digests...)
 	}
-	return v
+	return all
 }
 
 // byRel rewrites each finding and file status to "kind|AWSLogs/...", so a
@@ -123,11 +135,26 @@ func TestCollectThenValidateOfflineMatchesS3(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A separate data-events trail in its own bucket, signed by the same keys.
+	dtr := &trailtest.Trail{Bucket: "org-data-bucket", Name: "data-trail", HomeRegion: "us-east-1", Accounts: []string{"111122223333"},
+		Regions: []string{"eu-west-1"}, Start: tr.Start, Hours: tr.Hours, FilesPerHour: 1, Keys: tr.Keys, RotateAt: tr.RotateAt}
+	dbuilt, err := dtr.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(dtr.Bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range dbuilt.Objects {
+		if _, err := sc.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(dtr.Bucket), Key: aws.String(o.Key), Body: bytes.NewReader(o.Body), Metadata: o.Meta}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	dir := t.TempDir()
 	keys := filepath.Join(dir, "keys.json")
 	os.WriteFile(keys, keysJSON, 0o644)
 	out := filepath.Join(dir, "evidence")
-	code, stdout, stderr := runMain(t, "collect", "--trail-bucket", tr.Bucket, "--trail-prefix", "ct", "--since", "2026-11-03", "--until", "2026-11-04", "--out", out)
+	code, stdout, stderr := runMain(t, "collect", "--trail-bucket", tr.Bucket, "--trail-prefix", "ct", "--data-bucket", dtr.Bucket, "--since", "2026-11-03", "--until", "2026-11-04", "--out", out)
 	if code != 0 {
 		t.Fatalf("collect: exit %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -157,19 +184,24 @@ func TestCollectThenValidateOfflineMatchesS3(t *testing.T) {
 	}
 	// 2 accounts x 118 hours of digests (one deleted) + the backfill; log
 	// files 2 x 96 hours of days 11-02..05 + the backfill's.
-	if digests != 2*118-1+1 || copied != digests+2*96+1 {
+	// The data trail: 118 digests, 96 log files.
+	if digests != 2*118-1+1+118 || copied != digests+2*96+1+96 {
 		t.Errorf("copied %d files, %d digests", copied, digests)
 	}
 
 	conf := filepath.Join(dir, "ctathena.json")
 	os.WriteFile(conf, []byte(`{"region":"us-east-1","database":"ctathena","workgroup":"ctathena","results_location":"s3://ir/",
-	  "tables":{"management":{"name":"cloudtrail","location":"s3://org-trail-bucket/ct/AWSLogs/o-abc123def4/","bucket":"org-trail-bucket","prefix":"ct"}}}`), 0o644)
+	  "tables":{"management":{"name":"cloudtrail","location":"s3://org-trail-bucket/ct/AWSLogs/o-abc123def4/","bucket":"org-trail-bucket","prefix":"ct"},
+	            "data":{"name":"cloudtrail_data","location":"s3://org-data-bucket/AWSLogs/","bucket":"org-data-bucket"}}}`), 0o644)
 	codeS3, outS3, errS3 := runMain(t, "validate", "--config", conf, "--public-keys", keys, "--since", "2026-11-03", "--until", "2026-11-04", "--format", "json")
 	codeDir, outDir, errDir := runMain(t, "validate", "--logs", out, "--public-keys", keys, "--since", "2026-11-03", "--until", "2026-11-04", "--format", "json")
 	if codeS3 != 1 || codeDir != 1 {
 		t.Fatalf("validate exit %d on S3, %d offline, want 1\n%s\n%s\n%s\n%s", codeS3, codeDir, outS3, errS3, outDir, errDir)
 	}
 	vs, vd := decodeValidate(t, outS3), decodeValidate(t, outDir)
+	if len(vd.Files) != 2*96+1+96 {
+		t.Errorf("offline validation checked %d log files, want both trails' %d", len(vd.Files), 2*96+1+96)
+	}
 	if a, b := strings.Join(byRel(vs), "\n"), strings.Join(byRel(vd), "\n"); a != b {
 		t.Errorf("S3 and offline results differ:\nS3:\n%s\n\noffline:\n%s", a, b)
 	}
@@ -197,7 +229,7 @@ func TestCollectThenValidateOfflineMatchesS3(t *testing.T) {
 	}
 
 	// Resume: nothing to copy, everything re-verified.
-	code, stdout, stderr = runMain(t, "collect", "--trail-bucket", tr.Bucket, "--trail-prefix", "ct", "--since", "2026-11-03", "--until", "2026-11-04", "--out", out)
+	code, stdout, stderr = runMain(t, "collect", "--trail-bucket", tr.Bucket, "--trail-prefix", "ct", "--data-bucket", dtr.Bucket, "--since", "2026-11-03", "--until", "2026-11-04", "--out", out)
 	if code != 0 || !strings.Contains(stdout, " 0 copied") || !strings.Contains(stdout, "already in the copy and re-verified") {
 		t.Fatalf("resume: exit %d\n%s\n%s", code, stdout, stderr)
 	}
