@@ -1,5 +1,6 @@
 // The digest chain: each digest against the one before it, and the digests
 // nothing names any more.
+
 package integrity
 
 import (

@@ -1,4 +1,5 @@
 // The log files: each one hashed and matched to the digests that list it.
+
 package integrity
 
 import (
