@@ -66,26 +66,50 @@ var requiredFields = []string{"digestPublicKeyFingerprint", "digestS3Bucket", "d
 
 // ParseDigest decodes a digest's uncompressed JSON.
 func ParseDigest(uncompressed []byte) (*Digest, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(uncompressed, &fields); err != nil {
-		return nil, fmt.Errorf("not a digest file: %v", err)
+	// One decode: the raw fields say whether a required key is there (a
+	// JSON null is "null", an absent key nil).
+	var d struct {
+		Digest
+		RawFingerprint json.RawMessage `json:"digestPublicKeyFingerprint"`
+		RawBucket      json.RawMessage `json:"digestS3Bucket"`
+		RawObject      json.RawMessage `json:"digestS3Object"`
+		RawPrevSig     json.RawMessage `json:"previousDigestSignature"`
+		RawEnd         json.RawMessage `json:"digestEndTime"`
+		RawStart       json.RawMessage `json:"digestStartTime"`
 	}
-	for _, f := range requiredFields {
-		if _, ok := fields[f]; !ok {
-			return nil, fmt.Errorf("not a digest file: no %s field", f)
-		}
-	}
-	var d Digest
 	if err := json.Unmarshal(uncompressed, &d); err != nil {
 		return nil, fmt.Errorf("not a digest file: %v", err)
 	}
-	if _, err := d.End(); err != nil {
+	for i, raw := range []json.RawMessage{d.RawFingerprint, d.RawBucket, d.RawObject, d.RawPrevSig, d.RawEnd, d.RawStart} {
+		if raw == nil {
+			return nil, fmt.Errorf("not a digest file: no %s field", requiredFields[i])
+		}
+	}
+	// The embedded fields are shadowed by the raw ones: decode them again
+	// from the raw values.
+	for _, f := range []struct {
+		raw json.RawMessage
+		dst *string
+	}{{d.RawFingerprint, &d.Fingerprint}, {d.RawBucket, &d.S3Bucket}, {d.RawObject, &d.S3Object}, {d.RawEnd, &d.EndTime}, {d.RawStart, &d.StartTime}} {
+		if err := json.Unmarshal(f.raw, f.dst); err != nil {
+			return nil, fmt.Errorf("not a digest file: %v", err)
+		}
+	}
+	if string(d.RawPrevSig) != "null" {
+		var s string
+		if err := json.Unmarshal(d.RawPrevSig, &s); err != nil {
+			return nil, fmt.Errorf("not a digest file: previousDigestSignature: %v", err)
+		}
+		d.PreviousSignature = &s
+	}
+	out := d.Digest
+	if _, err := out.End(); err != nil {
 		return nil, err
 	}
-	if _, err := d.Start(); err != nil {
+	if _, err := out.Start(); err != nil {
 		return nil, err
 	}
-	return &d, nil
+	return &out, nil
 }
 
 // End is digestEndTime.

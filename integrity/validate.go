@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"path"
 	"runtime"
 	"sort"
 	"strings"
@@ -114,6 +113,11 @@ type Options struct {
 	// not have a digest yet. Zero: the newest file's delivery time.
 	Reference time.Time
 	Workers   int
+	// Read, if set, says which log files were read (only those are checked)
+	// and gives the SHA-256 the reader computed of a file's whole inflated
+	// content (nil: hash it here). A file whose hash differs from its
+	// digest's is read again here, to say what changed.
+	Read func(path string) (sha256 []byte, read bool)
 	// Progress, if set, is called as log files are checked.
 	Progress func(done, total int)
 }
@@ -195,7 +199,9 @@ func Validate(ctx context.Context, st Store, o Options) (*Report, error) {
 	}
 	workers := o.Workers
 	if workers <= 0 {
-		workers = runtime.NumCPU()
+		// Reading files waits on the disk or the network as much as it
+		// inflates: twice the cores keeps them busy.
+		workers = 2 * runtime.NumCPU()
 	}
 	parallel(ctx, workers, len(digests), func(i int) {
 		df := digests[i]
@@ -424,302 +430,6 @@ func stringToSignSum(d *Digest, sum [32]byte) string {
 		prev = *d.PreviousSignature
 	}
 	return d.EndTime + "\n" + d.S3Bucket + "/" + d.S3Object + "\n" + hex.EncodeToString(sum[:]) + "\n" + prev
-}
-
-// chains checks every digest's link to the one before it, per root,
-// account, region and trail (backfill digests chain apart).
-func (v *validation) chains(digests []*digestFile) {
-	streams := map[string][]*digestFile{}
-	var order []string
-	for _, df := range digests {
-		if df.d == nil {
-			continue
-		}
-		pl := df.obj.Place
-		k := strings.Join([]string{df.obj.Root, pl.Account, pl.Region, pl.Trail, fmt.Sprint(pl.Backfill)}, "|")
-		if _, ok := streams[k]; !ok {
-			order = append(order, k)
-		}
-		streams[k] = append(streams[k], df)
-	}
-	sort.Strings(order)
-	for _, k := range order {
-		ds := streams[k]
-		sort.SliceStable(ds, func(i, j int) bool { return ds[i].status.End.Before(ds[j].status.End) })
-		first := ds[0]
-		pl := first.obj.Place
-		ch := Chain{Root: first.obj.Root, Account: pl.Account, Region: pl.Region, Trail: pl.Trail, From: first.status.Start, To: ds[len(ds)-1].status.End, Digests: len(ds)}
-		before := len(v.r.Findings)
-		for i, df := range ds {
-			v.link(df, ds, i)
-		}
-		if !pl.Backfill {
-			v.successorsOf(ds)
-		}
-		for _, f := range v.r.Findings[before:] {
-			if f.Kind.Fails() {
-				ch.Broken = true
-			}
-		}
-		if !pl.Backfill {
-			v.r.Chains = append(v.r.Chains, ch)
-		}
-	}
-}
-
-// link checks df's previous-digest fields against that digest.
-func (v *validation) link(df *digestFile, ds []*digestFile, i int) {
-	d := df.d
-	if d.PreviousS3Object == nil || *d.PreviousS3Object == "" {
-		if i > 0 && !df.obj.Place.Backfill {
-			p := ds[i-1]
-			v.add(Gap, df.obj.Path, "CloudTrail started a new digest chain here: no digest covers %s to %s (logging or log file validation was off, or the trail changed)", stamp(p.status.End), stamp(df.status.Start))
-		}
-		return
-	}
-	prevRel := Rel(*d.PreviousS3Object)
-	prevPath := joinPath(df.obj.Root, prevRel)
-	p := v.byRel[df.obj.Root+"|"+prevRel]
-	if p == nil {
-		pl, ok := ParsePlace(prevRel)
-		if ok && pl.Day.Before(v.logFrom) {
-			return // before the days examined
-		}
-		v.add(Missing, prevPath, "digest missing: %s names it as the previous digest", path.Base(df.obj.Rel))
-		v.lost(df, df.status.Start.Add(-time.Hour), df.status.Start, prevPath)
-		return
-	}
-	if len(v.successors[p.obj.Root+"|"+p.obj.Rel]) > 1 && v.successors[p.obj.Root+"|"+p.obj.Rel][0] != df {
-		v.add(ChainBreak, df.obj.Path, "a second digest names %s as its previous digest", path.Base(p.obj.Rel))
-	}
-	if p.d == nil {
-		return // reported as unreadable
-	}
-	got := hex.EncodeToString(p.sum[:])
-	if d.PreviousHash == nil || !strings.EqualFold(*d.PreviousHash, got) {
-		want := "none"
-		if d.PreviousHash != nil {
-			want = *d.PreviousHash
-		}
-		v.add(ChainBreak, df.obj.Path, "names %s as previous digest with hash %s, but that file's content hashes to %s", path.Base(p.obj.Rel), want, got)
-	}
-	if d.PreviousHashAlg != nil && *d.PreviousHashAlg != "SHA-256" {
-		v.add(ChainBreak, df.obj.Path, "previous digest hash algorithm %q, not SHA-256", *d.PreviousHashAlg)
-	}
-	if p.sig != nil && d.PreviousSignature != nil && !strings.EqualFold(*d.PreviousSignature, p.sig.Hex) {
-		v.add(ChainBreak, df.obj.Path, "the previous digest's signature it records differs from the signature of %s", path.Base(p.obj.Rel))
-	}
-	if !df.obj.Place.Backfill && !df.status.Start.Equal(p.status.End) {
-		v.add(ChainBreak, df.obj.Path, "starts at %s but the previous digest %s ends at %s", stamp(df.status.Start), path.Base(p.obj.Rel), stamp(p.status.End))
-	}
-}
-
-// successorsOf finds digests nothing names as previous although later ones
-// exist (deleted digests no remaining file names), and a chain that stops
-// early.
-func (v *validation) successorsOf(ds []*digestFile) {
-	for i, df := range ds {
-		if len(v.successors[df.obj.Root+"|"+df.obj.Rel]) > 0 {
-			continue
-		}
-		if i == len(ds)-1 {
-			// The newest digest: CloudTrail delivers one every hour, so a
-			// chain that ends well before the store was read lost its end.
-			end := v.digTo.AddDate(0, 0, 1)
-			if v.ref.Before(end) {
-				end = v.ref
-			}
-			if end.Sub(df.status.End) > notYetWindow {
-				p := v.predicted(df, df.status.End.Add(time.Hour))
-				v.lost(df, df.status.End, end, p)
-				v.add(Missing, p, "digest missing (inferred): nothing follows %s, which ended %s, although CloudTrail delivers a digest every hour until %s (digests deleted, or logging or validation stopped then)", path.Base(df.obj.Rel), stamp(df.status.End), stamp(end))
-			}
-			continue
-		}
-		next := ds[i+1]
-		if next.d.PreviousS3Object == nil {
-			continue // a new chain: reported as a gap
-		}
-		named := v.byRel[next.obj.Root+"|"+Rel(*next.d.PreviousS3Object)]
-		if named != nil {
-			v.add(ChainBreak, df.obj.Path, "not in the chain: the next digest %s names %s as its previous digest", path.Base(next.obj.Rel), path.Base(named.obj.Rel))
-			continue
-		}
-		// next names a missing digest (reported); the hours between this one
-		// and it are gone too.
-		namedPl, ok := ParsePlace(Rel(*next.d.PreviousS3Object))
-		if !ok {
-			continue
-		}
-		for t := df.status.End.Add(time.Hour); namedPl.Delivered.Sub(t) > 30*time.Minute; t = t.Add(time.Hour) {
-			p := v.predicted(df, t)
-			v.lost(df, t.Add(-time.Hour), t, p)
-			v.add(Missing, p, "digest missing (inferred): nothing names %s as its previous digest, and %s names %s, so the digest for the hour ending about %s is gone too", path.Base(df.obj.Rel), path.Base(next.obj.Rel), path.Base(namedPl.Name), stamp(t))
-		}
-	}
-}
-
-// predicted is the path CloudTrail would give df's successor ending at t.
-func (v *validation) predicted(df *digestFile, t time.Time) string {
-	pl := df.obj.Place
-	suffix := ".json.gz"
-	name := fmt.Sprintf("%s_CloudTrail-Digest_%s_%s_%s%s", pl.Account, pl.Region, pl.Trail, t.UTC().Format("20060102T150405Z"), suffix)
-	dir := path.Dir(path.Dir(path.Dir(path.Dir(df.obj.Rel))))
-	return joinPath(df.obj.Root, dir+"/"+t.UTC().Format("2006/01/02")+"/"+name)
-}
-
-type expectation struct {
-	hash   string
-	alg    string
-	digest *digestFile
-}
-
-// logs hashes every log file, matches it to the digests that list it, and
-// finds listed files that are gone.
-func (v *validation) logs(ctx context.Context, st Store, logs []Object, digests []*digestFile, workers int) error {
-	expected := map[string][]expectation{}
-	for _, df := range digests {
-		if df.d == nil {
-			continue
-		}
-		for _, lf := range df.d.LogFiles {
-			rel := Rel(lf.S3Object)
-			if rel == "" {
-				continue
-			}
-			k := df.obj.Root + "|" + rel
-			expected[k] = append(expected[k], expectation{hash: strings.ToLower(lf.HashValue), alg: lf.HashAlgorithm, digest: df})
-		}
-	}
-	// Newest standard digest end per root/account/region, for files no
-	// digest lists.
-	type acctRegion struct{ root, account, region string }
-	newestEnd := map[acctRegion]time.Time{}
-	oldestStart := map[acctRegion]time.Time{}
-	for _, df := range digests {
-		if df.d == nil || df.obj.Place.Backfill {
-			continue
-		}
-		k := acctRegion{df.obj.Root, df.obj.Place.Account, df.obj.Place.Region}
-		if df.status.End.After(newestEnd[k]) {
-			newestEnd[k] = df.status.End
-		}
-		if s, ok := oldestStart[k]; !ok || df.status.Start.Before(s) {
-			oldestStart[k] = df.status.Start
-		}
-	}
-	sort.Slice(logs, func(i, j int) bool { return logs[i].Path < logs[j].Path })
-	files := make([]FileStatus, len(logs))
-	hashes := make([]contentHash, len(logs))
-	errs := make([]error, len(logs))
-	var mu sync.Mutex
-	done := 0
-	parallel(ctx, workers, len(logs), func(i int) {
-		rc, err := st.OpenLog(ctx, logs[i])
-		if err == nil {
-			hashes[i], err = hashContent(rc, false)
-			rc.Close()
-		}
-		errs[i] = err
-		if v.o.Progress != nil {
-			mu.Lock()
-			done++
-			v.o.Progress(done, len(logs))
-			mu.Unlock()
-		}
-	})
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	present := map[string]bool{}
-	for i, ob := range logs {
-		k := ob.Root + "|" + ob.Rel
-		present[k] = true
-		fs := FileStatus{Path: ob.Path}
-		if errs[i] == nil {
-			fs.SHA256 = hex.EncodeToString(hashes[i].sum[:])
-		}
-		exps := expected[k]
-		switch {
-		case len(exps) == 0:
-			ar := acctRegion{ob.Root, ob.Place.Account, ob.Place.Region}
-			end, any := newestEnd[ar]
-			gone := v.goneAt(ob)
-			switch {
-			case gone != nil:
-				fs.Status = StatusNotCovered
-				v.add(NotCovered, ob.Path, "cannot be verified: the digest for its hour is missing (%s)", gone.digest)
-			case !any:
-				fs.Status = StatusNotCovered
-				v.add(NotCovered, ob.Path, "no digest file for account %s in %s is in the store: the file cannot be verified (log file validation off, or digests not copied)", ob.Place.Account, ob.Place.Region)
-			case !ob.Place.Delivered.Before(end.Truncate(time.Minute)):
-				if v.ref.Sub(ob.Place.Delivered) < notYetWindow {
-					fs.Status = StatusNotCoveredYet
-					v.add(NotCoveredYet, ob.Path, "delivered %s, after the newest digest (ends %s): CloudTrail delivers the hour's digest later", stamp(ob.Place.Delivered), stamp(end))
-				} else {
-					fs.Status = StatusNotCovered
-					v.add(NotCovered, ob.Path, "delivered %s, after the newest digest in the store (ends %s), and more than two hours before it was read: its digest is missing", stamp(ob.Place.Delivered), stamp(end))
-				}
-			case ob.Place.Delivered.Before(oldestStart[ar].Truncate(time.Minute)):
-				fs.Status = StatusNotCovered
-				v.add(NotCovered, ob.Path, "delivered %s, before the first digest in the store (starts %s): it cannot be verified", stamp(ob.Place.Delivered), stamp(oldestStart[ar]))
-			default:
-				fs.Status = StatusExtra
-				v.add(Extra, ob.Path, "in no digest, although digests cover its delivery time %s: CloudTrail did not deliver it", stamp(ob.Place.Delivered))
-			}
-		case errs[i] != nil:
-			fs.Status = StatusChanged
-			fs.Digest = exps[0].digest.obj.Path
-			v.add(Changed, ob.Path, "unreadable as a CloudTrail log file: %v", errs[i])
-		case hashes[i].trailing > 0:
-			fs.Status = StatusChanged
-			fs.Digest = exps[0].digest.obj.Path
-			v.add(Changed, ob.Path, "%d bytes were appended after the gzip member CloudTrail wrote (gzip readers, DuckDB and Athena read them as more records)", hashes[i].trailing)
-		default:
-			var match *expectation
-			for j := range exps {
-				if exps[j].hash == fs.SHA256 && (match == nil || (!match.digest.status.trusted && exps[j].digest.status.trusted)) {
-					match = &exps[j]
-				}
-			}
-			if match == nil {
-				fs.Status = StatusChanged
-				fs.Digest = exps[0].digest.obj.Path
-				v.add(Changed, ob.Path, "content hashes to %s; digest %s lists %s", fs.SHA256, path.Base(exps[0].digest.obj.Rel), exps[0].hash)
-				break
-			}
-			fs.Digest = match.digest.obj.Path
-			switch {
-			case !match.digest.status.trusted:
-				fs.Status = StatusBadDigest
-			case strings.HasPrefix(match.digest.status.Signature, "verified"):
-				fs.Status = StatusVerified
-			default:
-				fs.Status = StatusHashOK
-			}
-		}
-		files[i] = fs
-	}
-	v.r.Files = files
-	var missing []string
-	for k, exps := range expected {
-		if present[k] {
-			continue
-		}
-		rel := k[strings.Index(k, "|")+1:]
-		pl, ok := ParsePlace(rel)
-		if !ok || pl.Day.Before(v.logFrom) || pl.Day.After(v.logTo) {
-			continue // outside the days examined
-		}
-		missing = append(missing, k)
-		_ = exps
-	}
-	sort.Strings(missing)
-	for _, k := range missing {
-		root, rel := k[:strings.Index(k, "|")], k[strings.Index(k, "|")+1:]
-		v.add(Missing, joinPath(root, rel), "log file missing: digest %s lists it", path.Base(expected[k][0].digest.obj.Rel))
-	}
-	return nil
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }

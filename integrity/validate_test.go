@@ -370,3 +370,35 @@ func gunzip(t *testing.T, p string) []byte {
 	}
 	return out
 }
+
+func TestParseDigestFields(t *testing.T) {
+	base := `{"awsAccountId":"111122223333","digestStartTime":"2026-11-03T10:01:31Z","digestEndTime":"2026-11-03T11:01:31Z",
+	"digestS3Bucket":"b","digestS3Object":"AWSLogs/x.json.gz","digestPublicKeyFingerprint":"ab","digestSignatureAlgorithm":"SHA256withRSA",
+	"previousDigestSignature":null,"logFiles":[]}`
+	d, err := integrity.ParseDigest([]byte(base))
+	if err != nil || d.PreviousSignature != nil || d.S3Bucket != "b" || d.Fingerprint != "ab" || d.EndTime != "2026-11-03T11:01:31Z" {
+		t.Fatalf("parse: %+v %v", d, err)
+	}
+	if got := integrity.StringToSign(d, []byte("x")); got != "2026-11-03T11:01:31Z\nb/AWSLogs/x.json.gz\n2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881\nnull" {
+		t.Errorf("string to sign: %q", got)
+	}
+	if _, err := integrity.ParseDigest([]byte(strings.Replace(base, `"previousDigestSignature":null,`, "", 1))); err == nil || !strings.Contains(err.Error(), "previousDigestSignature") {
+		t.Errorf("missing previousDigestSignature accepted: %v", err)
+	}
+	if _, err := integrity.ParseDigest([]byte(strings.Replace(base, `2026-11-03T11:01:31Z`, "soon", 1))); err == nil {
+		t.Error("bad end time accepted")
+	}
+}
+
+func TestNoDigestsOneFindingPerAccountRegion(t *testing.T) {
+	f := write(t, baseTrail(t), true)
+	for _, d := range f.built.Digests {
+		os.Remove(f.path(d))
+		os.Remove(f.path(d) + integrity.SidecarSuffix)
+	}
+	r := validate(t, f, keyring(t, keyA))
+	c := r.Count()
+	if r.OK() || c.ByKind[integrity.NotCovered] != 2 || c.NotCovered != 36 || !strings.Contains(strings.Join(r.Lines("log files"), "\n"), "No CloudTrail digest files were found") {
+		t.Errorf("no digests: %+v\n%v", c, r.Lines("log files"))
+	}
+}

@@ -106,6 +106,10 @@ func IAMPolicy(c Config) string {
 			Resource: []string{"arn:aws:athena:" + region + ":" + account + ":workgroup/" + c.Workgroup}},
 		statement{Sid: "DiscoverOrganization", Effect: "Allow", Action: []string{"organizations:DescribeOrganization", "organizations:ListAccounts"},
 			Resource: []string{"*"}},
+		// validate and the investigations' log integrity check verify
+		// digest signatures with CloudTrail's public keys; ListPublicKeys
+		// has no resource-level permissions.
+		statement{Sid: "CloudTrailPublicKeys", Effect: "Allow", Action: []string{"cloudtrail:ListPublicKeys"}, Resource: []string{"*"}},
 	)
 	if len(c.KMSKeys) > 0 {
 		// Trails encrypted with SSE-KMS: reading a log object needs the key.

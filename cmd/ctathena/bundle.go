@@ -75,6 +75,7 @@ func (g *globals) investigate(ctx context.Context, r run, from, to time.Time, p 
 		// Load only the columns the pack's queries name.
 		narrow = &local.Narrow{Queries: investigate.PackSQL(cat, r.command)}
 	}
+	g.loadSpan = [2]time.Time{from, to} // the integrity check's days on Athena
 	b, err := g.open(ctx, from, to, narrow)
 	if err != nil {
 		return err

@@ -67,6 +67,9 @@ type globals struct {
 	noValidate bool
 	publicKeys string
 	maxCost    float64
+	loadSpan   [2]time.Time
+	// read are the files the local engine read, with their hashes.
+	read readSet
 
 	stdin          io.Reader
 	stdout, stderr io.Writer

@@ -49,6 +49,8 @@ type loader struct {
 	memoryLimit string
 	// stats is what narrowing dropped (see Narrow).
 	stats splitStats
+	// fileRead is Options.FileRead.
+	fileRead func(path string, sha256 []byte)
 	// fields are the record columns loaded (see Options.Columns).
 	fields []field
 }

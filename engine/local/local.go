@@ -64,6 +64,12 @@ type Options struct {
 	BatchFiles int
 	// Narrow, if set, loads only some events and columns (see Narrow).
 	Narrow *Narrow
+	// FileRead, if set, is called (from the loader's workers, concurrently)
+	// once for every file the engine reads, with the SHA-256 of the file's
+	// whole inflated content, or nil when it did not inflate the file itself
+	// (too big to stream, or unreadable): the log integrity check uses it
+	// instead of reading every file a second time.
+	FileRead func(path string, sha256 []byte)
 
 	// Measured alternatives, set only by the benchmark.
 	format         string
@@ -214,7 +220,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if _, err := e.db.ExecContext(ctx, tableDDL(table, fields)); err != nil {
 		return nil, fmt.Errorf("create events table: %w", err)
 	}
-	l := &loader{db: e.db, from: o.From, to: o.To, tmp: dir, narrow: o.Narrow, fields: fields, batch: o.BatchFiles, format: o.format, transcodeAbove: o.transcodeAbove, autodetect: o.autodetect}
+	l := &loader{db: e.db, from: o.From, to: o.To, tmp: dir, narrow: o.Narrow, fields: fields, batch: o.BatchFiles, format: o.format, transcodeAbove: o.transcodeAbove, autodetect: o.autodetect, fileRead: o.FileRead}
 	if l.format == "" {
 		l.format = "unstructured"
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,13 +68,20 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var sc scratch
+			sc := scratch{hash: l.fileRead != nil}
 			wf := *filter
 			wf.stats = &stats[w]
 			for i := range jobs {
 				f := files[i]
 				wf.stats.plain = !f.dir.layout
 				line, n, reason, big := streamFile(&sc, &f, l.transcodeAbove, &wf)
+				if l.fileRead != nil {
+					if sc.hashed {
+						l.fileRead(f.path(), append([]byte(nil), sc.sum[:]...))
+					} else {
+						l.fileRead(f.path(), nil)
+					}
+				}
 				sl := streamLine{file: i, line: line, records: n, reason: reason}
 				if big {
 					sl.big = &f
@@ -220,6 +228,7 @@ func streamFile(sc *scratch, f *sourceFile, bigAbove int64, filter *recordFilter
 	// A file bigger than bigAbove on disk is big whatever it holds; a gzip
 	// file is big if its trailer says it decompresses to more.
 	path := f.path()
+	sc.hashed = false
 	raw, more, err := readUpTo(path, sc.raw, int(min(bigAbove, 1<<30)))
 	sc.raw = raw
 	if err != nil {
@@ -261,6 +270,9 @@ func streamFile(sc *scratch, f *sourceFile, bigAbove int64, filter *recordFilter
 		}
 		doc = buf.Bytes()
 	}
+	if sc.hash {
+		sc.sum, sc.hashed = sha256.Sum256(doc), true
+	}
 	doc = bytes.TrimSpace(doc)
 	if len(doc) == 0 {
 		return nil, 0, "empty file", false
@@ -283,6 +295,11 @@ type scratch struct {
 	raw []byte
 	buf bytes.Buffer
 	zr  *gzip.Reader
+	// hash asks for the SHA-256 of each file's inflated content (sum, set
+	// when hashed; see Options.FileRead).
+	hash   bool
+	hashed bool
+	sum    [32]byte
 }
 
 // outPool recycles the line buffers the collector has written.
