@@ -10,7 +10,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ctathena/ctathena/engine"
@@ -31,7 +33,13 @@ type Env struct {
 	Progress func(format string, args ...any)
 	// DryRun renders every query and runs none.
 	DryRun bool
+	// Tally, if set, counts the queries started and finished (for the
+	// message an interrupted run prints).
+	Tally *Tally
 }
+
+// Tally counts queries across an investigation's rounds.
+type Tally struct{ Planned, Finished atomic.Int64 }
 
 // Outcome is what an investigation hands to the report.
 type Outcome struct {
@@ -134,6 +142,9 @@ func (e *Env) RunAll(ctx context.Context, plans []Planned) ([]reports.QueryRun, 
 	if par <= 0 {
 		par = 4
 	}
+	if e.Tally != nil {
+		e.Tally.Planned.Add(int64(len(rendered)))
+	}
 	sem := make(chan struct{}, par)
 	var wg sync.WaitGroup
 	for i, r := range rendered {
@@ -160,6 +171,9 @@ func (e *Env) RunAll(ctx context.Context, plans []Planned) ([]reports.QueryRun, 
 			runs[i].Columns = res.Columns
 			runs[i].Rows = res.Rows
 			runs[i].Stats = res.Stats
+			if e.Tally != nil {
+				e.Tally.Finished.Add(1)
+			}
 			e.progress("%s: %d rows in %s%s", r.Name, len(res.Rows), time.Since(start).Round(time.Millisecond), scanned(res.Stats))
 		}()
 	}
@@ -191,4 +205,52 @@ func queryRun(r *sql.Rendered) reports.QueryRun {
 func IsUsage(err error) bool {
 	var ue *sql.UsageError
 	return errors.As(err, &ue)
+}
+
+// Completeness lists why an answer is not complete, most important first;
+// empty means COMPLETE. Each reason is a sentence that says what is missing
+// and what to do, for stderr, the Cover's status line and the first
+// Findings row. cov is the engine's coverage of the run (the local engine
+// counts what it loaded; Athena's counts are unknown, not zero).
+func Completeness(cov engine.Coverage, w Window, runs []reports.QueryRun) []string {
+	var out []string
+	if cov.Counted && cov.LogsFirstDay != "" && cov.EventsNotLoaded == 0 && (cov.LastEvent == "" || cov.LastEvent < Stamp(w.Since)) {
+		last, err := time.Parse("2006-01-02", cov.LogsLastDay)
+		until := cov.LogsLastDay
+		if err == nil {
+			until = last.AddDate(0, 0, 1).Format("2006-01-02")
+		}
+		out = append(out, fmt.Sprintf("no events in the window %s .. %s, but the logs hold events from %s to %s (UTC): to read them, run again with --since %s --until %s",
+			Stamp(w.Since), Stamp(w.Until), cov.LogsFirstDay, cov.LogsLastDay, cov.LogsFirstDay, until))
+	}
+	var failed []string
+	for _, q := range runs {
+		if q.Err != "" {
+			why := strings.TrimPrefix(strings.TrimPrefix(q.Err, "run query "+q.Name+": "), "run "+q.Name+": ")
+			failed = append(failed, fmt.Sprintf("query %s FAILED, so its part of the answer is missing: %s", q.Name, why))
+		}
+	}
+	out = append(out, failed...)
+	if n := len(cov.Skipped); n > 0 {
+		var names []string
+		for _, s := range cov.Skipped[:min(n, 5)] {
+			names = append(names, s.Path+" ("+s.Reason+")")
+		}
+		more := ""
+		if n > 5 {
+			more = fmt.Sprintf(" and %d more", n-5)
+		}
+		out = append(out, fmt.Sprintf("%s could not be read, so %s events are missing: %s%s (all are listed on the Coverage sheet); copy %s again from the trail bucket and re-run",
+			plural(int64(n), "CloudTrail log file", "CloudTrail log files"), map[bool]string{true: "its", false: "their"}[n == 1],
+			strings.Join(names, "; "), more, map[bool]string{true: "it", false: "them"}[n == 1]))
+	}
+	if cov.RecordsWithoutTime > 0 {
+		out = append(out, fmt.Sprintf("%s in the files read %s no eventTime, so no window can hold them and they were not examined",
+			plural(cov.RecordsWithoutTime, "record", "records"), map[bool]string{true: "has", false: "have"}[cov.RecordsWithoutTime == 1]))
+	}
+	if cov.RecordsWithoutID > 0 {
+		out = append(out, fmt.Sprintf("%s loaded without an eventID or eventName: they are in the results, but cannot be told apart from a second delivery or matched by name",
+			plural(cov.RecordsWithoutID, "record was", "records were")))
+	}
+	return out
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ctathena/ctathena/engine"
@@ -138,6 +139,15 @@ type Bundle struct {
 	// the TrailDiscover catalog, CC BY 4.0); shown on the cover.
 	Credits []string
 	Queries []QueryRun
+}
+
+// Status is the Cover's status line: COMPLETE, or INCOMPLETE with every
+// reason.
+func (b *Bundle) Status() string {
+	if len(b.Incomplete) == 0 {
+		return "COMPLETE"
+	}
+	return "INCOMPLETE: " + strings.Join(b.Incomplete, " | ")
 }
 
 // Invocation records who produced a bundle, where and how.

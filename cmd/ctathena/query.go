@@ -160,12 +160,15 @@ func runQuery(cmd *cobra.Command, g *globals, o *queryOptions, name string) erro
 		return err
 	}
 	g.printWindow(w)
+	if err := g.prepareOut("query"); err != nil {
+		return err
+	}
 	b, err := g.open(ctx, from, to, &local.Narrow{Queries: []string{cat.MustGet(name).SQLText()}})
 	if err != nil {
 		return err
 	}
 	defer b.eng.Close()
-	env = &investigate.Env{Engine: b.eng, Catalog: cat, Tables: b.tables, Progress: g.progressf}
+	env = &investigate.Env{Engine: b.eng, Catalog: cat, Tables: b.tables, Progress: g.progressf, Tally: &g.tally}
 	runs, err := env.RunAll(ctx, plan)
 	if err != nil {
 		return err

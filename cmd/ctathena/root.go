@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ctathena/ctathena/engine/local"
 	"github.com/ctathena/ctathena/investigate"
 	"github.com/ctathena/ctathena/reports"
 )
@@ -62,6 +63,15 @@ type globals struct {
 	quiet    bool
 	debug    bool
 	geoip    string
+	memory   string
+
+	// outDir is the bundle folder, checked (and for the default name,
+	// reserved) before any log is read; reserved is set when this run
+	// created it, so a run that writes nothing removes it again.
+	outDir   string
+	reserved bool
+	// tally counts queries, for the message an interrupt prints.
+	tally investigate.Tally
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -89,6 +99,14 @@ func (g *globals) progressf(format string, a ...any) {
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// A reader that stops early (| head) must not kill the run before or
+	// while its bundle is written: writes to a closed stdout then fail
+	// with EPIPE, which finish reports as a warning.
+	signal.Ignore(syscall.SIGPIPE)
+	if err := checkArgs(args); err != nil {
+		fmt.Fprintf(stderr, "ctathena: %s\n", err)
+		return exitUsage
+	}
 	// Large reports hold many rows; keep the garbage collector's headroom
 	// bounded unless the user chose a limit (GOMEMLIMIT).
 	if os.Getenv("GOMEMLIMIT") == "" {
@@ -106,11 +124,18 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if g.reserved {
+		// Remove the reserved bundle folder if nothing was written to it.
+		_ = os.Remove(g.outDir)
+	}
 	if err == nil {
 		return exitOK
 	}
 	code := exitCode(ctx, err)
-	msg := err.Error()
+	msg := capValues(err.Error(), args)
+	if code == exitInterrupted {
+		msg = interruptMessage(g)
+	}
 	fmt.Fprintf(stderr, "ctathena: %s\n", msg)
 	if hint := awsHint(err); hint != "" {
 		fmt.Fprintf(stderr, "hint: %s\n", hint)
@@ -206,6 +231,7 @@ Times are UTC. --since/--until take RFC 3339, YYYY-MM-DD or a duration back from
 	f.BoolVar(&g.quiet, "quiet", false, "print only results and errors")
 	f.BoolVar(&g.debug, "debug", false, "print progress and details on stderr")
 	f.StringVar(&g.geoip, "geoip", "", "MaxMind-format database (.mmdb) to add country, city and ASN to source IPs")
+	f.StringVar(&g.memory, "memory", "", "most memory the local engine may use, such as 2GB (default: it starts small, spills to CTATHENA_TMPDIR, and takes up to 60% of this machine's memory when a query needs it)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		switch g.format {
 		case "table", "csv", "json":
@@ -219,6 +245,15 @@ Times are UTC. --since/--until take RFC 3339, YYYY-MM-DD or a duration back from
 		}
 		if g.logs != "" && g.engine == "athena" {
 			return usageErr("--logs reads files with the local engine; it cannot be combined with --engine athena")
+		}
+		if g.memory != "" {
+			n, err := local.ParseSize(g.memory)
+			if err != nil {
+				return usageErr("--memory: %v", err)
+			}
+			if n < 64e6 {
+				return usageErr("--memory %s is too small: the local engine needs at least 64MB", g.memory)
+			}
 		}
 		return nil
 	}
