@@ -7,15 +7,15 @@
 -- param: day_to     day             last partition day (window end plus one day)
 -- table: management
 SELECT
-  from_iso8601_timestamp(arbitrary(eventtime)) AS event_time,
-  arbitrary(eventname) AS event_name,
-  arbitrary(json_extract_scalar(requestparameters, '$.bucketName')) AS bucket,
-  arbitrary(COALESCE(useridentity.arn, useridentity.invokedby, useridentity.principalid)) AS principal,
-  arbitrary(sourceipaddress) AS source_ip,
-  arbitrary(useragent) AS user_agent,
-  arbitrary(errorcode) AS error_code,
-  arbitrary(errormessage) AS error_message,
-  arbitrary(requestparameters) AS request_parameters,
+  from_iso8601_timestamp(min(eventtime)) AS event_time,
+  min(eventname) AS event_name,
+  min(json_extract_scalar(requestparameters, '$.bucketName')) AS bucket,
+  min(COALESCE(useridentity.arn, useridentity.invokedby, useridentity.principalid)) AS principal,
+  min(sourceipaddress) AS source_ip,
+  min(useragent) AS user_agent,
+  min(errorcode) AS error_code,
+  min(errormessage) AS error_message,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to

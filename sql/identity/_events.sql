@@ -27,19 +27,19 @@ hits AS (
 ), ev AS (
   SELECT
     eventid,
-    arbitrary({{> common/_principal}}) AS principal,
-    arbitrary(useridentity.accesskeyid) AS access_key,
-    arbitrary(sourceipaddress) AS source_ip,
-    arbitrary(useragent) AS user_agent,
-    arbitrary(eventsource) AS event_source,
-    arbitrary(eventname) AS event_name,
-    arbitrary(readonly) AS read_only,
-    arbitrary(errorcode) AS error_code,
-    arbitrary(errormessage) AS error_message,
-    arbitrary(eventcategory) AS event_category,
-    arbitrary(requestparameters) AS request_parameters,
-    arbitrary(responseelements) AS response_elements,
-    arbitrary(eventtime) AS eventtime
+    min({{> common/_principal}}) AS principal,
+    min(useridentity.accesskeyid) AS access_key,
+    min(sourceipaddress) AS source_ip,
+    min(useragent) AS user_agent,
+    min(eventsource) AS event_source,
+    min(eventname) AS event_name,
+    min(readonly) AS read_only,
+    min(errorcode) AS error_code,
+    min(errormessage) AS error_message,
+    min(eventcategory) AS event_category,
+    min(requestparameters) AS request_parameters,
+    min(responseelements) AS response_elements,
+    min(eventtime) AS eventtime
   FROM hits
   GROUP BY eventid
 )

@@ -16,7 +16,7 @@ SELECT
   event_name,
   source_ip,
   count(*) AS events,
-  arbitrary(error_message) AS sample_error_message,
+  min(error_message) AS sample_error_message,
   from_iso8601_timestamp(min(eventtime)) AS first_seen,
   from_iso8601_timestamp(max(eventtime)) AS last_seen
 FROM ev
