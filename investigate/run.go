@@ -10,6 +10,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -253,4 +255,66 @@ func Completeness(cov engine.Coverage, w Window, runs []reports.QueryRun) []stri
 			plural(cov.RecordsWithoutID, "record was", "records were")))
 	}
 	return out
+}
+
+// derived are the parameters computed from the window and the filters; a
+// user never gives them (query --list does not show them).
+var derived = map[string]string{
+	"day_from":      "--since",
+	"day_to":        "--until",
+	"ip_lo":         "--param ip",
+	"ip_hi":         "--param ip",
+	"window_since":  "--since",
+	"baseline_days": "--baseline",
+}
+
+// IsDerived reports whether a catalog parameter is computed, never given.
+func IsDerived(name string) bool { _, ok := derived[name]; return ok }
+
+// QueryValues completes the user's --param values for one catalog query:
+// since and until from the window (unless given), and every derived
+// parameter the query declares: the partition days, the IPv4 range of a
+// CIDR given as ip, and for a baseline query (window_since) the baseline
+// before the window. has says which parameters the query declares.
+func QueryValues(has func(string) bool, given map[string]string, w Window, baseline time.Duration) (map[string]string, error) {
+	values := make(map[string]string, len(given)+6)
+	for k, v := range given {
+		if from, ok := derived[k]; ok && has(k) {
+			return nil, &sql.UsageError{Msg: fmt.Sprintf("--param %s is computed from %s; leave it out", k, from)}
+		}
+		values[k] = v
+	}
+	since, until := w.Since, w.Until
+	if has("window_since") {
+		values["window_since"] = Stamp(w.Since)
+		since = w.Since.Add(-baseline)
+		values["baseline_days"] = strconv.FormatInt(int64(math.Ceil(baseline.Hours()/24)), 10)
+	}
+	for k, t := range map[string]time.Time{"since": since, "until": until} {
+		if _, ok := values[k]; !ok && has(k) {
+			values[k] = Stamp(t)
+		}
+	}
+	if s, err := time.Parse(time.RFC3339, values["since"]); err == nil {
+		since = s
+	}
+	if u, err := time.Parse(time.RFC3339, values["until"]); err == nil {
+		until = u
+	}
+	if has("day_from") || has("day_to") {
+		values["day_from"], values["day_to"] = Days(since, until)
+	}
+	if has("ip_lo") {
+		ip, lo, hi, err := ipFilter(values["ip"])
+		if err != nil {
+			return nil, err
+		}
+		if ip == "" {
+			delete(values, "ip")
+		} else {
+			values["ip"] = ip
+		}
+		values["ip_lo"], values["ip_hi"] = strconv.FormatInt(lo, 10), strconv.FormatInt(hi, 10)
+	}
+	return values, nil
 }
