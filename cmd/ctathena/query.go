@@ -16,8 +16,8 @@ import (
 )
 
 type queryOptions struct {
-	list   bool
-	params []string
+	list     bool
+	params   []string
 	since    string
 	until    string
 	baseline string
