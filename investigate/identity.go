@@ -66,7 +66,15 @@ var listBudget = sql.MaxListLen
 // PlanIdentity validates the options and returns the activity queries over
 // the given identities, keys and addresses.
 func PlanIdentity(o IdentityOptions) ([]Planned, error) {
-	if len(o.ARNs)+len(o.AccessKeys)+len(o.IPs) == 0 {
+	arns, prefix, err := splitPrefix(o.ARNs)
+	if err != nil {
+		return nil, err
+	}
+	if prefix != "" && o.Pivot > 0 {
+		return nil, &sql.UsageError{Msg: "--arn " + prefix + "*: a prefix cannot start a pivot (it would follow every identity it matches); run without --pivot, then pivot from the ARNs the report lists"}
+	}
+	o.ARNs = arns
+	if len(o.ARNs)+len(o.AccessKeys)+len(o.IPs) == 0 && prefix == "" {
 		return nil, &sql.UsageError{Msg: "identity needs at least one --arn, --access-key or --ip"}
 	}
 	check := func(flag string, ty sql.Type, vals []string) error {
@@ -99,11 +107,12 @@ func PlanIdentity(o IdentityOptions) ([]Planned, error) {
 	if o.MaxQueries < 0 {
 		return nil, &sql.UsageError{Msg: "--max-queries must be a positive number of queries"}
 	}
-	return activityPlans(o.Window, o.ARNs, o.AccessKeys, o.IPs), nil
+	return activityPlans(o.Window, prefix, o.ARNs, o.AccessKeys, o.IPs), nil
 }
 
-func activityPlans(w Window, arns, keys, ips []string) []Planned {
+func activityPlans(w Window, prefix string, arns, keys, ips []string) []Planned {
 	v := selectorValues(w, arns, keys, ips)
+	v["arn_prefix"] = prefix
 	var plans []Planned
 	for _, q := range IdentityQueries {
 		plans = append(plans, Planned{Name: q, Values: v})
@@ -128,6 +137,8 @@ func Identity(ctx context.Context, env *Env, o IdentityOptions) (*Outcome, error
 		return nil, err
 	}
 	out := &Outcome{}
+	given, prefix, _ := splitPrefix(o.ARNs)
+	o.ARNs = given
 	arns, keys, ips := o.ARNs, o.AccessKeys, o.IPs
 	var pv *pivot
 	if o.Pivot > 0 {
@@ -147,7 +158,7 @@ func Identity(ctx context.Context, env *Env, o IdentityOptions) (*Outcome, error
 			}
 		}
 	}
-	runs, err := env.RunAll(ctx, activityPlans(o.Window, arns, keys, ips))
+	runs, err := env.RunAll(ctx, activityPlans(o.Window, prefix, arns, keys, ips))
 	if a := find(runs, "identity/activity"); a != nil && a.Err == "" && !env.DryRun {
 		addAttack(a)
 	}

@@ -318,3 +318,38 @@ func QueryValues(has func(string) bool, given map[string]string, w Window, basel
 	}
 	return values, nil
 }
+
+// ARNPrefix reads an ARN flag value: an exact ARN, or one ending in "*",
+// which asks for every ARN that starts with the rest ("…:assumed-role/
+// Developer/*" is every session of the role). It returns the exact value
+// or the prefix (one of them empty). The prefix is a parameter like any
+// value, matched with starts_with, never pattern text.
+func ARNPrefix(flag, v string) (exact, prefix string, err error) {
+	p, ok := strings.CutSuffix(v, "*")
+	if !ok {
+		return v, "", nil
+	}
+	if strings.ContainsAny(p, "*?,'\"\\") || !strings.HasPrefix(p, "arn:") || len(p) < len("arn:aws:") {
+		return "", "", &sql.UsageError{Msg: fmt.Sprintf("%s %q: only one trailing * is understood, after the start of an ARN such as arn:aws:sts::123456789012:assumed-role/Developer/*", flag, v)}
+	}
+	return "", p, nil
+}
+
+// splitPrefix takes the --arn values apart: exact ARNs, and at most one
+// prefix (see ARNPrefix).
+func splitPrefix(vals []string) (exact []string, prefix string, err error) {
+	for _, v := range vals {
+		e, p, err := ARNPrefix("--arn", v)
+		switch {
+		case err != nil:
+			return nil, "", err
+		case p != "" && prefix != "":
+			return nil, "", &sql.UsageError{Msg: "--arn: only one value may end in * (a prefix); give the others whole"}
+		case p != "":
+			prefix = p
+		default:
+			exact = append(exact, e)
+		}
+	}
+	return exact, prefix, nil
+}

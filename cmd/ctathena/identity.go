@@ -80,6 +80,11 @@ func runIdentity(cmd *cobra.Command, g *globals, o *identityOptions) error {
 		{Name: "max-queries", Value: strconv.Itoa(o.maxQueries)},
 		{Name: "since", Value: investigate.Stamp(w.Since)}, {Name: "until", Value: investigate.Stamp(w.Until)},
 	}
+	for _, a := range o.arns {
+		if p, ok := strings.CutSuffix(a, "*"); ok {
+			params = append(params, reports.Param{Name: "arn match", Value: "prefix: every identity whose ARN starts with " + p})
+		}
+	}
 	r := run{command: "identity", window: w, params: g.commonParams(params), primary: "identity/activity",
 		credits: []string{attack.Credit}}
 	if o.pivot > 0 {

@@ -3,6 +3,7 @@
 filtered AS (
   SELECT * FROM reads
   WHERE (:principal = '' OR principal = :principal)
+    AND (:principal_prefix = '' OR starts_with(principal, :principal_prefix))
     AND (:ip = '' OR source_ip = :ip)
     AND (:ip_lo < 0 OR (
           regexp_like(source_ip, '^[0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}$')

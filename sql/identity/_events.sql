@@ -1,5 +1,5 @@
 -- Every event of the given identities, access keys or source addresses in
--- the window, from both tables, one row per eventid. Needs: arns, keys, ips,
+-- the window, from both tables, one row per eventid. Needs: arns, arn_prefix, keys, ips,
 -- since, until, day_from, day_to.
 hits AS (
   -- Both tables: management calls and S3 data events, filtered once (Trino
@@ -20,6 +20,7 @@ hits AS (
       -- such values never match; the Go side never puts them in a list.
       (:arns <> '' AND strpos(useridentity.arn, ',') = 0
         AND strpos(',' || :arns || ',', ',' || useridentity.arn || ',') > 0)
+      OR (:arn_prefix <> '' AND starts_with(useridentity.arn, :arn_prefix))
       OR (:keys <> '' AND strpos(useridentity.accesskeyid, ',') = 0
         AND strpos(',' || :keys || ',', ',' || useridentity.accesskeyid || ',') > 0)
       OR (:ips <> '' AND strpos(sourceipaddress, ',') = 0
