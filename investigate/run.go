@@ -353,3 +353,28 @@ func splitPrefix(vals []string) (exact []string, prefix string, err error) {
 	}
 	return exact, prefix, nil
 }
+
+// splitRange takes the --ip values of identity apart: addresses, and at
+// most one IPv4 CIDR range (as numbers, -1 for none; see ipFilter, which
+// exfil --ip shares).
+func splitRange(vals []string) (ips []string, lo, hi int64, err error) {
+	lo, hi = -1, -1
+	for _, v := range vals {
+		if !strings.Contains(v, "/") {
+			ips = append(ips, v)
+			continue
+		}
+		ip, l, h, err := ipFilter(v)
+		switch {
+		case err != nil:
+			return nil, 0, 0, err
+		case ip != "":
+			ips = append(ips, ip) // a /32 or /128 is one address
+		case lo >= 0:
+			return nil, 0, 0, &sql.UsageError{Msg: "--ip: only one value may be a range; give the others as addresses"}
+		default:
+			lo, hi = l, h
+		}
+	}
+	return ips, lo, hi, nil
+}

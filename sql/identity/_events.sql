@@ -21,6 +21,12 @@ hits AS (
       (:arns <> '' AND strpos(useridentity.arn, ',') = 0
         AND strpos(',' || :arns || ',', ',' || useridentity.arn || ',') > 0)
       OR (:arn_prefix <> '' AND starts_with(useridentity.arn, :arn_prefix))
+      OR (:ip_lo >= 0
+        AND regexp_like(sourceipaddress, '^[0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}$')
+        AND CAST(split_part(sourceipaddress, '.', 1) AS BIGINT) * 16777216
+          + CAST(split_part(sourceipaddress, '.', 2) AS BIGINT) * 65536
+          + CAST(split_part(sourceipaddress, '.', 3) AS BIGINT) * 256
+          + CAST(split_part(sourceipaddress, '.', 4) AS BIGINT) BETWEEN :ip_lo AND :ip_hi)
       OR (:keys <> '' AND strpos(useridentity.accesskeyid, ',') = 0
         AND strpos(',' || :keys || ',', ',' || useridentity.accesskeyid || ',') > 0)
       OR (:ips <> '' AND strpos(sourceipaddress, ',') = 0
