@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/xuri/excelize/v2"
@@ -135,6 +136,12 @@ func TestScripts(t *testing.T) {
 				w.WriteString(`]}`)
 				ts.Check(os.MkdirAll(filepath.Dir(ts.MkAbs(args[1])), 0o755))
 				ts.Check(os.WriteFile(ts.MkAbs(args[1]), w.Bytes(), 0o644))
+			},
+			// sleep DURATION waits (for a background command to get going).
+			"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
+				d, err := time.ParseDuration(args[0])
+				ts.Check(err)
+				time.Sleep(d)
 			},
 			// flipbyte FILE changes one byte in the middle of a file.
 			"flipbyte": func(ts *testscript.TestScript, neg bool, args []string) {
