@@ -43,7 +43,7 @@ func BenchmarkCommandMemory(b *testing.B) {
 	jobs := []job{
 		{"exfil", append([]string{"exfil", "--logs", dir, "--bucket", "payroll-exports"}, window...)},
 		{"access", append([]string{"access", "--logs", dir, "--bucket", "payroll-exports"}, window...)},
-		{"identity", append([]string{"identity", "--logs", dir, "--ip", "203.0.113.0/24", "--pivot", "3"}, window...)},
+		{"identity", append([]string{"identity", "--logs", dir, "--ip", "203.0.113.0/24"}, window...)},
 		{"hunt", append([]string{"hunt", "--logs", dir}, window...)},
 		{"query-recon", append([]string{"query", "hunt/recon_by_source_ip", "--logs", dir}, window...)},
 		{"odd-policies", []string{"query", "hunt/privilege_iam", "--logs", filepath.Join(odd, "policies"), "--since", "2026-11-01", "--until", "2026-11-03"}},
