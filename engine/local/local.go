@@ -72,6 +72,8 @@ type Options struct {
 	transcodeAbove int64
 	loadThreads    int
 	autodetect     bool // read only, with schema inference, to compare
+	// startLimit, if set, is the query memory limit to start from (tests).
+	startLimit string
 }
 
 // Narrow and PartitionRule are the seam's (see engine.Narrow): what an
@@ -185,6 +187,9 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	mem := o.MemoryLimit
 	if mem == "" {
 		mem = DefaultMemoryLimit
+		if o.startLimit != "" {
+			mem = o.startLimit
+		}
 		e.ceiling = DefaultCeiling()
 	}
 	if e.limit, err = ParseSize(mem); err != nil {
