@@ -81,3 +81,26 @@ func TestOutCheckedFirst(t *testing.T) {
 		t.Errorf("two runs in the same second chose %q and %q", a.outDir, b.outDir)
 	}
 }
+
+// A reader that stops early (| head) never costs the bundle.
+func TestClosedStdoutKeepsTheBundle(t *testing.T) {
+	sample, _ := filepath.Abs("../../testdata/sample")
+	t.Chdir(t.TempDir())
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	defer w.Close()
+	var stderr bytes.Buffer
+	code := Main([]string{"exfil", "--logs", sample, "--bucket", "payroll-exports", "--since", "2026-11-01", "--until", "2026-11-08", "--out", "b"}, strings.NewReader(""), w, &stderr)
+	if code != exitOK {
+		t.Errorf("exit %d\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "stdout was closed before the results were printed; they are all in the bundle") {
+		t.Errorf("stderr does not say stdout was closed: %s", stderr.String())
+	}
+	if code, _, stderr := runCLI(t, "verify", "b"); code != exitOK {
+		t.Errorf("the bundle does not verify: %s", stderr)
+	}
+}
