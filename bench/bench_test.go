@@ -30,7 +30,7 @@ var (
 )
 
 // tree returns the benchmark trail, generating it the first time.
-func tree(b *testing.B) string {
+func tree(b testing.TB) string {
 	b.Helper()
 	dir := os.Getenv("CTATHENA_BENCH_DIR")
 	if dir == "" {

@@ -123,6 +123,27 @@ type Coverage struct {
 	// investigation's queries cannot use and that were therefore not
 	// loaded (the local engine's narrowing; a Sources line says which).
 	EventsNotLoaded int64 `json:"events_not_loaded"`
+	// NotCloudTrail are files in a plain folder (outside AWSLogs/) that
+	// are not CloudTrail logs (other JSON, spreadsheets, an earlier
+	// bundle): listed, not read, and no gap in the answer.
+	NotCloudTrail []SkippedFile `json:"not_cloudtrail,omitempty"`
+	// RecordsWithoutTime counts records with no eventTime: no window can
+	// hold them, so they were not loaded.
+	RecordsWithoutTime int64 `json:"records_without_eventtime,omitempty"`
+	// RecordsWithoutID counts loaded records missing eventID or eventName.
+	RecordsWithoutID int64 `json:"records_without_eventid_or_eventname,omitempty"`
+	// LogsFirstDay and LogsLastDay (YYYY-MM-DD) bound what the logs hold
+	// in and out of the window: delivery days of AWSLogs folders, event
+	// days of plain files. Empty when the engine cannot tell (Athena).
+	LogsFirstDay string `json:"logs_first_day,omitempty"`
+	LogsLastDay  string `json:"logs_last_day,omitempty"`
+	// FirstEvent and LastEvent are the eventTime range of the events
+	// loaded (RFC 3339), empty when none was.
+	FirstEvent string `json:"first_event,omitempty"`
+	LastEvent  string `json:"last_event,omitempty"`
+	// Counted is true when the engine counted what it loaded (local); on
+	// Athena the counts above are unknown, not zero.
+	Counted bool `json:"counted,omitempty"`
 }
 
 // SkippedFile is a file that could not be read, and why.

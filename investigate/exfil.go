@@ -89,14 +89,18 @@ func PlanExfil(o ExfilOptions) ([]Planned, error) {
 		"buckets": strings.Join(o.Buckets, ","), "since": Stamp(w.Since), "until": Stamp(w.Until),
 		"day_from": dayFrom, "day_to": dayTo,
 	}
+	principal, prefix, err := ARNPrefix("--principal", o.Principal)
+	if err != nil {
+		return nil, err
+	}
 	filtered := with(common, map[string]string{
-		"principal": o.Principal, "ip": ip, "ip_lo": strconv.FormatInt(lo, 10), "ip_hi": strconv.FormatInt(hi, 10),
+		"principal": principal, "principal_prefix": prefix, "ip": ip, "ip_lo": strconv.FormatInt(lo, 10), "ip_hi": strconv.FormatInt(hi, 10),
 		"key_prefix": o.KeyPrefix,
 	})
 	baseSince := w.Since.Add(-o.Baseline)
 	baseFrom, baseTo := Days(baseSince, w.Since)
 	changes := with(common, map[string]string{
-		"principal": o.Principal, "ip": ip, "ip_lo": strconv.FormatInt(lo, 10), "ip_hi": strconv.FormatInt(hi, 10)})
+		"principal": principal, "principal_prefix": prefix, "ip": ip, "ip_lo": strconv.FormatInt(lo, 10), "ip_hi": strconv.FormatInt(hi, 10)})
 	return []Planned{
 		{Name: "exfil/top_readers", Values: filtered},
 		{Name: "exfil/baseline", Values: with(filtered, map[string]string{

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ctathena/ctathena/engine"
@@ -155,6 +156,15 @@ type IntegrityFile struct {
 	Status string `json:"status"`
 	// Digest is the digest file that lists it.
 	Digest string `json:"digest,omitempty"`
+}
+
+// Status is the Cover's status line: COMPLETE, or INCOMPLETE with every
+// reason.
+func (b *Bundle) Status() string {
+	if len(b.Incomplete) == 0 {
+		return "COMPLETE"
+	}
+	return "INCOMPLETE: " + strings.Join(b.Incomplete, " | ")
 }
 
 // Invocation records who produced a bundle, where and how.

@@ -242,7 +242,7 @@ func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, 
 	if ncol == 0 {
 		msg := "no columns"
 		if q.Err != "" {
-			msg = "query failed: " + q.Err
+			msg = "FAILED: " + q.Err
 		}
 		if err := sw.SetRow("A1", []any{excelize.Cell{Value: cellText(msg, func() string { return ManifestName })}}); err != nil {
 			return err
@@ -439,6 +439,7 @@ func (w *writer) writeCover(f *excelize.File, st *styles, evidence []ManifestFil
 	g.line(styled{"ctathena evidence report", st.title})
 	g.line()
 	kv := func(k string, v any) { g.line(styled{k, st.bold}, v) }
+	kv("Status", styled{b.Status(), st.wrap})
 	kv("Case", b.Case)
 	kv("Examiner", b.Examiner)
 	kv("Command", b.Command)
@@ -529,7 +530,11 @@ func (w *writer) writeFindings(f *excelize.File, st *styles) error {
 	g.widths(6, 10, 100, 32, 32)
 	g.header("#", "Severity", "Finding", "Source query", "Sheet")
 	g.freezeHeader()
-	for i, fd := range w.b.Findings {
+	findings := w.b.Findings
+	if len(w.b.Incomplete) > 0 {
+		findings = append([]Finding{{Severity: "high", Text: w.b.Status()}}, findings...)
+	}
+	for i, fd := range findings {
 		sheet := ""
 		if qi := w.queryIndex(fd.Query); qi >= 0 {
 			sheet = w.sheet[qi][0]
@@ -545,7 +550,7 @@ func (w *writer) writeFindings(f *excelize.File, st *styles) error {
 			g.err = f.SetCellHyperLink(sheetFindings, cell, sheetRef(sheet)+"!A1", "Location")
 		}
 	}
-	if len(w.b.Findings) == 0 {
+	if len(w.b.Findings) == 0 && len(w.b.Incomplete) == 0 {
 		g.line(nil, nil, "No findings.")
 	}
 	for _, ch := range w.b.Charts {
@@ -698,6 +703,13 @@ func (w *writer) writeCoverage(f *excelize.File, st *styles) error {
 	}
 	for _, s := range c.Skipped {
 		g.line(s.Path, s.Reason)
+	}
+	if len(c.NotCloudTrail) > 0 {
+		section("Files that are not CloudTrail logs (not read)")
+		g.header("File", "Why")
+		for _, s := range c.NotCloudTrail {
+			g.line(s.Path, s.Reason)
+		}
 	}
 	section("Data scanned per query")
 	g.header("Query", "Execution ID", "Bytes scanned", "Cost (USD)")

@@ -13,7 +13,6 @@ import (
 var Functions = map[string]string{
 	"abs":                    "both",
 	"approx_distinct":        "both",
-	"arbitrary":              "both",
 	"avg":                    "both",
 	"cardinality":            "macro on DuckDB",
 	"coalesce":               "both",

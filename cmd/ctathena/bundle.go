@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ctathena/ctathena/engine/local"
@@ -70,6 +73,9 @@ func (g *globals) investigate(ctx context.Context, r run, from, to time.Time, p 
 			return nil // a dry run opens nothing, not even the logs folder
 		}
 	}
+	if err := g.prepareOut(r.command); err != nil {
+		return err
+	}
 	narrow := r.narrow
 	if narrow == nil && len(cat.Pack(r.command)) > 0 {
 		// Load only the columns the pack's queries name.
@@ -81,7 +87,7 @@ func (g *globals) investigate(ctx context.Context, r run, from, to time.Time, p 
 		return err
 	}
 	defer b.eng.Close()
-	out, err := p(&investigate.Env{Engine: b.eng, Catalog: cat, Tables: b.tables, Progress: g.progressf}, b)
+	out, err := p(&investigate.Env{Engine: b.eng, Catalog: cat, Tables: b.tables, Progress: g.progressf, Tally: &g.tally}, b)
 	if err != nil {
 		return err
 	}
@@ -89,6 +95,85 @@ func (g *globals) investigate(ctx context.Context, r run, from, to time.Time, p 
 		g.warnf("%s", n)
 	}
 	return g.finish(ctx, r, b, out)
+}
+
+// prepareOut checks the bundle folder before any log is read or query
+// started: an --out that exists and is not empty, that is a file, or that
+// lies inside --logs (the next run would read the bundle as logs) is
+// refused. The default name (ctathena-<command>-<UTC time>) is reserved by
+// creating it, with a suffix if another run took it.
+func (g *globals) prepareOut(command string) error {
+	if g.outDir != "" {
+		return nil
+	}
+	if g.out != "" {
+		st, err := os.Stat(g.out)
+		switch {
+		case err == nil && !st.IsDir():
+			return usageErr("--out %s is a file: give a folder that does not exist yet or is empty", g.out)
+		case err == nil:
+			ents, err := os.ReadDir(g.out)
+			if err != nil {
+				return usageErr("--out %s cannot be read: %v", g.out, err)
+			}
+			if len(ents) > 0 {
+				return usageErr("--out %s already exists and is not empty: a bundle is never written over other files; give a new folder", g.out)
+			}
+		case !errors.Is(err, os.ErrNotExist):
+			return usageErr("--out %s: %v", g.out, err)
+		}
+		if g.logs != "" && inside(g.out, g.logs) {
+			return usageErr("--out %s is inside --logs %s: the next run would read the bundle as logs; write it elsewhere", g.out, g.logs)
+		}
+		g.outDir = g.out
+		return nil
+	}
+	base := fmt.Sprintf("ctathena-%s-%s", command, g.now().UTC().Format("20060102T150405Z"))
+	for i := 1; i < 1000; i++ {
+		name := base
+		if i > 1 {
+			name = fmt.Sprintf("%s-%d", base, i)
+		}
+		if g.logs != "" && inside(name, g.logs) {
+			return usageErr("the default bundle folder ./%s would be inside --logs %s: give --out a folder outside the logs", name, g.logs)
+		}
+		err := os.Mkdir(name, 0o755)
+		if err == nil {
+			g.outDir, g.reserved = name, true
+			return nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("create the bundle folder %s: %w (give --out a folder you can write)", name, err)
+		}
+	}
+	return fmt.Errorf("create the bundle folder: %s and 998 suffixed names exist; give --out", base)
+}
+
+// inside reports whether path is dir or lies under it (after resolving
+// both to absolute paths and, where they exist, symbolic links).
+func inside(path, dir string) bool {
+	resolve := func(p string) string {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return p
+		}
+		// The path may not exist yet: resolve its longest existing parent.
+		rest := ""
+		for cur := abs; ; {
+			if r, err := filepath.EvalSymlinks(cur); err == nil {
+				return filepath.Join(r, rest)
+			}
+			parent := filepath.Dir(cur)
+			if parent == cur {
+				return abs
+			}
+			rest = filepath.Join(filepath.Base(cur), rest)
+			cur = parent
+		}
+	}
+	p, d := resolve(path), resolve(dir)
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // printDryRun prints every rendered query with its parameters and runs
@@ -121,9 +206,12 @@ func (g *globals) finish(ctx context.Context, r run, b *backend, out *investigat
 	if len(cov.Sources) == 0 {
 		cov.Sources = b.sources
 	}
-	dir := g.out
+	dir := g.outDir
 	if dir == "" {
-		dir = fmt.Sprintf("ctathena-%s-%s", r.command, started.Format("20060102T150405Z"))
+		if err := g.prepareOut(r.command); err != nil {
+			return err
+		}
+		dir = g.outDir
 	}
 	engName, engVersion := b.eng.Name(), b.eng.Version(ctx)
 	// Every query has answered: the engine's memory (DuckDB's buffer pool
@@ -139,16 +227,21 @@ func (g *globals) finish(ctx context.Context, r run, b *backend, out *investigat
 		Sources: cov.Sources, Since: r.window.Since, Until: r.window.Until,
 		Params: r.params, Coverage: cov, Findings: out.Findings, Charts: out.Charts,
 		Notes: out.Notes, Credits: r.credits, Queries: out.Queries,
+		Incomplete: investigate.Completeness(cov, r.window, out.Queries),
 	}
 	bundle.Integrity, bundle.IntegrityFiles = g.integrityFor(ctx, cov.Days, r.window)
 	w, err := reports.Write(dir, bundle)
 	if err != nil {
 		return fmt.Errorf("write evidence bundle: %w", err)
 	}
-	if err := g.printResults(r, out); err != nil {
-		return err
-	}
+	g.reserved = false
 	abs, _ := filepath.Abs(w.Dir)
+	if err := g.printResults(r, out); err != nil {
+		if !errors.Is(err, syscall.EPIPE) {
+			return err
+		}
+		g.warnf("stdout was closed before the results were printed; they are all in the bundle")
+	}
 	g.warnf("evidence bundle: %s (report: %s)", abs, filepath.Join(abs, reports.ReportName))
 	var scanned int64
 	var cost float64
@@ -159,8 +252,12 @@ func (g *globals) finish(ctx context.Context, r run, b *backend, out *investigat
 	if scanned > 0 {
 		g.warnf("data scanned %s, cost $%.4f", investigate.HumanBytes(float64(scanned)), cost)
 	}
-	if failed := out.Failed(); len(failed) > 0 {
-		return &exitErr{code: exitPartial, err: fmt.Errorf("%d of %d queries failed (%s); the report says which", len(failed), len(out.Queries), strings.Join(failed, ", "))}
+	if len(bundle.Incomplete) > 0 {
+		for _, why := range bundle.Incomplete {
+			fmt.Fprintf(g.stderr, "ctathena: INCOMPLETE: %s\n", why)
+		}
+		return &exitErr{code: exitPartial, err: fmt.Errorf("the answer is INCOMPLETE (%s above); the report's Cover and first Findings row say the same",
+			map[bool]string{true: "1 reason", false: fmt.Sprintf("%d reasons", len(bundle.Incomplete))}[len(bundle.Incomplete) == 1])}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/ctathena/ctathena/engine"
@@ -62,9 +63,12 @@ func (g *globals) open(ctx context.Context, from, to time.Time, narrow *local.Na
 		}
 		started := time.Now()
 		g.progressf("reading CloudTrail files under %s for %s .. %s", g.logs, from.Format(time.RFC3339), to.Format(time.RFC3339))
-		e, err := local.Open(ctx, local.Options{Dir: g.logs, From: from, To: to, Narrow: narrow, TempDir: os.Getenv("CTATHENA_TMPDIR"), FileRead: g.read.add})
+		e, err := local.Open(ctx, local.Options{Dir: g.logs, From: from, To: to, Narrow: narrow, TempDir: os.Getenv("CTATHENA_TMPDIR"), FileRead: g.read.add, MemoryLimit: g.memory})
 		if err != nil {
-			return nil, fmt.Errorf("open logs folder %s: %w", g.logs, err)
+			if errors.Is(err, local.ErrNoLogs) || errors.Is(err, context.Canceled) {
+				return nil, err // says which folder, and why
+			}
+			return nil, fmt.Errorf("read logs folder %s: %w", g.logs, err)
 		}
 		cov, err := e.Coverage(ctx)
 		if err != nil {
@@ -74,6 +78,17 @@ func (g *globals) open(ctx context.Context, from, to time.Time, narrow *local.Na
 		g.progressf("loaded %d events from %d files in %s", cov.Events, cov.FilesRead, time.Since(started).Round(time.Millisecond))
 		for _, s := range cov.Skipped {
 			g.warnf("skipped unreadable file %s: %s", s.Path, s.Reason)
+		}
+		if n := len(cov.NotCloudTrail); n > 0 {
+			names := make([]string, 0, 3)
+			for _, s := range cov.NotCloudTrail[:min(n, 3)] {
+				names = append(names, s.Path)
+			}
+			more := ""
+			if n > 3 {
+				more = fmt.Sprintf(" and %d more", n-3)
+			}
+			g.warnf("%d files under %s are not CloudTrail logs and were not read: %s%s (listed on the Coverage sheet)", n, g.logs, strings.Join(names, ", "), more)
 		}
 		return &backend{eng: e, tables: map[string]string{"management": local.View, "data": local.View},
 			accounts: cov.Accounts, sources: cov.Sources}, nil

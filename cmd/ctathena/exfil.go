@@ -82,6 +82,9 @@ func runExfil(cmd *cobra.Command, g *globals, o *exfilOptions) error {
 		{Name: "principal", Value: o.principal}, {Name: "ip", Value: o.ip}, {Name: "key-prefix", Value: o.keyPrefix},
 		{Name: "org-accounts", Value: strings.Join(o.orgAccounts, ",")},
 	}
+	if p, ok := strings.CutSuffix(o.principal, "*"); ok {
+		params = append(params, reports.Param{Name: "principal match", Value: "prefix: every principal whose ARN starts with " + p})
+	}
 	narrow, err := exfilNarrow(opts)
 	if err != nil {
 		return err

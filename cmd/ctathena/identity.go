@@ -51,7 +51,7 @@ The report gets the graph (pivot_edges), every node (pivot_nodes) and the rounds
 	f := cmd.Flags()
 	f.StringArrayVar(&o.arns, "arn", nil, "identity ARN (userIdentity.arn) to investigate (repeatable)")
 	f.StringArrayVar(&o.keys, "access-key", nil, "access key id to investigate (repeatable)")
-	f.StringArrayVar(&o.ips, "ip", nil, "source IP address to investigate (repeatable)")
+	f.StringArrayVar(&o.ips, "ip", nil, "source IP address, or one IPv4 CIDR range, to investigate (repeatable)")
 	f.IntVar(&o.pivot, "pivot", 0, "follow linked identities, keys and addresses for up to N rounds (0: no pivot)")
 	f.IntVar(&o.maxQueries, "max-queries", investigate.DefaultMaxQueries, "most queries the pivot may run (the activity queries are extra)")
 	f.StringVar(&o.since, "since", "", "window start (default: 7 days before --until)")
@@ -82,6 +82,11 @@ func runIdentity(cmd *cobra.Command, g *globals, o *identityOptions) error {
 		{Name: "ip", Value: strings.Join(o.ips, ",")}, {Name: "pivot", Value: strconv.Itoa(o.pivot)},
 		{Name: "max-queries", Value: strconv.Itoa(o.maxQueries)},
 		{Name: "since", Value: investigate.Stamp(w.Since)}, {Name: "until", Value: investigate.Stamp(w.Until)},
+	}
+	for _, a := range o.arns {
+		if p, ok := strings.CutSuffix(a, "*"); ok {
+			params = append(params, reports.Param{Name: "arn match", Value: "prefix: every identity whose ARN starts with " + p})
+		}
 	}
 	r := run{command: "identity", window: w, params: g.commonParams(params), primary: "identity/activity",
 		credits: []string{attack.Credit}}

@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/xuri/excelize/v2"
 )
 
 // TestMain lets the test binary act as the ctathena binary, so the scripts
@@ -73,6 +75,73 @@ func TestScripts(t *testing.T) {
 				n, err := strconv.Atoi(args[1])
 				ts.Check(err)
 				ts.Check(os.Truncate(ts.MkAbs(args[0]), int64(n)))
+			},
+			// status BUNDLE prints the report's Cover status line (the value
+			// beside "Status") and its first Findings row, one per line:
+			// "status: ..." and "finding: SEVERITY | TEXT".
+			"status": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: status BUNDLE")
+				}
+				f, err := excelize.OpenFile(filepath.Join(ts.MkAbs(args[0]), "report.xlsx"))
+				ts.Check(err)
+				defer f.Close()
+				rows, err := f.GetRows("Cover")
+				ts.Check(err)
+				found := false
+				for _, r := range rows {
+					if len(r) > 1 && r[0] == "Status" {
+						fmt.Fprintf(ts.Stdout(), "status: %s\n", r[1])
+						found = true
+						break
+					}
+				}
+				if !found {
+					ts.Fatalf("no Status line on the Cover")
+				}
+				rows, err = f.GetRows("Findings")
+				ts.Check(err)
+				if len(rows) < 2 {
+					ts.Fatalf("no Findings row")
+				}
+				r := append(rows[1], "", "", "")
+				fmt.Fprintf(ts.Stdout(), "finding: %s | %s\n", r[1], r[2])
+			},
+			// policies N FILE writes a CloudTrail file of N PutRolePolicy
+			// events, each with a 3 KB policy document.
+			"policies": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: policies N FILE")
+				}
+				n, err := strconv.Atoi(args[0])
+				ts.Check(err)
+				var w bytes.Buffer
+				w.WriteString(`{"Records":[`)
+				for i := 0; i < n; i++ {
+					var p bytes.Buffer
+					p.WriteString(`{"Version":"2012-10-17","Statement":[`)
+					for k := 0; p.Len() < 3072; k++ {
+						if k > 0 {
+							p.WriteByte(',')
+						}
+						fmt.Fprintf(&p, `{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"arn:aws:s3:::bucket-%d/*"}`, k)
+					}
+					p.WriteString(`]}`)
+					if i > 0 {
+						w.WriteByte(',')
+					}
+					fmt.Fprintf(&w, `{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDA%d","arn":"arn:aws:iam::123456789012:user/u%d","accountId":"123456789012"},"eventTime":"2026-11-01T%02d:%02d:%02dZ","eventSource":"iam.amazonaws.com","eventName":"PutRolePolicy","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.%d","userAgent":"aws-cli/2","requestParameters":{"roleName":"r%d","policyName":"p%d","policyDocument":%q},"eventID":"pol-%d","readOnly":false,"eventType":"AwsApiCall","recipientAccountId":"123456789012","eventCategory":"Management"}`,
+						i%50, i%50, (i/3600)%24, (i/60)%60, i%60, i%250, i, i, p.String(), i)
+				}
+				w.WriteString(`]}`)
+				ts.Check(os.MkdirAll(filepath.Dir(ts.MkAbs(args[1])), 0o755))
+				ts.Check(os.WriteFile(ts.MkAbs(args[1]), w.Bytes(), 0o644))
+			},
+			// sleep DURATION waits (for a background command to get going).
+			"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
+				d, err := time.ParseDuration(args[0])
+				ts.Check(err)
+				time.Sleep(d)
 			},
 			// flipbyte FILE changes one byte in the middle of a file.
 			"flipbyte": func(ts *testscript.TestScript, neg bool, args []string) {

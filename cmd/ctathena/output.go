@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -20,41 +21,7 @@ import (
 func (g *globals) printResults(r run, out *investigate.Outcome) error {
 	switch g.format {
 	case "json":
-		type jq struct {
-			Name    string           `json:"name"`
-			State   string           `json:"state"`
-			Error   string           `json:"error,omitempty"`
-			Columns []string         `json:"columns"`
-			Rows    []map[string]any `json:"rows"`
-		}
-		doc := struct {
-			Command  string            `json:"command"`
-			Since    string            `json:"since"`
-			Until    string            `json:"until"`
-			Findings []reports.Finding `json:"findings"`
-			Queries  []jq              `json:"queries"`
-		}{Command: r.command, Since: investigate.Stamp(r.window.Since), Until: investigate.Stamp(r.window.Until), Findings: out.Findings}
-		for _, q := range out.Queries {
-			j := jq{Name: q.Name, State: q.Stats.State, Error: q.Err, Rows: []map[string]any{}}
-			for _, c := range q.Columns {
-				j.Columns = append(j.Columns, c.Name)
-			}
-			for _, row := range q.Rows {
-				m := map[string]any{}
-				for i, c := range q.Columns {
-					v := row[i]
-					if t, ok := v.(time.Time); ok {
-						v = t.UTC().Format(time.RFC3339Nano)
-					}
-					m[c.Name] = v
-				}
-				j.Rows = append(j.Rows, m)
-			}
-			doc.Queries = append(doc.Queries, j)
-		}
-		enc := json.NewEncoder(g.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(doc)
+		return g.printJSON(r, out)
 	case "csv":
 		q := primary(r, out)
 		if q == nil {
@@ -101,6 +68,72 @@ func (g *globals) printResults(r run, out *investigate.Outcome) error {
 		fmt.Fprintln(tw, strings.Join(rec, "\t"))
 	}
 	return tw.Flush()
+}
+
+// printJSON writes every query's rows as JSON, one row at a time: building
+// the whole document first held a copy of every row (76 MiB for hunt over
+// 500,000 events) beside the results at the end of the run.
+func (g *globals) printJSON(r run, out *investigate.Outcome) error {
+	w := bufio.NewWriterSize(g.stdout, 64<<10)
+	var err error
+	put := func(s string) {
+		if err == nil {
+			_, err = w.WriteString(s)
+		}
+	}
+	val := func(v any, indent string) string {
+		b, e := json.MarshalIndent(v, indent, "  ")
+		if e != nil && err == nil {
+			err = e
+		}
+		return string(b)
+	}
+	findings := out.Findings
+	if findings == nil {
+		findings = []reports.Finding{}
+	}
+	put("{\n  \"command\": " + val(r.command, "") + ",\n  \"since\": " + val(investigate.Stamp(r.window.Since), "") +
+		",\n  \"until\": " + val(investigate.Stamp(r.window.Until), "") + ",\n  \"findings\": " + val(findings, "  ") + ",\n  \"queries\": [")
+	for qi, q := range out.Queries {
+		if qi > 0 {
+			put(",")
+		}
+		put("\n    {\n      \"name\": " + val(q.Name, "") + ",\n      \"state\": " + val(q.Stats.State, ""))
+		if q.Err != "" {
+			put(",\n      \"error\": " + val(q.Err, ""))
+		}
+		cols := make([]string, 0, len(q.Columns))
+		for _, c := range q.Columns {
+			cols = append(cols, c.Name)
+		}
+		put(",\n      \"columns\": " + val(cols, "      ") + ",\n      \"rows\": [")
+		m := make(map[string]any, len(q.Columns))
+		for ri, row := range q.Rows {
+			for i, c := range q.Columns {
+				v := row[i]
+				if t, ok := v.(time.Time); ok {
+					v = t.UTC().Format(time.RFC3339Nano)
+				}
+				m[c.Name] = v
+			}
+			if ri > 0 {
+				put(",")
+			}
+			put("\n        " + val(m, "        "))
+		}
+		if len(q.Rows) > 0 {
+			put("\n      ")
+		}
+		put("]\n    }")
+	}
+	if len(out.Queries) > 0 {
+		put("\n  ")
+	}
+	put("]\n}\n")
+	if err != nil {
+		return err
+	}
+	return w.Flush()
 }
 
 func primary(r run, out *investigate.Outcome) *reports.QueryRun {

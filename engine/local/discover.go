@@ -1,9 +1,12 @@
 package local
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -67,6 +70,61 @@ type discovery struct {
 	// (see discover), included in pruned.
 	deliveredEarly int
 	ignored        int // digest/insight files
+	// notCT are files whose name and content say they are not CloudTrail
+	// logs (see sniff); they are listed, never read.
+	notCT []string
+	// firstDay and lastDay (YYYY/MM/DD) are the earliest and latest
+	// AWSLogs day folders holding a trail file, in the window or not.
+	firstDay, lastDay string
+}
+
+// seeDay widens the discovery's day range.
+func (d *discovery) seeDay(day string) {
+	if d.firstDay == "" || day < d.firstDay {
+		d.firstDay = day
+	}
+	if day > d.lastDay {
+		d.lastDay = day
+	}
+}
+
+// sniff reads the start of a file whose name does not say CloudTrail and
+// reports whether its content does: a CloudTrail log is a JSON object
+// whose first key is "Records", as delivered or gzipped (magic 1f 8b).
+// Renamed downloads and evidence copies lose their extensions.
+func sniff(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var head [512]byte
+	n, _ := io.ReadFull(f, head[:])
+	b := head[:n]
+	if n >= 2 && b[0] == 0x1f && b[1] == 0x8b {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return false
+		}
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return false
+		}
+		var plain [512]byte
+		m, _ := io.ReadFull(zr, plain[:])
+		b = plain[:m]
+	}
+	return looksLikeTrail(b)
+}
+
+// looksLikeTrail reports whether b opens a JSON object with "Records".
+func looksLikeTrail(b []byte) bool {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
+	i = skipSpace(b, i+1)
+	return bytes.HasPrefix(b[i:], []byte(`"Records"`))
 }
 
 func isTrailFile(name string) bool {
@@ -103,10 +161,13 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 	}
 	st, err := os.Stat(abs)
 	if err != nil {
-		return nil, fmt.Errorf("open logs folder %s: %v (check the --logs path): %w", dir, err, ErrNoLogs)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("--logs %s: no such folder (check the path): %w", dir, ErrNoLogs)
+		}
+		return nil, fmt.Errorf("--logs %s: %v: %w", dir, errors.Unwrap(err), ErrNoLogs)
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("open logs folder %s: not a folder (pass the folder that holds AWSLogs/ or the .json.gz files): %w", dir, ErrNoLogs)
+		return nil, fmt.Errorf("--logs %s: not a folder (pass the folder that holds AWSLogs/ or the .json.gz files): %w", dir, ErrNoLogs)
 	}
 	lo, hi := dayWindow(from, to)
 	d := &discovery{}
@@ -178,7 +239,11 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 				files := make([]sourceFile, 0, len(ents))
 				for _, c := range ents {
 					name := c.Name()
-					if !c.Type().IsRegular() || !isTrailFile(name) {
+					if !c.Type().IsRegular() {
+						continue
+					}
+					if !isTrailFile(name) && !sniff(filepath.Join(p, name)) {
+						d.notCT = append(d.notCT, filepath.Join(p, name))
 						continue
 					}
 					if at, ok := deliveredAt(name); ok && cutoff != "" && at < cutoff {
@@ -187,6 +252,9 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 						continue
 					}
 					files = append(files, sourceFile{dir: fold, name: name})
+				}
+				if len(files) > 0 {
+					d.seeDay(dd.day)
 				}
 				// One slice per folder, joined once at the end: growing one
 				// slice of 150,000 entries cost more (copies and GC assists)
@@ -212,17 +280,30 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 				}
 			}
 			d.pruned += n
+			if n > 0 {
+				d.seeDay(dd.day)
+			}
 			return fs.SkipDir
 		}
-		if !isTrailFile(e.Name()) || !e.Type().IsRegular() {
+		if !e.Type().IsRegular() {
 			return nil
 		}
 		parent := p[:len(p)-len(e.Name())-1]
+		if !isTrailFile(e.Name()) {
+			if cur.path != "" && parent == cur.path && cur.skip {
+				return nil
+			}
+			if !sniff(p) {
+				d.notCT = append(d.notCT, p)
+				return nil
+			}
+		}
 		if cur.path != "" && parent == cur.path {
 			if cur.skip {
 				d.ignored++
 				return nil
 			}
+			d.seeDay(cur.day)
 			if (lo != "" && cur.day < lo) || (hi != "" && cur.day > hi) {
 				d.pruned++
 				return nil
@@ -261,7 +342,7 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 	}
 	d.selected = all
 	if len(d.selected) == 0 && d.pruned == 0 {
-		return nil, fmt.Errorf("open logs folder %s: no CloudTrail files (.json or .json.gz, in AWSLogs/.../CloudTrail/ or a plain folder) found; point --logs at a CloudTrail export: %w", dir, ErrNoLogs)
+		return nil, noLogsError(dir, d.notCT)
 	}
 	sort.Slice(d.selected, func(i, j int) bool {
 		a, b := &d.selected[i], &d.selected[j]
@@ -274,6 +355,28 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 		d.selected[i].id = int32(i)
 	}
 	return d, nil
+}
+
+// noLogsError says that dir holds no CloudTrail file, naming a few of the
+// files it holds instead.
+func noLogsError(dir string, others []string) error {
+	what := ""
+	if len(others) > 0 {
+		names := make([]string, 0, 3)
+		base, _ := filepath.Abs(dir)
+		for _, p := range others[:min(3, len(others))] {
+			if rel, err := filepath.Rel(base, p); err == nil {
+				p = rel
+			}
+			names = append(names, p)
+		}
+		more := ""
+		if len(others) > 3 {
+			more = fmt.Sprintf(" and %d more", len(others)-3)
+		}
+		what = fmt.Sprintf(" (it holds %d other files, such as %s%s)", len(others), strings.Join(names, ", "), more)
+	}
+	return fmt.Errorf("no CloudTrail log file under %s%s; point --logs at the folder that holds AWSLogs/ or the CloudTrail .json/.json.gz files: %w", dir, what, ErrNoLogs)
 }
 
 // deliveryMargin is how long before the window a file may have been
@@ -329,7 +432,11 @@ func estimateSize(f *sourceFile, fh *os.File) error {
 	}
 	f.size = st.Size()
 	f.estimatedUncompressed = f.size
-	if !isGzip(f.name) || f.size < 18 {
+	var magic [2]byte
+	if f.size < 18 {
+		return nil
+	}
+	if _, err := fh.ReadAt(magic[:], 0); err != nil || !isGzipData(magic[:]) {
 		return nil
 	}
 	var b [4]byte
@@ -340,6 +447,10 @@ func estimateSize(f *sourceFile, fh *os.File) error {
 	return nil
 }
 
+// isGzipData reports whether b starts with gzip's magic bytes: files are
+// recognised by content, whatever their name says.
+func isGzipData(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
+
 // isGzip reports whether a file name says gzip.
 func isGzip(name string) bool {
 	n := len(name)
@@ -349,7 +460,7 @@ func isGzip(name string) bool {
 // estimateFromTrailer is estimateSize for a file read whole into raw.
 func estimateFromTrailer(name string, raw []byte) int64 {
 	size := int64(len(raw))
-	if !isGzip(name) || size < 18 {
+	if !isGzipData(raw) || size < 18 {
 		return size
 	}
 	return trailerEstimate(size, raw[size-4:])

@@ -34,7 +34,10 @@ type loader struct {
 	// (see bench_test.go).
 	format  string
 	skipped []engine.SkippedFile
-	links   int // names files made in tmp
+	// notCT are plain files that turned out not to be CloudTrail logs
+	// (listed, not a gap; see skip).
+	notCT []engine.SkippedFile
+	links int // names files made in tmp
 	// autodetect makes insert only read the files with DuckDB's schema
 	// inference (benchmark comparison; the result is not loaded).
 	autodetect bool
@@ -45,8 +48,10 @@ type loader struct {
 	streamed map[int32]int
 	// skippedIDs are the files in skipped.
 	skippedIDs map[int32]bool
-	// memoryLimit is DuckDB's memory_limit while loading.
+	// memoryLimit is DuckDB's memory_limit while loading; ceiling is the
+	// most a statement that runs out of memory may raise it to.
 	memoryLimit string
+	ceiling     int64
 	// stats is what narrowing dropped (see Narrow).
 	stats splitStats
 	// fileRead is Options.FileRead.
@@ -153,6 +158,13 @@ func (l *loader) skip(f *sourceFile, reason string) {
 		l.skippedIDs = map[int32]bool{}
 	}
 	l.skippedIDs[f.id] = true
+	if !f.dir.layout && strings.HasPrefix(reason, "not CloudTrail JSON") && !sniff(f.path()) {
+		// Outside AWSLogs/ a folder holds what the responder put there:
+		// other JSON, notes, an earlier report. A file that does not even
+		// start like a CloudTrail log is not a log that could not be read.
+		l.notCT = append(l.notCT, engine.SkippedFile{Path: f.path(), Reason: reason})
+		return
+	}
 	l.skipped = append(l.skipped, engine.SkippedFile{Path: f.path(), Reason: reason})
 }
 
@@ -172,9 +184,10 @@ func readLog(path string) ([]byte, string) {
 		return nil, "cannot open: " + err.Error()
 	}
 	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(strings.ToLower(path), ".gz") {
-		zr, err := gzip.NewReader(f)
+	br := bufio.NewReader(f)
+	var r io.Reader = br
+	if magic, _ := br.Peek(2); isGzipData(magic) {
+		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, "not gzip: " + err.Error()
 		}
@@ -366,9 +379,10 @@ func transcode(path, dst string, filter *recordFilter, st *splitStats) (int64, e
 		return 0, fmt.Errorf("cannot open: %v", err)
 	}
 	defer in.Close()
-	var r io.Reader = bufio.NewReaderSize(in, 1<<20)
-	if strings.HasSuffix(strings.ToLower(path), ".gz") {
-		zr, err := gzip.NewReader(r)
+	br := bufio.NewReaderSize(in, 1<<20)
+	var r io.Reader = br
+	if magic, _ := br.Peek(2); isGzipData(magic) {
+		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return 0, fmt.Errorf("not gzip: %v", err)
 		}
@@ -397,9 +411,11 @@ func transcode(path, dst string, filter *recordFilter, st *splitStats) (int64, e
 	var buf bytes.Buffer
 	// Narrowing counts only once the whole file has been read.
 	var cut struct {
-		narrowed int64
-		parts    []partition
+		narrowed, noTime int64
+		parts            []partition
 	}
+	judged := *filter
+	judged.stats = st
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -434,7 +450,10 @@ func transcode(path, dst string, filter *recordFilter, st *splitStats) (int64, e
 				if st.plain {
 					dropped = &part
 				}
-				if keep, narrowed, _ := filter.judge(one, 0, dropped, nil); !keep {
+				if keep, narrowed, _, noTime := judged.judge(one, 0, dropped, nil); !keep {
+					if noTime {
+						cut.noTime++
+					}
 					if narrowed {
 						cut.narrowed++
 						if dropped != nil {
@@ -467,6 +486,7 @@ func transcode(path, dst string, filter *recordFilter, st *splitStats) (int64, e
 		return 0, fmt.Errorf("cannot rewrite for reading: %v", err)
 	}
 	st.narrowed += cut.narrowed
+	st.noTime += cut.noTime
 	for _, p := range cut.parts {
 		if st.parts == nil {
 			st.parts = map[partition]bool{}

@@ -56,7 +56,9 @@ type Options struct {
 	From, To time.Time
 	// TempDir is where the temporary database lives ("" = os.TempDir()).
 	TempDir string
-	// MemoryLimit is DuckDB's memory_limit ("" = DefaultMemoryLimit).
+	// MemoryLimit is DuckDB's memory_limit, fixed (--memory; see ParseSize).
+	// "" starts at DefaultMemoryLimit and lets a query that runs out of
+	// memory run again with more, up to DefaultCeiling (see memory.go).
 	MemoryLimit string
 	// Threads is DuckDB's thread count (0 = 2).
 	Threads int
@@ -76,6 +78,8 @@ type Options struct {
 	transcodeAbove int64
 	loadThreads    int
 	autodetect     bool // read only, with schema inference, to compare
+	// startLimit, if set, is the query memory limit to start from (tests).
+	startLimit string
 }
 
 // Narrow and PartitionRule are the seam's (see engine.Narrow): what an
@@ -143,6 +147,12 @@ type Engine struct {
 	version  string
 	closeMu  sync.Mutex
 	closed   bool
+
+	// memMu guards limit, DuckDB's memory_limit now; ceiling is the most
+	// it may be raised to, spill where DuckDB spills.
+	memMu          sync.Mutex
+	limit, ceiling int64
+	spill          string
 }
 
 var _ engine.Engine = (*Engine)(nil)
@@ -183,7 +193,18 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	mem := o.MemoryLimit
 	if mem == "" {
 		mem = DefaultMemoryLimit
+		if o.startLimit != "" {
+			mem = o.startLimit
+		}
+		e.ceiling = DefaultCeiling()
 	}
+	if e.limit, err = ParseSize(mem); err != nil {
+		return nil, fmt.Errorf("memory limit: %w", err)
+	}
+	if o.MemoryLimit != "" {
+		e.ceiling = e.limit
+	}
+	e.spill = filepath.Join(dir, "spill")
 	threads := o.Threads
 	if threads <= 0 {
 		threads = 2
@@ -191,7 +212,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	q := url.Values{}
 	q.Set("memory_limit", mem)
 	q.Set("threads", fmt.Sprint(threads))
-	q.Set("temp_directory", filepath.Join(dir, "spill"))
+	q.Set("temp_directory", e.spill)
 	// The engine must never reach the network (evidence machines are often
 	// offline); the JSON reader is built in. Without the ICU extension
 	// DuckDB keeps TIMESTAMPTZ in UTC, which is what Athena reports.
@@ -220,7 +241,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if _, err := e.db.ExecContext(ctx, tableDDL(table, fields)); err != nil {
 		return nil, fmt.Errorf("create events table: %w", err)
 	}
-	l := &loader{db: e.db, from: o.From, to: o.To, tmp: dir, narrow: o.Narrow, fields: fields, batch: o.BatchFiles, format: o.format, transcodeAbove: o.transcodeAbove, autodetect: o.autodetect, fileRead: o.FileRead}
+	l := &loader{db: e.db, ceiling: e.ceiling, from: o.From, to: o.To, tmp: dir, narrow: o.Narrow, fields: fields, batch: o.BatchFiles, format: o.format, transcodeAbove: o.transcodeAbove, autodetect: o.autodetect, fileRead: o.FileRead}
 	if l.format == "" {
 		l.format = "unstructured"
 	}
@@ -295,6 +316,13 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	cov, err := e.measure(ctx, o, d, l, kept)
 	if err != nil {
 		return nil, err
+	}
+	if cov.FilesRead == 0 && cov.FilesPruned == 0 && len(cov.Skipped) == 0 {
+		var others []string
+		for _, f := range cov.NotCloudTrail {
+			others = append(others, f.Path)
+		}
+		return nil, noLogsError(o.Dir, others)
 	}
 	e.coverage = cov
 	ok = true
@@ -409,6 +437,22 @@ func (e *Engine) measure(ctx context.Context, o Options, d *discovery, l *loader
 	if cov.Skipped == nil {
 		cov.Skipped = []engine.SkippedFile{}
 	}
+	cov.Counted = true
+	for _, p := range d.notCT {
+		cov.NotCloudTrail = append(cov.NotCloudTrail, engine.SkippedFile{Path: p, Reason: "not a CloudTrail log (neither its name nor its content)"})
+	}
+	cov.NotCloudTrail = append(cov.NotCloudTrail, l.notCT...)
+	cov.RecordsWithoutTime = l.stats.noTime
+	first, last := d.firstDay, d.lastDay
+	if f := l.stats.first; f != "" {
+		if day := strings.ReplaceAll(f[:10], "-", "/"); first == "" || day < first {
+			first = day
+		}
+		if day := strings.ReplaceAll(l.stats.last[:10], "-", "/"); day > last {
+			last = day
+		}
+	}
+	cov.LogsFirstDay, cov.LogsLastDay = strings.ReplaceAll(first, "/", "-"), strings.ReplaceAll(last, "/", "-")
 	if d.deliveredEarly > 0 {
 		cov.Sources = append(cov.Sources, fmt.Sprintf("%d files named as delivered before %s were not opened (a CloudTrail file holds only events from before its delivery)",
 			d.deliveredEarly, o.From.UTC().Add(-deliveryMargin).Format(time.RFC3339)))
@@ -488,9 +532,13 @@ func (e *Engine) measure(ctx context.Context, o Options, d *discovery, l *loader
 		}
 	}
 	cov.EventsNotLoaded = l.stats.narrowed
-	if err := e.db.QueryRowContext(ctx, `SELECT count(*), count(eventid) - count(DISTINCT eventid) FROM `+table).Scan(&cov.Events, &cov.DuplicateEvents); err != nil {
+	var firstEv, lastEv sql.NullString
+	if err := e.db.QueryRowContext(ctx, `SELECT count(*), count(eventid) - count(DISTINCT eventid),
+		count(*) FILTER (WHERE eventid IS NULL OR eventname IS NULL), min(eventtime), max(eventtime) FROM `+table).Scan(
+		&cov.Events, &cov.DuplicateEvents, &cov.RecordsWithoutID, &firstEv, &lastEv); err != nil {
 		return cov, fmt.Errorf("count loaded events: %w", err)
 	}
+	cov.FirstEvent, cov.LastEvent = firstEv.String, lastEv.String
 	cov.Accounts, cov.Regions, cov.Days = sortedKeys(accounts), sortedKeys(regions), sortedKeys(days)
 	cov.MissingDays = []string{}
 	for _, day := range windowDays(o.From, o.To) {
@@ -570,17 +618,39 @@ func (e *Engine) Run(ctx context.Context, q engine.Query) (*engine.Result, error
 		Submitted:   time.Now().UTC(),
 	}}
 	err := e.run(ctx, q, res)
+	for isOOM(err) && ctx.Err() == nil && e.raise() {
+		*res = engine.Result{Stats: res.Stats}
+		err = e.run(ctx, q, res)
+	}
 	res.Stats.Completed = time.Now().UTC()
 	res.Stats.Elapsed = res.Stats.Completed.Sub(res.Stats.Submitted)
 	if err != nil {
 		res.Stats.State = "FAILED"
-		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-			err = fmt.Errorf("%w (%v)", ctx.Err(), err)
+		if ctx.Err() != nil {
+			return res, fmt.Errorf("run query %s: %w", q.Name, ctx.Err())
 		}
-		return res, fmt.Errorf("run query %s: %w", q.Name, err)
+		return res, fmt.Errorf("run query %s: %w", q.Name, e.explain(err))
 	}
 	res.Stats.State = "SUCCEEDED"
 	return res, nil
+}
+
+// raise doubles DuckDB's memory limit, up to the ceiling, for a query that
+// ran out of memory; false when it is already there. Queries running at
+// the same time share the limit: one raise serves them all for a moment,
+// and a query that fails again raises it again.
+func (e *Engine) raise() bool {
+	e.memMu.Lock()
+	defer e.memMu.Unlock()
+	if e.limit >= e.ceiling {
+		return false
+	}
+	next := min(2*e.limit, e.ceiling)
+	if _, err := e.db.Exec("SET memory_limit = " + sqlString(mib(next))); err != nil {
+		return false
+	}
+	e.limit = next
+	return true
 }
 
 func (e *Engine) run(ctx context.Context, q engine.Query, res *engine.Result) error {

@@ -172,14 +172,23 @@ func TestUnreadableFilesAreReported(t *testing.T) {
 	for _, s := range cov.Skipped {
 		reasons[filepath.Base(s.Path)] = s.Reason
 	}
+	// A damaged CloudTrail file is a gap in the answer (Skipped); files
+	// of a plain folder that are not CloudTrail at all are listed apart.
+	if len(reasons) != 1 || !strings.HasPrefix(reasons["truncated.json.gz"], "truncated gzip: unexpected EOF") {
+		t.Errorf("skipped = %v, want only truncated.json.gz", cov.Skipped)
+	}
+	reasons = map[string]string{}
+	for _, s := range cov.NotCloudTrail {
+		reasons[filepath.Base(s.Path)] = s.Reason
+	}
 	want := map[string]string{
-		"truncated.json.gz":     "truncated gzip: unexpected EOF",
 		"notjson.json":          "not CloudTrail JSON: ",
 		"norecords.json":        `not CloudTrail JSON: no "Records" array`,
 		"notcloudtrail.json.gz": "not CloudTrail JSON: ",
+		"make_fixtures.py":      "not a CloudTrail log",
 	}
 	if len(reasons) != len(want) {
-		t.Errorf("skipped = %v, want %d files", cov.Skipped, len(want))
+		t.Errorf("not CloudTrail = %v, want %d files", cov.NotCloudTrail, len(want))
 	}
 	for f, prefix := range want {
 		if !strings.HasPrefix(reasons[f], prefix) {

@@ -188,11 +188,34 @@ type splitStats struct {
 	// still lists every account, region and day the files hold.
 	plain bool
 	parts map[partition]bool
+	// noTime counts records without an eventTime, which no window holds.
+	noTime int64
+	// first and last are the eventTime range of every record judged, in
+	// the window or not: where the logs' events fall.
+	first, last string
+}
+
+// see widens the eventTime range by et.
+func (s *splitStats) see(et []byte) {
+	if len(et) < 10 {
+		return
+	}
+	if s.first == "" || string(et) < s.first {
+		s.first = string(et)
+	}
+	if string(et) > s.last {
+		s.last = string(et)
+	}
 }
 
 // add merges o into s.
 func (s *splitStats) add(o *splitStats) {
 	s.narrowed += o.narrowed
+	s.noTime += o.noTime
+	if o.first != "" {
+		s.see([]byte(o.first))
+		s.see([]byte(o.last))
+	}
 	for p := range o.parts {
 		if s.parts == nil {
 			s.parts = map[partition]bool{}
@@ -222,7 +245,9 @@ func (f *recordFilter) allowed(src, name []byte, hasSrc, hasName bool) bool {
 // index after the record, or -1 if it is malformed. dropped, if not nil,
 // receives the partition of a narrowed record (for plain files); spans, if
 // not nil, receives the bounds of the members whose keys f.keys keeps.
-func (f *recordFilter) judge(doc []byte, i int, dropped *partition, spans *[][2]int) (keep, narrowed bool, end int) {
+// noTime is set for a record the window dropped because it has no
+// eventTime; the eventTime of every record widens f.stats's range.
+func (f *recordFilter) judge(doc []byte, i int, dropped *partition, spans *[][2]int) (keep, narrowed bool, end int, noTime bool) {
 	narrow := f.narrows()
 	var et, src, name, acct, region []byte
 	hasTime, hasSrc, seenSrc, hasName, seenName := false, false, false, false, false
@@ -266,11 +291,14 @@ func (f *recordFilter) judge(doc []byte, i int, dropped *partition, spans *[][2]
 		}
 	})
 	if end < 0 {
-		return false, false, end
+		return false, false, end, false
+	}
+	if hasTime && f.stats != nil {
+		f.stats.see(et)
 	}
 	keep = (f.from == "" || hasTime && string(et) >= f.from) && (f.to == "" || hasTime && string(et) < f.to)
 	if !keep || !narrow {
-		return keep, false, end
+		return keep, false, end, !keep && !hasTime
 	}
 	if f.events != nil {
 		names, ok := f.events[string(src)]
@@ -287,7 +315,7 @@ func (f *recordFilter) judge(doc []byte, i int, dropped *partition, spans *[][2]
 		}
 		*dropped = partition{string(acct), string(region), day}
 	}
-	return keep, !keep, end
+	return keep, !keep, end, false
 }
 
 // stringValue is the content of the JSON string value raw, unescaped only
@@ -334,12 +362,13 @@ func splitRecords(out, doc, prefix []byte, f *recordFilter) ([]byte, int, splitR
 	n := 0
 	// Narrowing is counted only once the whole document has split (a
 	// malformed one is split again record by record, see splitChecked).
-	var nNarrowed int64
+	var nNarrowed, nNoTime int64
 	var parts []partition
 	var spans [][2]int
 	ok := func() ([]byte, int, splitResult) {
 		if f.stats != nil {
 			f.stats.narrowed += nNarrowed
+			f.stats.noTime += nNoTime
 			for _, p := range parts {
 				if f.stats.parts == nil {
 					f.stats.parts = map[partition]bool{}
@@ -365,7 +394,10 @@ func splitRecords(out, doc, prefix []byte, f *recordFilter) ([]byte, int, splitR
 			if f.keys != nil {
 				sp = &spans
 			}
-			keep, narrowed, e := f.judge(doc, i, dropped, sp)
+			keep, narrowed, e, noTime := f.judge(doc, i, dropped, sp)
+			if noTime {
+				nNoTime++
+			}
 			if e < 0 {
 				return out[:start], 0, splitMalformed
 			}

@@ -248,7 +248,7 @@ func streamFile(sc *scratch, f *sourceFile, bigAbove int64, filter *recordFilter
 		return nil, 0, "", true
 	}
 	doc := raw
-	if isGzip(f.name) {
+	if isGzipData(raw) {
 		var err error
 		if sc.zr == nil {
 			sc.zr, err = gzip.NewReader(bytes.NewReader(raw))
@@ -374,16 +374,20 @@ func (l *loader) ingestChunk(ctx context.Context, path string, maxLine int64) er
 // caller chose is kept.
 func (l *loader) execLoad(ctx context.Context, q string, args ...any) error {
 	_, err := l.db.ExecContext(ctx, q, args...)
-	for _, more := range []string{"256MB", "1GB"} {
-		if err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), "Out of Memory") ||
-			(l.memoryLimit != loadMemoryLimit && l.memoryLimit != "256MB") {
+	for isOOM(err) && ctx.Err() == nil {
+		cur, perr := ParseSize(l.memoryLimit)
+		if perr != nil || cur >= l.ceiling {
 			break
 		}
+		more := mib(min(max(2*cur, 256<<20), l.ceiling))
 		if _, serr := l.db.ExecContext(ctx, "SET memory_limit = "+sqlString(more)); serr != nil {
 			break
 		}
 		l.memoryLimit = more
 		_, err = l.db.ExecContext(ctx, q, args...)
+	}
+	if isOOM(err) {
+		return fmt.Errorf("DuckDB ran out of memory at %s while loading (spilling to %s/spill beyond it): run again with a larger --memory, such as --memory %s", l.memoryLimit, l.tmp, mib(2*l.ceiling))
 	}
 	return err
 }

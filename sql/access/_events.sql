@@ -4,13 +4,13 @@ ev AS (
   -- CloudTrail delivers some events twice: one row per eventid.
   SELECT
     eventid,
-    arbitrary({{> common/_principal}}) AS principal,
-    arbitrary(sourceipaddress) AS source_ip,
-    arbitrary(eventname) AS event_name,
-    arbitrary(recipientaccountid) AS event_account,
-    arbitrary(awsregion) AS region,
-    arbitrary(json_extract_scalar(requestparameters, '$.bucketName')) AS bucket,
-    arbitrary(CASE
+    min({{> common/_principal}}) AS principal,
+    min(sourceipaddress) AS source_ip,
+    min(eventname) AS event_name,
+    min(recipientaccountid) AS event_account,
+    min(awsregion) AS region,
+    min(json_extract_scalar(requestparameters, '$.bucketName')) AS bucket,
+    min(CASE
       WHEN eventname IN ('GetObject', 'HeadObject', 'GetObjectAcl', 'GetObjectAttributes', 'GetObjectTagging',
                          'GetObjectRetention', 'GetObjectLegalHold', 'GetObjectTorrent', 'SelectObjectContent') THEN 'read'
       WHEN eventname IN ('PutObject', 'CopyObject', 'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy',
@@ -20,11 +20,11 @@ ev AS (
       WHEN eventname IN ('ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'ListMultipartUploads', 'ListParts') THEN 'list'
       ELSE 'other'
     END) AS operation,
-    arbitrary(json_extract_scalar(requestparameters, '$.key')) AS object_key,
-    arbitrary(errorcode) AS error_code,
-    arbitrary(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredIn') AS DOUBLE)) AS bytes_in,
-    arbitrary(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS DOUBLE)) AS bytes_out,
-    arbitrary(eventtime) AS eventtime
+    min(json_extract_scalar(requestparameters, '$.key')) AS object_key,
+    min(errorcode) AS error_code,
+    min(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredIn') AS DOUBLE)) AS bytes_in,
+    min(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS DOUBLE)) AS bytes_out,
+    min(eventtime) AS eventtime
   FROM {{data}}
   WHERE day BETWEEN :day_from AND :day_to
     AND eventtime >= :since AND eventtime < :until

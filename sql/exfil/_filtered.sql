@@ -3,6 +3,7 @@
 filtered AS (
   SELECT * FROM reads
   WHERE (:principal = '' OR principal = :principal)
+    AND (:principal_prefix = '' OR starts_with(principal, :principal_prefix))
     AND (:ip = '' OR source_ip = :ip)
     -- TRY_CAST: Trino does not promise to test the regexp_like guard
     -- first, and a plain CAST of a non-number would fail the whole query.

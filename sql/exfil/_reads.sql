@@ -3,18 +3,18 @@
 reads AS (
   SELECT
     eventid,
-    arbitrary({{> common/_principal}}) AS principal,
-    arbitrary(useridentity.accountid) AS account,
-    arbitrary(sourceipaddress) AS source_ip,
-    arbitrary(useragent) AS user_agent,
-    arbitrary(json_extract_scalar(requestparameters, '$.bucketName')) AS bucket,
-    arbitrary(json_extract_scalar(requestparameters, '$.key')) AS object_key,
-    arbitrary(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS DOUBLE)) AS bytes_out,
-    arbitrary(errorcode) AS error_code,
-    arbitrary(vpcendpointid) AS vpc_endpoint,
-    arbitrary(recipientaccountid) AS event_account,
-    arbitrary(awsregion) AS region,
-    arbitrary(eventtime) AS eventtime
+    min({{> common/_principal}}) AS principal,
+    min(useridentity.accountid) AS account,
+    min(sourceipaddress) AS source_ip,
+    min(useragent) AS user_agent,
+    min(json_extract_scalar(requestparameters, '$.bucketName')) AS bucket,
+    min(json_extract_scalar(requestparameters, '$.key')) AS object_key,
+    min(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS DOUBLE)) AS bytes_out,
+    min(errorcode) AS error_code,
+    min(vpcendpointid) AS vpc_endpoint,
+    min(recipientaccountid) AS event_account,
+    min(awsregion) AS region,
+    min(eventtime) AS eventtime
   FROM {{data}}
   WHERE {{> exfil/_read_events}}
   GROUP BY eventid

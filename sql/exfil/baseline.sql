@@ -8,6 +8,7 @@
 -- param: baseline_day_to  day             last partition day of the baseline (window start plus one day)
 -- param: window_day_from  day             first partition day of the window (window start less one day)
 -- param: day_to           day             last partition day (window end plus one day)
+-- param: principal_prefix text optional  only principals whose ARN starts with this (--principal ending in *)
 -- param: principal        arn optional    only this principal
 -- param: ip               ip optional     only this source IP
 -- param: ip_lo            int             lowest IPv4 address as a number, -1 for no range
@@ -32,13 +33,13 @@ WITH periods AS (
   -- one row per eventid (CloudTrail delivers some events twice)
   SELECT
     eventid,
-    arbitrary(period) AS period,
-    arbitrary({{> common/_principal}}) AS principal,
-    arbitrary(sourceipaddress) AS source_ip,
-    arbitrary(json_extract_scalar(requestparameters, '$.key')) AS object_key,
-    arbitrary(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS DOUBLE)) AS bytes_out,
-    arbitrary(errorcode) AS error_code,
-    arbitrary(eventtime) AS eventtime
+    min(period) AS period,
+    min({{> common/_principal}}) AS principal,
+    min(sourceipaddress) AS source_ip,
+    min(json_extract_scalar(requestparameters, '$.key')) AS object_key,
+    min(TRY_CAST(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS DOUBLE)) AS bytes_out,
+    min(errorcode) AS error_code,
+    min(eventtime) AS eventtime
   FROM periods
   GROUP BY eventid
 ),

@@ -6,22 +6,23 @@
 -- param: day_from   day             first partition day (window start less one day)
 -- param: day_to     day             last partition day (window end plus one day)
 -- param: principal  arn optional    only changes by this principal
+-- param: principal_prefix text optional  only changes by principals whose ARN starts with this (--principal ending in *)
 -- param: ip         ip optional     only changes from this source IP
 -- param: ip_lo      int             lowest IPv4 address as a number, -1 for no range
 -- param: ip_hi      int             highest IPv4 address as a number
 -- table: management
 SELECT
-  from_iso8601_timestamp(arbitrary(eventtime)) AS event_time,
-  arbitrary(eventname) AS event_name,
-  arbitrary(json_extract_scalar(requestparameters, '$.bucketName')) AS bucket,
-  arbitrary(COALESCE(useridentity.arn, useridentity.invokedby, useridentity.principalid)) AS principal,
-  arbitrary(sourceipaddress) AS source_ip,
-  arbitrary(useragent) AS user_agent,
-  arbitrary(errorcode) AS error_code,
-  arbitrary(errormessage) AS error_message,
-  arbitrary(requestparameters) AS request_parameters,
-  arbitrary(recipientaccountid) AS account,
-  arbitrary(awsregion) AS region,
+  from_iso8601_timestamp(min(eventtime)) AS event_time,
+  min(eventname) AS event_name,
+  min(json_extract_scalar(requestparameters, '$.bucketName')) AS bucket,
+  min(COALESCE(useridentity.arn, useridentity.invokedby, useridentity.principalid)) AS principal,
+  min(sourceipaddress) AS source_ip,
+  min(useragent) AS user_agent,
+  min(errorcode) AS error_code,
+  min(errormessage) AS error_message,
+  min(requestparameters) AS request_parameters,
+  min(recipientaccountid) AS account,
+  min(awsregion) AS region,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to
@@ -37,6 +38,7 @@ WHERE day BETWEEN :day_from AND :day_to
     'PutBucketVersioning', 'PutBucketEncryption', 'DeleteBucketEncryption')
   AND json_extract_scalar(requestparameters, '$.bucketName') IN (:buckets)
   AND (:principal = '' OR COALESCE(useridentity.arn, useridentity.invokedby, useridentity.principalid) = :principal)
+  AND (:principal_prefix = '' OR starts_with(COALESCE(useridentity.arn, useridentity.invokedby, useridentity.principalid), :principal_prefix))
   AND (:ip = '' OR sourceipaddress = :ip)
   AND (:ip_lo < 0 OR (
         regexp_like(sourceipaddress, '^[0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}$')

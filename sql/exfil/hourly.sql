@@ -6,6 +6,7 @@
 -- param: day_from   day             first partition day (window start less one day)
 -- param: day_to     day             last partition day (window end plus one day)
 -- param: principal  arn optional    only this principal
+-- param: principal_prefix text optional  only principals whose ARN starts with this (--principal ending in *)
 -- param: ip         ip optional     only this source IP
 -- param: ip_lo      int             lowest IPv4 address as a number, -1 for no range
 -- param: ip_hi      int             highest IPv4 address as a number

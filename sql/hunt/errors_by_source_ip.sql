@@ -8,8 +8,8 @@
 WITH failed AS (
   SELECT
     {{> hunt/_per_event}}
-    arbitrary(errorcode) AS error_code,
-    arbitrary(COALESCE(errormessage, '')) AS error_message
+    min(errorcode) AS error_code,
+    min(COALESCE(errormessage, '')) AS error_message
   FROM {{management}}
   WHERE day BETWEEN :day_from AND :day_to
     AND eventtime >= :since AND eventtime < :until
@@ -25,9 +25,9 @@ SELECT
   count(*) AS events,
   count(DISTINCT principal) AS principals,
   min(principal) AS principal,
-  arbitrary(account) AS account,
-  arbitrary(region) AS region,
-  arbitrary(user_agent) AS user_agent,
+  min(account) AS account,
+  min(region) AS region,
+  min(user_agent) AS user_agent,
   from_iso8601_timestamp(min(eventtime)) AS event_time,
   from_iso8601_timestamp(max(eventtime)) AS last_seen,
   min(eventid) AS event_id

@@ -8,17 +8,17 @@
 -- attack: TA0005 T1562.008 T1562.001
 SELECT
   {{> hunt/_columns}}
-  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.name'), json_extract_scalar(requestparameters, '$.trailName'),
+  min(COALESCE(json_extract_scalar(requestparameters, '$.name'), json_extract_scalar(requestparameters, '$.trailName'),
                       json_extract_scalar(requestparameters, '$.detectorId'), json_extract_scalar(requestparameters, '$.resolverQueryLogConfigId'),
                       json_extract_scalar(requestparameters, '$.DeleteFlowLogsRequest.FlowLogId.content'),
                       json_extract_scalar(requestparameters, '$.configurationRecorderName'), json_extract_scalar(requestparameters, '$.deliveryChannelName'),
                       json_extract_scalar(requestparameters, '$.resourceId'))) AS target,
-  arbitrary(CASE
+  min(CASE
       WHEN eventname = 'PutEventSelectors' AND json_extract_scalar(requestparameters, '$.eventSelectors[0].includeManagementEvents') = 'false' THEN 'management events excluded'
       WHEN eventname = 'PutEventSelectors' AND json_extract_scalar(requestparameters, '$.eventSelectors[0].readWriteType') = 'ReadOnly' THEN 'write events no longer logged'
       WHEN eventname = 'UpdateDetector' AND json_extract_scalar(requestparameters, '$.enable') = 'false' THEN 'detector disabled'
       ELSE NULL END) AS detail,
-  arbitrary(requestparameters) AS request_parameters,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to

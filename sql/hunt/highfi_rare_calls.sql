@@ -8,9 +8,9 @@
 -- attack: TA0003 TA0005 T1098 T1666
 SELECT
   {{> hunt/_columns}}
-  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.name'), json_extract_scalar(requestparameters, '$.vpcId'), json_extract_scalar(requestparameters, '$.functionName'))) AS target,
-  arbitrary(CASE WHEN eventname = 'GetFederationToken' AND strpos(COALESCE(json_extract_scalar(requestparameters, '$.policy'), ''), '"*"') > 0 THEN 'token policy allows *' END) AS detail,
-  arbitrary(requestparameters) AS request_parameters,
+  min(COALESCE(json_extract_scalar(requestparameters, '$.name'), json_extract_scalar(requestparameters, '$.vpcId'), json_extract_scalar(requestparameters, '$.functionName'))) AS target,
+  min(CASE WHEN eventname = 'GetFederationToken' AND strpos(COALESCE(json_extract_scalar(requestparameters, '$.policy'), ''), '"*"') > 0 THEN 'token policy allows *' END) AS detail,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to

@@ -8,9 +8,9 @@
 -- attack: TA0040 T1496
 SELECT
   {{> hunt/_columns}}
-  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.modelId'), json_extract_scalar(requestparameters, '$.instanceType'), json_extract_scalar(requestparameters, '$.instanceType.value'))) AS target,
-  arbitrary(CASE WHEN eventname = 'RunInstances' THEN 'instances: ' || COALESCE(json_extract_scalar(requestparameters, '$.instancesSet.items[0].maxCount'), 'unknown') END) AS detail,
-  arbitrary(requestparameters) AS request_parameters,
+  min(COALESCE(json_extract_scalar(requestparameters, '$.modelId'), json_extract_scalar(requestparameters, '$.instanceType'), json_extract_scalar(requestparameters, '$.instanceType.value'))) AS target,
+  min(CASE WHEN eventname = 'RunInstances' THEN 'instances: ' || COALESCE(json_extract_scalar(requestparameters, '$.instancesSet.items[0].maxCount'), 'unknown') END) AS detail,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to

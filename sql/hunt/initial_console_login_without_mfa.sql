@@ -8,9 +8,9 @@
 -- attack: TA0001 T1078.004
 SELECT
   {{> hunt/_columns}}
-  arbitrary(COALESCE(useridentity.username, useridentity.arn)) AS target,
-  arbitrary(json_extract_scalar(responseelements, '$.ConsoleLogin')) AS detail,
-  arbitrary(requestparameters) AS request_parameters,
+  min(COALESCE(useridentity.username, useridentity.arn)) AS target,
+  min(json_extract_scalar(responseelements, '$.ConsoleLogin')) AS detail,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to

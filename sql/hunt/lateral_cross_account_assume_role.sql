@@ -8,9 +8,9 @@
 -- attack: TA0008 TA0004 T1078.004
 SELECT
   {{> hunt/_columns}}
-  arbitrary(json_extract_scalar(requestparameters, '$.roleArn')) AS target,
-  arbitrary(json_extract_scalar(requestparameters, '$.roleSessionName')) AS detail,
-  arbitrary(requestparameters) AS request_parameters,
+  min(json_extract_scalar(requestparameters, '$.roleArn')) AS target,
+  min(json_extract_scalar(requestparameters, '$.roleSessionName')) AS detail,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to

@@ -8,9 +8,9 @@
 -- attack: TA0008 TA0002 T1021.007 T1651 T1098.004
 SELECT
   {{> hunt/_columns}}
-  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.instanceId'), json_extract_scalar(requestparameters, '$.target'), json_extract_scalar(requestparameters, '$.instanceIds[0]'))) AS target,
-  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.documentName'), json_extract_scalar(requestparameters, '$.instanceOSUser'))) AS detail,
-  arbitrary(requestparameters) AS request_parameters,
+  min(COALESCE(json_extract_scalar(requestparameters, '$.instanceId'), json_extract_scalar(requestparameters, '$.target'), json_extract_scalar(requestparameters, '$.instanceIds[0]'))) AS target,
+  min(COALESCE(json_extract_scalar(requestparameters, '$.documentName'), json_extract_scalar(requestparameters, '$.instanceOSUser'))) AS detail,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to

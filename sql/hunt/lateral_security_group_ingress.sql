@@ -8,9 +8,9 @@
 -- attack: TA0005 TA0008 T1562.007
 SELECT
   {{> hunt/_columns}}
-  arbitrary(json_extract_scalar(requestparameters, '$.groupId')) AS target,
-  arbitrary(CASE WHEN strpos(requestparameters, '0.0.0.0/0') > 0 OR strpos(requestparameters, '::/0') > 0 OR regexp_like(COALESCE(json_extract_scalar(requestparameters, '$.cidrIp'), ''), '/0$') THEN 'open to any address' END || COALESCE(' port ' || json_extract_scalar(requestparameters, '$.fromPort'), '')) AS detail,
-  arbitrary(requestparameters) AS request_parameters,
+  min(json_extract_scalar(requestparameters, '$.groupId')) AS target,
+  min(CASE WHEN strpos(requestparameters, '0.0.0.0/0') > 0 OR strpos(requestparameters, '::/0') > 0 OR regexp_like(COALESCE(json_extract_scalar(requestparameters, '$.cidrIp'), ''), '/0$') THEN 'open to any address' END || COALESCE(' port ' || json_extract_scalar(requestparameters, '$.fromPort'), '')) AS detail,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to

@@ -8,9 +8,9 @@
 -- attack: TA0002 TA0003 T1059.009 T1037
 SELECT
   {{> hunt/_columns}}
-  arbitrary(json_extract_scalar(requestparameters, '$.instanceId')) AS target,
-  arbitrary('user data replaced') AS detail,
-  arbitrary(requestparameters) AS request_parameters,
+  min(json_extract_scalar(requestparameters, '$.instanceId')) AS target,
+  min('user data replaced') AS detail,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to

@@ -8,9 +8,9 @@
 -- attack: TA0003 T1098 T1098.001 T1136.003
 SELECT
   {{> hunt/_columns}}
-  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.userName'), json_extract_scalar(requestparameters, '$.roleName'), json_extract_scalar(requestparameters, '$.policyArn'), json_extract_scalar(requestparameters, '$.name'))) AS target,
-  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.policyArn'), json_extract_scalar(requestparameters, '$.policyName'), CASE WHEN eventname = 'UpdateAssumeRolePolicy' OR eventname = 'CreateRole' THEN 'trust policy in request_parameters' END)) AS detail,
-  arbitrary(requestparameters) AS request_parameters,
+  min(COALESCE(json_extract_scalar(requestparameters, '$.userName'), json_extract_scalar(requestparameters, '$.roleName'), json_extract_scalar(requestparameters, '$.policyArn'), json_extract_scalar(requestparameters, '$.name'))) AS target,
+  min(COALESCE(json_extract_scalar(requestparameters, '$.policyArn'), json_extract_scalar(requestparameters, '$.policyName'), CASE WHEN eventname = 'UpdateAssumeRolePolicy' OR eventname = 'CreateRole' THEN 'trust policy in request_parameters' END)) AS detail,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to

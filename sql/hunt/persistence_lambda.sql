@@ -8,9 +8,9 @@
 -- attack: TA0003 T1546 T1648
 SELECT
   {{> hunt/_columns}}
-  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.functionName'), json_extract_scalar(requestparameters, '$.layerName'))) AS target,
-  arbitrary(COALESCE(CASE WHEN eventname LIKE 'AddPermission%' THEN 'invoke allowed for ' || COALESCE(json_extract_scalar(requestparameters, '$.principal'), 'unknown') END, json_extract_scalar(requestparameters, '$.layers[0]'), json_extract_scalar(requestparameters, '$.handler'))) AS detail,
-  arbitrary(requestparameters) AS request_parameters,
+  min(COALESCE(json_extract_scalar(requestparameters, '$.functionName'), json_extract_scalar(requestparameters, '$.layerName'))) AS target,
+  min(COALESCE(CASE WHEN eventname LIKE 'AddPermission%' THEN 'invoke allowed for ' || COALESCE(json_extract_scalar(requestparameters, '$.principal'), 'unknown') END, json_extract_scalar(requestparameters, '$.layers[0]'), json_extract_scalar(requestparameters, '$.handler'))) AS detail,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to

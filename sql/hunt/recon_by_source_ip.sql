@@ -9,8 +9,8 @@
 WITH calls AS (
   SELECT
     {{> hunt/_per_event}}
-    arbitrary(COALESCE(errorcode, '')) AS error_code,
-    arbitrary(errormessage) AS error_message
+    min(COALESCE(errorcode, '')) AS error_code,
+    min(errormessage) AS error_message
   FROM {{management}}
   WHERE day BETWEEN :day_from AND :day_to
     AND eventtime >= :since AND eventtime < :until
@@ -28,10 +28,10 @@ SELECT
   event_name,
   error_code,
   count(*) AS events,
-  arbitrary(error_message) AS error_message,
-  arbitrary(account) AS account,
-  arbitrary(region) AS region,
-  arbitrary(user_agent) AS user_agent,
+  min(error_message) AS error_message,
+  min(account) AS account,
+  min(region) AS region,
+  min(user_agent) AS user_agent,
   count(DISTINCT user_agent) AS user_agents,
   from_iso8601_timestamp(min(eventtime)) AS event_time,
   from_iso8601_timestamp(max(eventtime)) AS last_seen,

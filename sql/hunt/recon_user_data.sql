@@ -8,9 +8,9 @@
 -- attack: TA0006 TA0007 T1552 T1580
 SELECT
   {{> hunt/_columns}}
-  arbitrary(json_extract_scalar(requestparameters, '$.instanceId')) AS target,
-  arbitrary(json_extract_scalar(requestparameters, '$.attribute')) AS detail,
-  arbitrary(requestparameters) AS request_parameters,
+  min(json_extract_scalar(requestparameters, '$.instanceId')) AS target,
+  min(json_extract_scalar(requestparameters, '$.attribute')) AS detail,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to

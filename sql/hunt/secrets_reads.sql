@@ -8,9 +8,9 @@
 -- attack: TA0006 T1555.006 T1552
 SELECT
   {{> hunt/_columns}}
-  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.secretId'), json_extract_scalar(requestparameters, '$.instanceId'), json_extract_scalar(requestparameters, '$.name'), json_extract_scalar(requestparameters, '$.names[0]'), json_extract_scalar(requestparameters, '$.secretIdList[0]'))) AS target,
-  arbitrary(CASE WHEN json_extract_scalar(requestparameters, '$.withDecryption') = 'true' THEN 'read with decryption' END) AS detail,
-  arbitrary(requestparameters) AS request_parameters,
+  min(COALESCE(json_extract_scalar(requestparameters, '$.secretId'), json_extract_scalar(requestparameters, '$.instanceId'), json_extract_scalar(requestparameters, '$.name'), json_extract_scalar(requestparameters, '$.names[0]'), json_extract_scalar(requestparameters, '$.secretIdList[0]'))) AS target,
+  min(CASE WHEN json_extract_scalar(requestparameters, '$.withDecryption') = 'true' THEN 'read with decryption' END) AS detail,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM {{management}}
 WHERE day BETWEEN :day_from AND :day_to

@@ -1,5 +1,5 @@
 -- Every event of the given identities, access keys or source addresses in
--- the window, from both tables, one row per eventid. Needs: arns, keys, ips,
+-- the window, from both tables, one row per eventid. Needs: arns, arn_prefix, keys, ips,
 -- since, until, day_from, day_to.
 hits AS (
   -- Both tables: management calls and S3 data events, filtered once (Trino
@@ -20,24 +20,31 @@ hits AS (
     AND eventtime >= :since AND eventtime < :until
     -- An empty list is NULL, which matches nothing.
     AND (useridentity.arn IN (:arns)
+      OR (:arn_prefix <> '' AND starts_with(useridentity.arn, :arn_prefix))
+      OR (:ip_lo >= 0
+        AND regexp_like(sourceipaddress, '^[0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}$')
+        AND TRY_CAST(split_part(sourceipaddress, '.', 1) AS BIGINT) * 16777216
+          + TRY_CAST(split_part(sourceipaddress, '.', 2) AS BIGINT) * 65536
+          + TRY_CAST(split_part(sourceipaddress, '.', 3) AS BIGINT) * 256
+          + TRY_CAST(split_part(sourceipaddress, '.', 4) AS BIGINT) BETWEEN :ip_lo AND :ip_hi)
       OR useridentity.accesskeyid IN (:keys)
       OR sourceipaddress IN (:ips))
 ), ev AS (
   SELECT
     eventid,
-    arbitrary({{> common/_principal}}) AS principal,
-    arbitrary(useridentity.accesskeyid) AS access_key,
-    arbitrary(sourceipaddress) AS source_ip,
-    arbitrary(useragent) AS user_agent,
-    arbitrary(eventsource) AS event_source,
-    arbitrary(eventname) AS event_name,
-    arbitrary(readonly) AS read_only,
-    arbitrary(errorcode) AS error_code,
-    arbitrary(errormessage) AS error_message,
-    arbitrary(eventcategory) AS event_category,
-    arbitrary(requestparameters) AS request_parameters,
-    arbitrary(responseelements) AS response_elements,
-    arbitrary(eventtime) AS eventtime
+    min({{> common/_principal}}) AS principal,
+    min(useridentity.accesskeyid) AS access_key,
+    min(sourceipaddress) AS source_ip,
+    min(useragent) AS user_agent,
+    min(eventsource) AS event_source,
+    min(eventname) AS event_name,
+    min(readonly) AS read_only,
+    min(errorcode) AS error_code,
+    min(errormessage) AS error_message,
+    min(eventcategory) AS event_category,
+    min(requestparameters) AS request_parameters,
+    min(responseelements) AS response_elements,
+    min(eventtime) AS eventtime
   FROM hits
   GROUP BY eventid
 )

@@ -1,6 +1,9 @@
 -- name: identity/errors
 -- summary: the identities' failed calls per principal, error code, event and source IP
 -- param: arns      arn_list optional         identities (userIdentity.arn) to follow
+-- param: arn_prefix text optional             identities whose ARN starts with this (--arn ending in *)
+-- param: ip_lo     int                       lowest IPv4 address of an --ip range as a number, -1 for no range
+-- param: ip_hi     int                       highest IPv4 address of the range
 -- param: keys      access_key_list optional  access key ids (userIdentity.accessKeyId) to follow
 -- param: ips       ip_list optional          source IP addresses to follow
 -- param: since     timestamp                 start of the window (inclusive)
@@ -18,7 +21,7 @@ SELECT
   min_by(eventid, eventtime) AS first_event_id,
   max_by(eventid, eventtime) AS last_event_id,
   count(*) AS events,
-  arbitrary(error_message) AS sample_error_message,
+  min(error_message) AS sample_error_message,
   from_iso8601_timestamp(min(eventtime)) AS first_seen,
   from_iso8601_timestamp(max(eventtime)) AS last_seen
 FROM ev

@@ -40,16 +40,16 @@ WITH raw AS (
 ), ev AS (
   SELECT
     eventid,
-    arbitrary(useridentity.type) AS identity_type,
-    arbitrary({{> common/_principal}}) AS principal,
-    arbitrary(useridentity.arn) AS arn,
-    arbitrary(useridentity.accesskeyid) AS access_key,
-    arbitrary(sourceipaddress) AS source_ip,
-    arbitrary(minted_key) AS minted_key,
-    arbitrary(created_key) AS created_key,
-    arbitrary(useridentity.sessioncontext.sessionissuer.arn) AS session_issuer,
-    arbitrary(CASE WHEN minted_key IS NOT NULL OR created_key IS NOT NULL THEN eventname END) AS via,
-    arbitrary(eventtime) AS eventtime
+    min(useridentity.type) AS identity_type,
+    min({{> common/_principal}}) AS principal,
+    min(useridentity.arn) AS arn,
+    min(useridentity.accesskeyid) AS access_key,
+    min(sourceipaddress) AS source_ip,
+    min(minted_key) AS minted_key,
+    min(created_key) AS created_key,
+    min(useridentity.sessioncontext.sessionissuer.arn) AS session_issuer,
+    min(CASE WHEN minted_key IS NOT NULL OR created_key IS NOT NULL THEN eventname END) AS via,
+    min(eventtime) AS eventtime
   FROM hits
   GROUP BY eventid
 )

@@ -1,0 +1,55 @@
+package local
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A query that runs out of DuckDB's memory limit runs again with more, up
+// to the ceiling; past the ceiling its error says what to do, in the
+// tool's words, never DuckDB's "SET threads" advice.
+func TestQueryMemoryRises(t *testing.T) {
+	// A 120 MB string aggregate cannot spill.
+	big := engineQuery(`SELECT length(string_agg(repeat('x', 600) || i::VARCHAR, ',')) AS n FROM range(200000) t(i)`)
+	e := open(t, Options{Dir: filepath.Join(fixtures, "plain"), startLimit: "64MB"})
+	res, err := e.Run(context.Background(), big)
+	if err != nil {
+		t.Fatalf("the limit did not rise: %v", err)
+	}
+	if n := res.Rows[0][0].(int64); n < 120_000_000 {
+		t.Errorf("length %d", n)
+	}
+	if e.limit <= 64e6 {
+		t.Errorf("limit still %d", e.limit)
+	}
+
+	fixed := open(t, Options{Dir: filepath.Join(fixtures, "plain"), MemoryLimit: "80MB"})
+	_, err = fixed.Run(context.Background(), big)
+	if err == nil {
+		t.Fatal("a fixed 80MB limit held a 120 MB aggregate")
+	}
+	msg := err.Error()
+	for _, want := range []string{"needed more memory than the 76MiB the local engine may use", "run again with a larger --memory, such as --memory 152MiB"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q lacks %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "SET ") || strings.Contains(msg, "Possible solutions") {
+		t.Errorf("DuckDB's own advice reached the user: %q", msg)
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"512MB": 512e6, "4GB": 4e9, "2GiB": 2 << 30, "1.5G": 3 << 29, "1048576": 1 << 20} {
+		if got, err := ParseSize(in); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "lots", "-1GB", "0", "12 parsecs"} {
+		if _, err := ParseSize(bad); err == nil {
+			t.Errorf("ParseSize(%q) accepted", bad)
+		}
+	}
+}
