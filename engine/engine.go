@@ -115,6 +115,19 @@ type Coverage struct {
 	// investigation's queries cannot use and that were therefore not
 	// loaded (the local engine's narrowing; a Sources line says which).
 	EventsNotLoaded int64 `json:"events_not_loaded"`
+	// Files are the source log files read, each with its size and SHA-256
+	// taken from the bytes as they were read (chain of custody), sorted by
+	// path. Paths are relative to the logs folder (local engine).
+	Files []SourceFile `json:"files"`
+}
+
+// SourceFile is one source log file as the engine read it.
+type SourceFile struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	// ETag is the S3 object's ETag (Athena inventory), empty locally.
+	ETag string `json:"etag,omitempty"`
 }
 
 // SkippedFile is a file that could not be read, and why.

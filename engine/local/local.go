@@ -12,6 +12,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -70,6 +71,7 @@ type Options struct {
 	transcodeAbove int64
 	loadThreads    int
 	autodetect     bool // read only, with schema inference, to compare
+	noSourceHash   bool // skip the chain-of-custody hashes, to measure their cost
 }
 
 // Narrow and PartitionRule are the seam's (see engine.Narrow): what an
@@ -214,7 +216,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if _, err := e.db.ExecContext(ctx, tableDDL(table, fields)); err != nil {
 		return nil, fmt.Errorf("create events table: %w", err)
 	}
-	l := &loader{db: e.db, from: o.From, to: o.To, tmp: dir, narrow: o.Narrow, fields: fields, batch: o.BatchFiles, format: o.format, transcodeAbove: o.transcodeAbove, autodetect: o.autodetect}
+	l := &loader{db: e.db, from: o.From, to: o.To, tmp: dir, narrow: o.Narrow, fields: fields, batch: o.BatchFiles, format: o.format, transcodeAbove: o.transcodeAbove, autodetect: o.autodetect, noHash: o.noSourceHash}
 	if l.format == "" {
 		l.format = "unstructured"
 	}
@@ -430,6 +432,7 @@ func (e *Engine) measure(ctx context.Context, o Options, d *discovery, l *loader
 			o.Narrow.Before.UTC().Add(-deliveryMargin).Format(time.RFC3339), o.Narrow.Partitions.Why, list, d.partitionPruned)
 		cov.Sources = append(cov.Sources, line)
 	}
+	cov.Files = sourceFiles(o.Dir, d.selected, l.sums)
 	accounts, regions, days := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, f := range d.selected {
 		if l.skippedIDs[f.id] {
@@ -495,6 +498,25 @@ func (e *Engine) measure(ctx context.Context, o Options, d *discovery, l *loader
 	return cov, nil
 }
 
+// sourceFiles lists every file read whole with its size and SHA-256, by
+// path relative to the logs folder (chain of custody).
+func sourceFiles(root string, fs []sourceFile, sums map[int32]fileSum) []engine.SourceFile {
+	out := make([]engine.SourceFile, 0, len(sums))
+	for i := range fs {
+		s, ok := sums[fs[i].id]
+		if !ok {
+			continue
+		}
+		p := fs[i].path()
+		if rel, err := filepath.Rel(root, p); err == nil {
+			p = rel
+		}
+		out = append(out, engine.SourceFile{Path: filepath.ToSlash(p), Size: s.size, SHA256: hex.EncodeToString(s.sha[:])})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
 func plainIDs(fs []sourceFile) []int32 {
 	out := []int32{}
 	for _, f := range fs {
@@ -530,6 +552,7 @@ func (e *Engine) Coverage(ctx context.Context) (engine.Coverage, error) {
 	c.Days = append([]string(nil), c.Days...)
 	c.MissingDays = append([]string(nil), c.MissingDays...)
 	c.Skipped = append([]engine.SkippedFile(nil), c.Skipped...)
+	c.Files = append([]engine.SourceFile(nil), c.Files...)
 	return c, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,6 +47,7 @@ type streamLine struct {
 	records int
 	reason  string      // non-empty: the file is unreadable, and why
 	big     *sourceFile // set: too big to stream, read it per record
+	sum     fileSum     // the file's bytes as read (chain of custody)
 }
 
 // streamLoad loads small files through NDJSON chunks. Files it cannot
@@ -67,14 +69,14 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var sc scratch
+			sc := scratch{noHash: l.noHash}
 			wf := *filter
 			wf.stats = &stats[w]
 			for i := range jobs {
 				f := files[i]
 				wf.stats.plain = !f.dir.layout
 				line, n, reason, big := streamFile(&sc, &f, l.transcodeAbove, &wf)
-				sl := streamLine{file: i, line: line, records: n, reason: reason}
+				sl := streamLine{file: i, line: line, records: n, reason: reason, sum: sc.sum}
 				if big {
 					sl.big = &f
 				}
@@ -157,6 +159,7 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 	}
 	var big []sourceFile
 	for sl := range lines {
+		l.record(files[sl.file].id, sl.sum)
 		if sl.big != nil {
 			big = append(big, *sl.big)
 			continue
@@ -222,6 +225,11 @@ func streamFile(sc *scratch, f *sourceFile, bigAbove int64, filter *recordFilter
 	path := f.path()
 	raw, more, err := readUpTo(path, sc.raw, int(min(bigAbove, 1<<30)))
 	sc.raw = raw
+	sc.sum = fileSum{}
+	if err == nil && !more && !sc.noHash {
+		// The whole file is in raw: hash the bytes that are parsed.
+		sc.sum = fileSum{ok: true, size: int64(len(raw)), sha: sha256.Sum256(raw)}
+	}
 	if err != nil {
 		return nil, 0, "cannot open: " + err.Error(), false
 	}
@@ -280,9 +288,11 @@ func streamFile(sc *scratch, f *sourceFile, bigAbove int64, filter *recordFilter
 // scratch is one worker's reusable buffers: per-file garbage was most of
 // the Go heap's growth.
 type scratch struct {
-	raw []byte
-	buf bytes.Buffer
-	zr  *gzip.Reader
+	sum    fileSum
+	noHash bool
+	raw    []byte
+	buf    bytes.Buffer
+	zr     *gzip.Reader
 }
 
 // outPool recycles the line buffers the collector has written.
