@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"time"
@@ -124,6 +126,7 @@ func (g *globals) finish(ctx context.Context, r run, b *backend, out *investigat
 		Sources: cov.Sources, Since: r.window.Since, Until: r.window.Until,
 		Params: r.params, Coverage: cov, Findings: out.Findings, Charts: out.Charts,
 		Notes: out.Notes, Credits: r.credits, Queries: out.Queries,
+		Marking: g.marking, Invocation: g.invocation(), Buckets: bucketsSeen(r, out),
 	}
 	w, err := reports.Write(dir, bundle)
 	if err != nil {
@@ -147,4 +150,78 @@ func (g *globals) finish(ctx context.Context, r run, b *backend, out *investigat
 		return &exitErr{code: exitPartial, err: fmt.Errorf("%d of %d queries failed (%s); the report says which", len(failed), len(out.Queries), strings.Join(failed, ", "))}
 	}
 	return nil
+}
+
+// invocation records how this bundle was produced: the command line as
+// given, the host and operating-system user, and when the run started and
+// the bundle was written.
+func (g *globals) invocation() reports.Invocation {
+	inv := reports.Invocation{CommandLine: append([]string{"ctathena"}, g.args...), Start: g.started, End: g.now().UTC()}
+	if h, err := os.Hostname(); err == nil {
+		inv.Host = h
+	}
+	if u, err := user.Current(); err == nil {
+		inv.User = u.Username
+	} else if n := g.getenv("USER"); n != "" {
+		inv.User = n
+	}
+	return inv
+}
+
+// dataEventCounts name, per pack, the query whose rows count a bucket's
+// data events in the window, and the columns that count them.
+var dataEventCounts = map[string]struct {
+	query string
+	cols  []string
+	how   string
+}{
+	"exfil":  {"exfil/top_readers", []string{"objects", "failed_reads"}, "object reads, successful and failed, in exfil/top_readers"},
+	"access": {"access/totals", []string{"events"}, "data events in access/totals"},
+}
+
+// bucketsSeen says, for each bucket the command investigated, how many of
+// its data events the pack's counting query saw (for the Limitations
+// sheet); unknown when that query failed or the pack has none.
+func bucketsSeen(r run, out *investigate.Outcome) []reports.BucketEvents {
+	var names []string
+	for _, p := range r.params {
+		if p.Name == "bucket" {
+			for _, b := range strings.Split(p.Value, ",") {
+				if b = strings.TrimSpace(b); b != "" {
+					names = append(names, b)
+				}
+			}
+		}
+	}
+	spec, ok := dataEventCounts[r.command]
+	var q *reports.QueryRun
+	for i := range out.Queries {
+		if ok && out.Queries[i].Name == spec.query {
+			q = &out.Queries[i]
+		}
+	}
+	var res []reports.BucketEvents
+	for _, b := range names {
+		be := reports.BucketEvents{Name: b}
+		// The pack's queries cover all its buckets at once; one bucket's
+		// count is exact only when it is the only one.
+		if q != nil && q.Err == "" && len(names) == 1 {
+			be.Counted, be.How = true, spec.how
+			idx := map[string]int{}
+			for i, c := range q.Columns {
+				idx[c.Name] = i
+			}
+			for _, row := range q.Rows {
+				for _, c := range spec.cols {
+					if i, ok := idx[c]; ok && i < len(row) {
+						if n, ok := row[i].(int64); ok {
+							be.DataEvents += n
+						}
+					}
+				}
+			}
+		}
+		res = append(res, be)
+	}
+	return res
 }

@@ -62,6 +62,11 @@ type globals struct {
 	quiet    bool
 	debug    bool
 	geoip    string
+	marking  string
+
+	// args and started are the invocation, for the chain of custody.
+	args    []string
+	started time.Time
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -94,7 +99,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(512 << 20)
 	}
-	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now, getenv: os.Getenv}
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now, getenv: os.Getenv, args: args}
+	g.started = g.now().UTC()
 	if f, ok := stderr.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			g.isTTY = true
@@ -206,6 +212,7 @@ Times are UTC. --since/--until take RFC 3339, YYYY-MM-DD or a duration back from
 	f.BoolVar(&g.quiet, "quiet", false, "print only results and errors")
 	f.BoolVar(&g.debug, "debug", false, "print progress and details on stderr")
 	f.StringVar(&g.geoip, "geoip", "", "MaxMind-format database (.mmdb) to add country, city and ASN to source IPs")
+	f.StringVar(&g.marking, "marking", reports.DefaultMarking, "marking printed on every page of the report (e.g. \"Privileged & Confidential\")")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		switch g.format {
 		case "table", "csv", "json":
@@ -216,6 +223,12 @@ Times are UTC. --since/--until take RFC 3339, YYYY-MM-DD or a duration back from
 		case "", "athena", "local":
 		default:
 			return usageErr("--engine %q: use athena or local", g.engine)
+		}
+		if strings.TrimSpace(g.marking) == "" {
+			return usageErr("--marking is empty: give the text to print on every page, such as \"Confidential\"")
+		}
+		if len(g.marking) > 100 {
+			return usageErr("--marking is %d characters long; at most 100 fit on a page's header", len(g.marking))
 		}
 		if g.logs != "" && g.engine == "athena" {
 			return usageErr("--logs reads files with the local engine; it cannot be combined with --engine athena")

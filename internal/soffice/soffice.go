@@ -33,12 +33,35 @@ func Path(t testing.TB) string {
 // test if LibreOffice cannot.
 func Convert(t testing.TB, book, filter, outDir string) {
 	t.Helper()
+	ConvertAll(t, []string{book}, filter, outDir)
+}
+
+// ConvertAll converts several books in one LibreOffice run (starting it
+// costs most of the time); each lands in outDir under its own base name,
+// so the books' base names must differ.
+func ConvertAll(t testing.TB, books []string, filter, outDir string) {
+	t.Helper()
 	bin := Path(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-env:UserInstallation=file://"+filepath.ToSlash(t.TempDir()), "--headless", "--norestore",
-		"--convert-to", filter, "--outdir", outDir, book)
+	args := []string{"-env:UserInstallation=file://" + filepath.ToSlash(t.TempDir()), "--headless", "--norestore",
+		"--convert-to", filter, "--outdir", outDir}
+	cmd := exec.CommandContext(ctx, bin, append(args, books...)...)
 	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("LibreOffice could not convert %s to %s: %v\n%s", book, filter, err, msg)
+		t.Fatalf("LibreOffice could not convert %v to %s: %v\n%s", books, filter, err, msg)
 	}
+}
+
+// PDFToText returns the path of pdftotext (poppler-utils), or skips (fails
+// under CI) without it.
+func PDFToText(t testing.TB) string {
+	t.Helper()
+	if p, err := exec.LookPath("pdftotext"); err == nil {
+		return p
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("pdftotext is not on PATH; CI must have it (apt-get install poppler-utils)")
+	}
+	t.Skip("pdftotext not on PATH; install poppler-utils to run this test")
+	return ""
 }
