@@ -46,7 +46,7 @@ func (w *writer) writeLimitations(f *excelize.File, st *styles) error {
 				"Without data events, reads of its objects are not in CloudTrail: the absence of reads here is not evidence that nothing was read.", bk.Name))
 		case bk.DataEvents == 0:
 			item(topic, fmt.Sprintf("No S3 data event for bucket %s appears in the window. Either data event logging was not enabled for this bucket (it is off by default) "+
-				"or nothing touched it. The absence of reads here is not evidence that nothing was read.", bk.Name))
+				"or nothing touched it: the absence of reads here is not evidence that nothing was read.", bk.Name))
 		default:
 			how := ""
 			if bk.How != "" {

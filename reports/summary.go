@@ -101,7 +101,7 @@ func (w *writer) mainCaveat() string {
 	}
 	for _, b := range w.buckets() {
 		if b.Counted && b.DataEvents == 0 {
-			return fmt.Sprintf("No S3 data event for bucket %s appears in the window: either data event logging was off for it or nothing touched it. The absence of reads here is not evidence that nothing was read.", b.Name)
+			return fmt.Sprintf("No S3 data event for bucket %s appears in the window: either data event logging was off for it or nothing touched it: the absence of reads here is not evidence that nothing was read.", b.Name)
 		}
 	}
 	if days := w.missingInWindow(); len(days) > 0 {
