@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ctathena/ctathena/engine/local"
+	"github.com/ctathena/ctathena/internal/geoip"
 	"github.com/ctathena/ctathena/investigate"
 	"github.com/ctathena/ctathena/reports"
 	"github.com/ctathena/ctathena/sql"
@@ -99,6 +100,9 @@ func (g *globals) printDryRun(out *investigate.Outcome) error {
 func (g *globals) finish(ctx context.Context, r run, b *backend, out *investigate.Outcome) error {
 	started := g.now().UTC()
 	if err := g.enrich(out); err != nil { // idempotent: commands may have enriched already
+		return err
+	}
+	if err := g.locateEvents(out.Findings); err != nil {
 		return err
 	}
 	cov, err := b.eng.Coverage(ctx)
@@ -224,4 +228,42 @@ func bucketsSeen(r run, out *investigate.Outcome) []reports.BucketEvents {
 		res = append(res, be)
 	}
 	return res
+}
+
+// locateEvents adds the country and network of each Timeline event's source
+// address when --geoip names databases (the Timeline then shows them).
+func (g *globals) locateEvents(fs []reports.Finding) error {
+	if g.geoip == "" {
+		return nil
+	}
+	var paths []string
+	for _, p := range strings.Split(g.geoip, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			paths = append(paths, p)
+		}
+	}
+	db, err := geoip.Open(paths...)
+	if err != nil {
+		return usageErr("--geoip: %v", err)
+	}
+	defer db.Close()
+	for i := range fs {
+		for j := range fs[i].Events {
+			ev := &fs[i].Events[j]
+			info, ok := db.Lookup(ev.SourceIP)
+			if !ok {
+				continue
+			}
+			ev.Country = strings.TrimSpace(info.CountryCode + " " + info.CountryName)
+			switch {
+			case info.ASN != 0 && info.ASOrg != "":
+				ev.Network = fmt.Sprintf("AS%d %s", info.ASN, info.ASOrg)
+			case info.ASN != 0:
+				ev.Network = fmt.Sprintf("AS%d", info.ASN)
+			default:
+				ev.Network = info.ASOrg
+			}
+		}
+	}
+	return nil
 }
