@@ -3,94 +3,18 @@ package reports
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ctathena/ctathena/engine"
 	"github.com/ctathena/ctathena/internal/soffice"
-	"github.com/xuri/excelize/v2"
 )
-
-// pdfWord is one word of a PDF page as pdftotext -bbox reports it.
-type pdfWord struct {
-	text                   string
-	xMin, yMin, xMax, yMax float64
-}
-
-var (
-	pageRE = regexp.MustCompile(`<page width="[0-9.]+" height="[0-9.]+">`)
-	wordRE = regexp.MustCompile(`<word xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)">([^<]*)</word>`)
-)
-
-// pdfPages reads every word of every page of a PDF.
-func pdfPages(t *testing.T, pdf string) [][]pdfWord {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), "bbox.html")
-	if msg, err := exec.Command(soffice.PDFToText(t), "-bbox", pdf, out).CombinedOutput(); err != nil {
-		t.Fatalf("pdftotext -bbox %s: %v\n%s", pdf, err, msg)
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pages [][]pdfWord
-	parts := pageRE.Split(string(data), -1)
-	for _, part := range parts[1:] {
-		var words []pdfWord
-		for _, m := range wordRE.FindAllStringSubmatch(part, -1) {
-			f := func(s string) float64 { v, _ := strconv.ParseFloat(s, 64); return v }
-			words = append(words, pdfWord{text: htmlUnescape(m[5]), xMin: f(m[1]), yMin: f(m[2]), xMax: f(m[3]), yMax: f(m[4])})
-		}
-		pages = append(pages, words)
-	}
-	return pages
-}
-
-func htmlUnescape(s string) string {
-	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'").Replace(s)
-}
-
-func pageText(words []pdfWord) string {
-	parts := make([]string, len(words))
-	for i, w := range words {
-		parts[i] = w.text
-	}
-	return strings.Join(parts, " ")
-}
 
 // words normalises a sentence into the sequence of words a PDF shows.
 func words(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// calibrationBook is a one-sheet workbook whose text is exactly minPrintPt
-// at 100%: the height pdftotext gives its words is the smallest a report's
-// words may have (word boxes are taller than the font size, by the font's
-// own ascent and descent).
-func calibrationBook(t *testing.T, dir string) string {
-	t.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	st, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Family: fontName, Size: minPrintPt}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Family: fontName, Size: minPrintPt, Bold: true}})
-	for i, s := range []string{"calibration text at eight points", "Principal arn:aws:iam::111122223333:user/x 2026-11-05 00:00 UTC"} {
-		cell := "A" + strconv.Itoa(i+1)
-		f.SetCellStr("Sheet1", cell, s)
-		f.SetCellStyle("Sheet1", cell, cell, []int{st, bold}[i])
-	}
-	p := filepath.Join(dir, "calibration.xlsx")
-	if err := f.SaveAs(p); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // longBundle has a query long enough to print on several pages.
 func longBundle() *Bundle {
@@ -138,31 +62,24 @@ func TestLibreOfficePrintsDocuments(t *testing.T) {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
-	paths = append(paths, calibrationBook(t, tmp))
+	paths = append(paths, soffice.CalibrationBook(t, tmp, fontName, minPrintPt))
 	out := filepath.Join(tmp, "pdf")
 	t0 := time.Now()
 	soffice.ConvertAll(t, paths, "pdf", out)
 	t.Logf("LibreOffice converted %d workbooks in %v", len(paths), time.Since(t0).Round(time.Millisecond))
 
-	cal := pdfPages(t, filepath.Join(out, "calibration.pdf"))
-	if len(cal) != 1 || len(cal[0]) < 5 {
-		t.Fatalf("calibration PDF: %d pages", len(cal))
-	}
-	minHeight := 1e9
-	for _, w := range cal[0] {
-		minHeight = min(minHeight, w.yMax-w.yMin)
-	}
+	minHeight := soffice.MinWordHeight(t, filepath.Join(out, "calibration.pdf"))
 	t.Logf("an 8 pt word is %.2f pt high in pdftotext's boxes", minHeight)
 
 	for name, b := range bundles {
 		t.Run(name, func(t *testing.T) {
-			pages := pdfPages(t, filepath.Join(out, name+".pdf"))
+			pages := soffice.Pages(t, filepath.Join(out, name+".pdf"))
 			if len(pages) == 0 {
 				t.Fatal("no pages")
 			}
 			wr := &writer{b: b, findings: sortFindings(b.Findings)}
-			marking := wr.marking()
-			first := words(pageText(pages[0]))
+			soffice.CheckPages(t, name, pages, wr.marking(), minHeight)
+			first := words(soffice.Text(pages[0]))
 			if !strings.Contains(first, "Summary") || !strings.Contains(first, words(wr.caseLabel())) {
 				t.Errorf("page 1 lacks the Summary or the case id %q:\n%s", wr.caseLabel(), first)
 			}
@@ -172,34 +89,18 @@ func TestLibreOfficePrintsDocuments(t *testing.T) {
 					t.Errorf("page 1 lacks the summary sentence %q", s)
 				}
 			}
-			small := 0
-			for i, page := range pages {
-				text := words(pageText(page))
-				if want := fmt.Sprintf("page %d of %d", i+1, len(pages)); !strings.Contains(text, want) {
-					t.Errorf("page %d lacks %q", i+1, want)
-				}
-				if !strings.Contains(text, words(marking)) {
-					t.Errorf("page %d lacks the marking %q", i+1, marking)
-				}
-				for _, w := range page {
-					if h := w.yMax - w.yMin; h < minHeight*0.97 && small < 10 {
-						small++
-						t.Errorf("page %d: %q prints %.2f pt high, under 8 pt (an 8 pt word is %.2f)", i+1, w.text, h, minHeight)
-					}
-				}
-			}
 			if name == "long" {
 				// The footer names the sheet (&A): find its pages.
 				var sheetPages []int
 				for i, page := range pages {
-					if strings.HasSuffix(words(pageText(page)), "exfil.top_keys") {
+					if strings.HasSuffix(words(soffice.Text(page)), "exfil.top_keys") {
 						sheetPages = append(sheetPages, i)
 					}
 				}
 				if len(sheetPages) < 2 {
 					t.Fatalf("the 400-row sheet printed on %d pages", len(sheetPages))
 				}
-				second := words(pageText(pages[sheetPages[1]]))
+				second := words(soffice.Text(pages[sheetPages[1]]))
 				for _, h := range []string{"Object key", "Reads", "Bytes out (downloaded)"} {
 					if !strings.Contains(second, h) {
 						t.Errorf("the second page of the long sheet lacks the heading %q:\n%.300s", h, second)

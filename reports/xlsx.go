@@ -327,7 +327,21 @@ func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, 
 	if err := sw.SetRow("A1", []any{excelize.Cell{StyleID: st.title, Value: cellText(title, where)}}, excelize.RowOpts{Height: 20}); err != nil {
 		return err
 	}
-	if err := sw.SetRow("A2", []any{excelize.Cell{Value: cellText(desc, where)}}); err != nil {
+	// The description spans the sheet's columns and wraps there: text
+	// running past the last column would print on pages of its own.
+	var total float64
+	for _, wd := range widths {
+		total += wd
+	}
+	descLines := 1
+	if len(widths) > 1 {
+		descLines = min(wrappedLines(desc, int(total)-2), 4)
+		last, _ := excelize.CoordinatesToCellName(len(widths), 2)
+		if err := sw.MergeCell("A2", last); err != nil {
+			return err
+		}
+	}
+	if err := sw.SetRow("A2", []any{excelize.Cell{StyleID: st.wrap, Value: cellText(desc, where)}}, excelize.RowOpts{Height: float64(descLines) * lineHeight}); err != nil {
 		return err
 	}
 	if ncol == 0 {
