@@ -249,3 +249,25 @@ func TestManifestInvocation(t *testing.T) {
 		t.Errorf("finding 2 in the manifest: %+v", f)
 	}
 }
+
+// TestActivity: the Timeline's events per hour by kind of action, charted.
+func TestActivity(t *testing.T) {
+	dir, _ := writeSample(t)
+	text := sheetText(t, dir, sheetActivity)
+	for _, want := range []string{
+		"Hour (UTC)\tRead or list\tCreate or change\tDelete or remove\tFailed attempts\n",
+		"2026-11-02 02:00\t0\t1\t0\t0\n", // the bucket policy replaced
+		"2026-11-02 03:00\t1\t0\t0\t0\n", // mallory's first read
+		"2026-11-02 05:00\t1\t0\t0\t0\n", // etl's read
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("Activity lacks %q:\n%s", want, text)
+		}
+	}
+	if k := actionKind(Event{Action: "detached the policy (DetachRolePolicy)", Result: "succeeded"}); k != 2 {
+		t.Errorf("DetachRolePolicy is kind %d", k)
+	}
+	if k := actionKind(Event{Action: "read object (GetObject)", Result: "AccessDenied"}); k != 3 {
+		t.Errorf("a refused read is kind %d", k)
+	}
+}

@@ -49,7 +49,7 @@ func TestWriteLayout(t *testing.T) {
 	}
 	f := openBook(t, dir)
 	sheets := f.GetSheetList()
-	wantSheets := []string{"Summary", "Findings", "Timeline", "Limitations", "Glossary", "Cover", "Evidence files",
+	wantSheets := []string{"Summary", "Findings", "Timeline", "Activity", "Limitations", "Glossary", "Cover", "Evidence files",
 		"exfil.top_readers", "exfil.user_agents", "exfil.policy_changes", "identity.pivot_edges", "exfil.top_readers~2", "Queries", "Coverage"}
 	if strings.Join(sheets, "|") != strings.Join(wantSheets, "|") {
 		t.Errorf("sheets %q, want %q", sheets, wantSheets)

@@ -139,8 +139,13 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 		if _, err := f.NewSheet(name); err != nil {
 			return fmt.Errorf("add sheet %s: %w", name, err)
 		}
+		if name == sheetTimeline && hasActivity(w.findings) {
+			if _, err := f.NewSheet(sheetActivity); err != nil {
+				return fmt.Errorf("add sheet %s: %w", sheetActivity, err)
+			}
+		}
 	}
-	namer := newSheetNamer(append(append([]string(nil), fixedSheets...), sheetQueries, sheetCoverage)...)
+	namer := newSheetNamer(append(append([]string(nil), fixedSheets...), sheetActivity, sheetQueries, sheetCoverage)...)
 	per := maxSheetRows - queryHeadRows
 	for i := range w.b.Queries {
 		q := &w.b.Queries[i]
@@ -169,6 +174,7 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 		w.writeSummary,
 		w.writeFindings,
 		w.writeTimeline,
+		w.writeActivity,
 		w.writeLimitations,
 		w.writeGlossary,
 		w.writeCover,
