@@ -221,6 +221,12 @@ func TestQuerySheetTypes(t *testing.T) {
 			}
 		}
 	}
+	// The used range is recorded (excelize leaves A1 otherwise).
+	for sheet, want := range map[string]string{sh: "A1:E7", "Evidence files": "A1:C12"} {
+		if d, err := f.GetSheetDimension(sheet); err != nil || d != want {
+			t.Errorf("%s dimension %q (%v), want %s", sheet, d, err, want)
+		}
+	}
 	if v, _ := f.GetCellValue(sh, "A6"); v != "" {
 		t.Errorf("NULL cell A6 = %q", v)
 	}

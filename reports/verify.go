@@ -262,7 +262,11 @@ func verifyCells(dir string, listed, actual map[string]string, res *VerifyResult
 				}
 				cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
 				if path == "" {
-					res.Problems = append(res.Problems, fmt.Sprintf("%s sheet %q cell %s shows a SHA-256 without naming its file", ReportName, sheet, cell))
+					// A hash-like value elsewhere (a case id, say) is
+					// not a file's hash; on Evidence files it must be.
+					if sheet == sheetEvidence {
+						res.Problems = append(res.Problems, fmt.Sprintf("%s sheet %q cell %s shows a SHA-256 without naming its file", ReportName, sheet, cell))
+					}
 					continue
 				}
 				shown[path] = true

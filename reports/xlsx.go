@@ -299,9 +299,14 @@ func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, 
 		}
 	}
 	// Also while the sheet is empty, and after AutoFilter, which replaces
-	// the sheet properties: the stream writer carries these parts through.
+	// the sheet properties: the stream writer carries these parts through
+	// (the used range too, which it would otherwise leave at A1).
 	if err := w.pageSetup(f, name, l, queryHeadRows, queryHeadRows); err != nil {
 		return err
+	}
+	dim, _ := excelize.CoordinatesToCellName(max(ncol, 1), to-from+queryHeadRows)
+	if err := f.SetSheetDimension(name, "A1:"+dim); err != nil {
+		return fmt.Errorf("set sheet dimension: %w", err)
 	}
 	sw, err := f.NewStreamWriter(name)
 	if err != nil {
@@ -503,6 +508,10 @@ func (w *writer) newGrid(f *excelize.File, st *styles, sheet string, ws []float6
 func (g *grid) done(what string, from, to int) error {
 	if g.err == nil {
 		g.err = g.w.pageSetup(g.f, g.sheet, g.l, from, to)
+	}
+	if g.err == nil {
+		last, _ := excelize.CoordinatesToCellName(max(len(g.ws), 1), max(g.row, 1))
+		g.err = g.f.SetSheetDimension(g.sheet, "A1:"+last)
 	}
 	return wrapErr(what, g.err)
 }
