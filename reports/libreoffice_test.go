@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -48,9 +49,17 @@ func TestLibreOfficePrintsDocuments(t *testing.T) {
 	}
 	books := map[string]string{}
 	var paths []string
+	// The sample again on A4 (the others print on the program's default
+	// paper, Letter in the C locale): the layout must hold on both.
+	bundles["sample-a4"] = sampleBundle()
 	for name, b := range bundles {
 		dir := filepath.Join(tmp, name)
-		if _, err := Write(dir, b); err != nil {
+		if name == "sample-a4" {
+			paperSize = 9
+		}
+		_, err := Write(dir, b)
+		paperSize = 0
+		if err != nil {
 			t.Fatal(err)
 		}
 		// One folder for all books: each needs its own base name.
@@ -73,9 +82,13 @@ func TestLibreOfficePrintsDocuments(t *testing.T) {
 
 	for name, b := range bundles {
 		t.Run(name, func(t *testing.T) {
-			pages := soffice.Pages(t, filepath.Join(out, name+".pdf"))
+			pdf := filepath.Join(out, name+".pdf")
+			pages := soffice.Pages(t, pdf)
 			if len(pages) == 0 {
 				t.Fatal("no pages")
+			}
+			if info, err := exec.Command("pdfinfo", pdf).Output(); err == nil && name == "sample-a4" && !strings.Contains(string(info), "(A4)") {
+				t.Errorf("%s does not print on A4 paper:\n%s", name, info)
 			}
 			wr := &writer{b: b, findings: sortFindings(b.Findings)}
 			soffice.CheckPages(t, name, pages, wr.marking(), minHeight)

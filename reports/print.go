@@ -33,6 +33,10 @@ const (
 	minScale = (minPrintPt + 0.35) / bodyPt
 )
 
+// paperSize is the paper the workbook asks for: 0 leaves it to the
+// program (Letter or A4 by locale); tests set 9 (A4) to print on both.
+var paperSize = 0
+
 // minScalePct is minScale in whole percent, rounded up.
 const minScalePct uint = 77 // minScale = 75.9%
 
@@ -101,7 +105,11 @@ func (w *writer) pageSetup(f *excelize.File, sheet string, l layout, repeatFrom,
 	}
 	scale := max(l.scale, minScalePct)
 	order := "downThenOver"
-	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &orientation, AdjustTo: &scale, PageOrder: &order}); err != nil {
+	opts := &excelize.PageLayoutOptions{Orientation: &orientation, AdjustTo: &scale, PageOrder: &order}
+	if paperSize != 0 {
+		opts.Size = &paperSize
+	}
+	if err := f.SetPageLayout(sheet, opts); err != nil {
 		return fmt.Errorf("print setup of %s: %w", sheet, err)
 	}
 	side, top, hf := marginInches, 0.8, 0.3
