@@ -122,12 +122,60 @@ func findingEvents(fd Finding) string {
 }
 
 func (w *writer) writeFindings(f *excelize.File, st *styles) error {
-	g := w.newGrid(f, st, sheetFindings, []float64{5, 10, 20, 62, 38, 14, 22}, []bool{false, false, false, true, true, true, true})
+	// Columns no finding fills are left out, so the sentences get the room.
+	var hasTime, hasEvents, hasAttack bool
+	for _, fd := range w.findings {
+		hasTime = hasTime || !fd.Time.IsZero()
+		hasEvents = hasEvents || findingEvents(fd) != ""
+		hasAttack = hasAttack || len(fd.Attack) > 0
+	}
+	type column struct {
+		head  string
+		width float64
+		wrap  bool
+		value func(i int, fd Finding, sheet string) any
+	}
+	cols := []column{
+		{"#", 5, false, func(i int, _ Finding, _ string) any { return styled{int64(i + 1), st.topInt} }},
+		{"Severity", 10, false, func(_ int, fd Finding, _ string) any {
+			return styled{strings.ToLower(fd.Severity), st.severity(fd.Severity)}
+		}},
+	}
+	if hasTime {
+		cols = append(cols, column{"When (UTC)", 20, false, func(_ int, fd Finding, _ string) any { return styled{fd.Time, st.topTS} }})
+	}
+	cols = append(cols, column{"Finding", 62, true, func(_ int, fd Finding, _ string) any { return fd.Text }})
+	if hasEvents {
+		cols = append(cols, column{"Events it rests on", 38, true, func(_ int, fd Finding, _ string) any { return findingEvents(fd) }})
+	}
+	if hasAttack {
+		cols = append(cols, column{"ATT&CK", 14, true, func(_ int, fd Finding, _ string) any { return strings.Join(fd.Attack, ", ") }})
+	}
+	cols = append(cols, column{"Details", 22, true, func(_ int, fd Finding, sheet string) any {
+		if len(fd.Sources) > 0 {
+			return strings.TrimSpace(sheet + "\n(from " + strings.Join(fd.Sources, ", ") + ")")
+		}
+		return sheet
+	}})
+	if !hasTime && !hasEvents && !hasAttack {
+		cols[len(cols)-2].width = 90
+	}
+	var ws []float64
+	var wrap []bool
+	var heads []string
+	textCol := 0
+	for i, c := range cols {
+		ws, wrap, heads = append(ws, c.width), append(wrap, c.wrap), append(heads, c.head)
+		if c.head == "Finding" {
+			textCol = i
+		}
+	}
+	g := w.newGrid(f, st, sheetFindings, ws, wrap)
 	g.title("Findings", "Each finding in plain words, most serious first (high, medium, low, info), then in time order. The severities are defined in the Glossary; the events are on the Timeline.")
 	if status, ok := w.statusLine(); !ok {
 		g.span(styled{status, st.statusBad}, st.statusBad)
 	}
-	g.header("#", "Severity", "When (UTC)", "Finding", "Events it rests on", "ATT&CK", "Details")
+	g.header(heads...)
 	head := g.row
 	g.freezeHeader()
 	for i, fd := range w.findings {
@@ -135,19 +183,19 @@ func (w *writer) writeFindings(f *excelize.File, st *styles) error {
 		if qi := w.queryIndex(fd.Query); qi >= 0 {
 			sheet = w.sheet[qi][0]
 		}
-		detail := sheet
-		if len(fd.Sources) > 0 {
-			detail = strings.TrimSpace(detail + "\n(from " + strings.Join(fd.Sources, ", ") + ")")
+		vals := make([]any, len(cols))
+		for c, col := range cols {
+			vals[c] = col.value(i, fd, sheet)
 		}
-		g.line(styled{int64(i + 1), st.topInt}, styled{strings.ToLower(fd.Severity), st.severity(fd.Severity)}, styled{fd.Time, st.topTS},
-			fd.Text, findingEvents(fd), strings.Join(fd.Attack, ", "), detail)
+		g.line(vals...)
 		if sheet != "" && g.err == nil {
-			cell, _ := excelize.CoordinatesToCellName(7, g.row)
+			cell, _ := excelize.CoordinatesToCellName(len(cols), g.row)
 			g.err = f.SetCellHyperLink(sheetFindings, cell, sheetRef(sheet)+"!A1", "Location")
 		}
 	}
+	blank := make([]any, textCol)
 	if len(w.findings) == 0 {
-		g.line(nil, nil, nil, "No findings.")
+		g.line(append(blank, "No findings.")...)
 	}
 	for _, ch := range w.b.Charts {
 		g.row++
@@ -156,15 +204,15 @@ func (w *writer) writeFindings(f *excelize.File, st *styles) error {
 			g.err = f.InsertPageBreak(sheetFindings, "A"+strconv.Itoa(g.row))
 		}
 		title := w.chartTitle(ch)
-		g.line(nil, nil, nil, styled{title, st.bold})
+		g.line(append(blank, styled{title, st.bold})...)
 		msg, chart := w.chart(ch, title)
-		g.line(nil, nil, nil, msg)
+		g.line(append(blank, msg)...)
 		if chart == nil || g.err != nil {
 			continue
 		}
-		cell, _ := excelize.CoordinatesToCellName(4, g.row+1)
+		cell, _ := excelize.CoordinatesToCellName(textCol+1, g.row+1)
 		if err := f.AddChart(sheetFindings, cell, chart); err != nil {
-			g.line(nil, nil, nil, "chart not drawn: "+err.Error())
+			g.line(append(blank, "chart not drawn: "+err.Error())...)
 			continue
 		}
 		g.row += 22
