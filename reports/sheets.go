@@ -151,7 +151,8 @@ func (w *writer) writeFindings(f *excelize.File, st *styles) error {
 	if hasAttack {
 		cols = append(cols, column{"ATT&CK", 14, true, func(_ int, fd Finding, _ string) any { return strings.Join(fd.Attack, ", ") }})
 	}
-	cols = append(cols, column{"Details", 22, true, func(_ int, fd Finding, sheet string) any {
+	// A sheet name has up to 31 characters and no space to wrap at.
+	cols = append(cols, column{"Details", 32, true, func(_ int, fd Finding, sheet string) any {
 		if len(fd.Sources) > 0 {
 			return strings.TrimSpace(sheet + "\n(from " + strings.Join(fd.Sources, ", ") + ")")
 		}
