@@ -390,15 +390,15 @@ func (w *writer) writeCoverage(f *excelize.File, st *styles) error {
 			g.line("(none)")
 		}
 		for _, x := range xs {
-			g.line(x)
+			g.span(x, 0)
 		}
 	}
 	g.section("Log integrity")
 	if len(w.b.Integrity) == 0 {
-		g.line(w.integrityText())
+		g.span(w.integrityText(), 0)
 	}
 	for _, l := range w.b.Integrity {
-		g.line(l)
+		g.span(l, 0)
 	}
 	list("Sources", c.Sources)
 	list("Accounts", c.Accounts)

@@ -192,9 +192,9 @@ func (w *writer) subject() string {
 func (w *writer) writeSummary(f *excelize.File, st *styles) error {
 	b := w.b
 	g := w.newGrid(f, st, sheetSummary, []float64{30, 84}, []bool{false, true})
-	g.line(styled{w.reportTitle(), st.title})
+	g.span(styled{w.reportTitle(), st.title}, st.title)
 	if g.err == nil {
-		g.err = f.SetRowHeight(sheetSummary, g.row, 20)
+		g.err = f.SetRowHeight(sheetSummary, g.row, 20*float64(wrappedLines(w.reportTitle(), 90)))
 	}
 	g.line(styled{w.marking(), st.bold})
 	g.section("Summary")
