@@ -362,7 +362,7 @@ func contains(xs []string, x string) bool {
 
 func (w *writer) writeCoverage(f *excelize.File, st *styles) error {
 	c := w.b.Coverage
-	g := w.newGrid(f, st, sheetCoverage, []float64{44, 56, 20, 14}, []bool{true, true, true, false})
+	g := w.newGrid(f, st, sheetCoverage, []float64{60, 44, 20, 14}, []bool{true, true, true, false})
 	g.title("Coverage", "What the logs held and what was read: accounts, regions, days, files, and the data each query scanned.")
 	kv := func(k string, v any) { g.line(styled{k, st.bold}, v) }
 	var bytes int64
@@ -390,15 +390,15 @@ func (w *writer) writeCoverage(f *excelize.File, st *styles) error {
 			g.line("(none)")
 		}
 		for _, x := range xs {
-			g.span(x, 0)
+			g.line(x)
 		}
 	}
 	g.section("Log integrity")
 	if len(w.b.Integrity) == 0 {
-		g.span(w.integrityText(), 0)
+		g.line(w.integrityText())
 	}
 	for _, l := range w.b.Integrity {
-		g.span(l, 0)
+		g.line(l)
 	}
 	list("Sources", c.Sources)
 	list("Accounts", c.Accounts)
