@@ -40,4 +40,3 @@ func TestBundlePrivate(t *testing.T) {
 		t.Errorf("only %d paths checked", n)
 	}
 }
-
