@@ -207,6 +207,11 @@ func (w *writer) writeFindings(f *excelize.File, st *styles) error {
 		title := w.chartTitle(ch)
 		g.line(append(blank, styled{title, st.bold})...)
 		msg, chart := w.chart(ch, title)
+		if chart != nil {
+			// The chart fits in the columns from the sentences on, so it
+			// never prints on a page of its own to the right.
+			chart.Dimension.Width = uint(min(900, printWidth(g.ws[textCol:])/0.75*0.95))
+		}
 		g.line(append(blank, msg)...)
 		if chart == nil || g.err != nil {
 			continue
