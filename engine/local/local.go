@@ -502,18 +502,26 @@ func (e *Engine) measure(ctx context.Context, o Options, d *discovery, l *loader
 // path relative to the logs folder (chain of custody).
 func sourceFiles(root string, fs []sourceFile, sums map[int32]fileSum) []engine.SourceFile {
 	out := make([]engine.SourceFile, 0, len(sums))
+	// Every path discovery made starts with the folder it walked: cutting
+	// the prefix is what filepath.Rel would do, at a fraction of its cost
+	// over 150,000 files.
+	prefix := strings.TrimSuffix(root, string(filepath.Separator)) + string(filepath.Separator)
 	for i := range fs {
 		s, ok := sums[fs[i].id]
 		if !ok {
 			continue
 		}
 		p := fs[i].path()
-		if rel, err := filepath.Rel(root, p); err == nil {
+		if rel, ok := strings.CutPrefix(p, prefix); ok {
+			p = rel
+		} else if rel, err := filepath.Rel(root, p); err == nil {
 			p = rel
 		}
 		out = append(out, engine.SourceFile{Path: filepath.ToSlash(p), Size: s.size, SHA256: hex.EncodeToString(s.sha[:])})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	if !sort.SliceIsSorted(out, func(i, j int) bool { return out[i].Path < out[j].Path }) {
+		sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	}
 	return out
 }
 
