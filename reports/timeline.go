@@ -100,11 +100,11 @@ func (w *writer) writeTimeline(f *excelize.File, st *styles) error {
 	head := g.row
 	g.freezeHeader()
 	if len(rows) == 0 {
-		msg := "No finding of this report names the events it rests on, so the timeline is empty."
+		msg := "No finding of this report names the events it rests on, so the timeline is empty; the events are in the query sheets and the results files."
 		if len(w.findings) == 0 {
 			msg = "This report has no findings, so no event is listed."
 		}
-		g.line(nil, nil, msg)
+		g.span(msg, 0)
 	}
 	for i, r := range rows {
 		ev := r.ev
