@@ -132,8 +132,12 @@ func CalibrationBook(t testing.TB, dir, font string, pt float64) string {
 			t.Fatal(err)
 		}
 		cell := "A" + strconv.Itoa(i+1)
-		f.SetCellStr("Sheet1", cell, "calibration text arn:aws:iam::111122223333:user/x 2026-11-05 00:00 UTC")
-		f.SetCellStyle("Sheet1", cell, cell, st)
+		if err := f.SetCellStr("Sheet1", cell, "calibration text arn:aws:iam::111122223333:user/x 2026-11-05 00:00 UTC"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetCellStyle("Sheet1", cell, cell, st); err != nil {
+			t.Fatal(err)
+		}
 	}
 	p := filepath.Join(dir, "calibration.xlsx")
 	if err := f.SaveAs(p); err != nil {
