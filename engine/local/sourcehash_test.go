@@ -70,6 +70,18 @@ func TestSourceFilesHashed(t *testing.T) {
 // Both the full load (hunt, identity) and the S3-only load (exfil) are
 // measured; hashed/unhashed (wall) and cpu-hashed/unhashed (user+system
 // time of the process) are the ratios to read.
+//
+// Measured 2026-12-01 on the shared 2-core machine (load average 6-19 from
+// other work, so single runs scatter by +-15%), five runs of 1-3 loads each:
+//
+//	                 wall hashed/unhashed              CPU hashed/unhashed
+//	full load        0.73 0.88 1.00 1.49 0.74          1.07 1.07 0.91
+//	S3 only (exfil)  1.04 1.10 1.15 1.17 0.87 0.83     1.10 1.12 1.00 1.05
+//
+// The cost is under what this machine resolves; the medians (CPU 1.07 and
+// 1.07) are within the 10% goal. SHA-256 of the tree's 243 MB of gzip
+// files at the hash's measured 390-520 MB/s on the busy machine is 0.5-0.6
+// CPU-seconds of a 9-45 s load.
 func BenchmarkSourceHash(b *testing.B) {
 	dir := os.Getenv("CTATHENA_BENCH_DIR")
 	if dir == "" {
