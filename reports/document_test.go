@@ -123,6 +123,8 @@ func TestSummary(t *testing.T) {
 			b.Integrity = []string{"42 log files validated against their digest files"}
 		},
 		"given": func(b *Bundle) { b.Summary = []string{"Mallory copied the payroll exports.", "Nothing else happened."} },
+		// A bundle with almost nothing in it still gets its sentences.
+		"bare": func(b *Bundle) { *b = Bundle{Case: "IR-2026-042", GeneratedAt: tGen} },
 	} {
 		t.Run(name, func(t *testing.T) {
 			b := sampleBundle()
@@ -155,6 +157,8 @@ func TestSummary(t *testing.T) {
 				want = append(want, "Status: COMPLETE")
 			case "given":
 				want = append(want, "Mallory copied the payroll exports.", "Status: INCOMPLETE")
+			case "bare":
+				want = append(want, "This investigation report examined the CloudTrail logs", "no findings", "Status: COMPLETE")
 			}
 			for _, s := range want {
 				if !strings.Contains(text, s) {

@@ -123,9 +123,9 @@ func (w *writer) summary() []string {
 	}
 	b := w.b
 	var out []string
-	what := strings.TrimSpace(strings.Fields(b.Command + " ")[0])
-	if what == "" {
-		what = "investigation"
+	what := "investigation"
+	if f := strings.Fields(b.Command); len(f) > 0 {
+		what = f[0]
 	}
 	scope := ""
 	if n := len(b.Coverage.Accounts); n > 0 {
