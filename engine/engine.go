@@ -144,6 +144,19 @@ type Coverage struct {
 	// Counted is true when the engine counted what it loaded (local); on
 	// Athena the counts above are unknown, not zero.
 	Counted bool `json:"counted,omitempty"`
+	// Files are the source log files read, each with its size and SHA-256
+	// taken from the bytes as they were read (chain of custody), sorted by
+	// path. Paths are relative to the logs folder (local engine).
+	Files []SourceFile `json:"files"`
+}
+
+// SourceFile is one source log file as the engine read it.
+type SourceFile struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	// ETag is the S3 object's ETag (Athena inventory), empty locally.
+	ETag string `json:"etag,omitempty"`
 }
 
 // SkippedFile is a file that could not be read, and why.

@@ -66,6 +66,8 @@ type Event struct {
 	Result string // "succeeded" or the error code
 	// Account and Region of the event, when known.
 	Account, Region string
+	// Country and Network (ASN) of SourceIP, when --geoip gave them.
+	Country, Network string
 }
 
 // Chart is drawn on the Findings sheet from a query sheet's data: one
@@ -136,6 +138,9 @@ type Bundle struct {
 	IntegrityFiles []IntegrityFile
 	// Invocation is how the bundle was produced (chain of custody).
 	Invocation Invocation
+	// Buckets are the buckets investigated and whether their S3 data
+	// events appear in the window (for the Limitations sheet).
+	Buckets []BucketEvents
 	// Marking is printed on every page (default "Confidential").
 	Marking string
 	// Credits name third-party material the results rely on (for example
@@ -172,6 +177,18 @@ type Invocation struct {
 	CommandLine []string
 	Host, User  string
 	Start, End  time.Time
+}
+
+// BucketEvents says whether a bucket's S3 data events appear in the window.
+type BucketEvents struct {
+	Name string
+	// DataEvents counts the bucket's data events the investigation saw in
+	// the window; meaningful only when Counted.
+	DataEvents int64
+	// Counted is false when the count is unknown (its query failed).
+	Counted bool
+	// How names what was counted ("reads and failed reads in exfil/top_readers").
+	How string
 }
 
 // Written describes a bundle on disk.
@@ -223,10 +240,27 @@ func prepareDir(dir string) error {
 	case !errors.Is(err, os.ErrNotExist):
 		return fmt.Errorf("create evidence bundle: %w", err)
 	}
+	if parent := filepath.Dir(dir); parent != "" {
+		if err := os.MkdirAll(parent, 0o755); err != nil {
+			return fmt.Errorf("create evidence bundle: %w", err)
+		}
+	}
 	for _, d := range []string{dir, filepath.Join(dir, ResultsDir), filepath.Join(dir, QueriesDir)} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+		if err := os.Mkdir(d, dirPerm); err != nil && !errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("create evidence bundle: %w", err)
+		}
+		// An empty folder the user made, or a permissive umask, must not
+		// leave the bundle readable by others.
+		if err := os.Chmod(d, dirPerm); err != nil {
 			return fmt.Errorf("create evidence bundle: %w", err)
 		}
 	}
 	return nil
 }
+
+// The bundle holds access key ids, ARNs and internal addresses: private to
+// its owner, as the AWS CLI writes its credentials file.
+const (
+	dirPerm  os.FileMode = 0o700
+	filePerm os.FileMode = 0o600
+)

@@ -16,22 +16,27 @@ const ManifestSchemaVersion = 1
 // Manifest is the machine-readable account of a bundle (manifest.json).
 // Field order here is the key order in the file.
 type Manifest struct {
-	SchemaVersion int               `json:"schema_version"`
-	Tool          ManifestTool      `json:"tool"`
-	Command       string            `json:"command"`
-	Case          string            `json:"case"`
-	Examiner      string            `json:"examiner"`
-	GeneratedAt   Time              `json:"generated_at"`
-	Engine        ManifestEngine    `json:"engine"`
-	Sources       []string          `json:"sources"`
-	Window        ManifestWindow    `json:"window"`
-	Parameters    []ManifestParam   `json:"parameters"`
-	Coverage      engine.Coverage   `json:"coverage"`
-	Findings      []ManifestFinding `json:"findings"`
-	Notes         []string          `json:"notes"`
-	Credits       []string          `json:"credits"`
-	Queries       []ManifestQuery   `json:"queries"`
-	Files         []ManifestFile    `json:"files"`
+	SchemaVersion int                `json:"schema_version"`
+	Tool          ManifestTool       `json:"tool"`
+	Command       string             `json:"command"`
+	Case          string             `json:"case"`
+	Examiner      string             `json:"examiner"`
+	GeneratedAt   Time               `json:"generated_at"`
+	Engine        ManifestEngine     `json:"engine"`
+	Sources       []string           `json:"sources"`
+	Window        ManifestWindow     `json:"window"`
+	Parameters    []ManifestParam    `json:"parameters"`
+	Coverage      engine.Coverage    `json:"coverage"`
+	Findings      []ManifestFinding  `json:"findings"`
+	Invocation    ManifestInvocation `json:"invocation"`
+	Marking       string             `json:"marking"`
+	Status        ManifestStatus     `json:"status"`
+	Summary       []string           `json:"summary"`
+	Limitations   []string           `json:"limitations"`
+	Notes         []string           `json:"notes"`
+	Credits       []string           `json:"credits"`
+	Queries       []ManifestQuery    `json:"queries"`
+	Files         []ManifestFile     `json:"files"`
 	// Integrity is the log integrity check of the source files (see
 	// MANIFEST.md); its lists are empty when no check ran.
 	Integrity ManifestIntegrity `json:"integrity"`
@@ -68,11 +73,35 @@ type ManifestParam struct {
 	Value string `json:"value"`
 }
 
-// ManifestFinding is one sentence of the Findings sheet.
+// ManifestFinding is one sentence of the Findings sheet, in the sheet's
+// order (Number is its "#" there and on the Timeline).
 type ManifestFinding struct {
-	Severity string `json:"severity"`
-	Text     string `json:"text"`
-	Query    string `json:"query"`
+	Number   int      `json:"number"`
+	Severity string   `json:"severity"`
+	Text     string   `json:"text"`
+	Query    string   `json:"query"`
+	Time     Time     `json:"time"`
+	EventIDs []string `json:"event_ids"`
+	Sources  []string `json:"sources"`
+	Attack   []string `json:"attack"`
+}
+
+// ManifestInvocation is how the bundle was produced (chain of custody).
+type ManifestInvocation struct {
+	CommandLine []string `json:"command_line"`
+	ToolVersion string   `json:"tool_version"`
+	ToolCommit  string   `json:"tool_commit"`
+	Host        string   `json:"host"`
+	User        string   `json:"user"`
+	Examiner    string   `json:"examiner"`
+	Start       Time     `json:"start"`
+	End         Time     `json:"end"`
+}
+
+// ManifestStatus is the completeness status the report prints.
+type ManifestStatus struct {
+	Complete   bool     `json:"complete"`
+	Incomplete []string `json:"incomplete"`
 }
 
 // ManifestQuery is one query run (or derived table) and where its files are.
@@ -169,6 +198,7 @@ func normCoverage(c engine.Coverage) engine.Coverage {
 	c.Days = orEmpty(c.Days)
 	c.MissingDays = orEmpty(c.MissingDays)
 	c.Skipped = orEmpty(c.Skipped)
+	c.Files = orEmpty(c.Files)
 	return c
 }
 

@@ -49,8 +49,8 @@ func TestWriteLayout(t *testing.T) {
 	}
 	f := openBook(t, dir)
 	sheets := f.GetSheetList()
-	wantSheets := []string{"Cover", "Findings", "exfil.top_readers", "exfil.user_agents", "exfil.policy_changes",
-		"identity.pivot_edges", "exfil.top_readers~2", "Queries", "Coverage"}
+	wantSheets := []string{"Summary", "Findings", "Timeline", "Activity", "Limitations", "Glossary", "Cover", "Evidence files",
+		"exfil.top_readers", "exfil.user_agents", "exfil.policy_changes", "identity.pivot_edges", "exfil.top_readers~2", "Queries", "Coverage"}
 	if strings.Join(sheets, "|") != strings.Join(wantSheets, "|") {
 		t.Errorf("sheets %q, want %q", sheets, wantSheets)
 	}
@@ -172,33 +172,34 @@ func TestQuerySheetTypes(t *testing.T) {
 	f := openBook(t, dir)
 	sh := "exfil.top_readers"
 	panes, err := f.GetPanes(sh)
-	if err != nil || !panes.Freeze || panes.YSplit != 1 {
+	if err != nil || !panes.Freeze || panes.YSplit != queryHeadRows {
 		t.Errorf("panes %+v %v, want frozen header", panes, err)
 	}
 	names, _ := f.GetDefinedName(), 0
 	found := false
 	for _, n := range names {
-		if n.Name == "_xlnm._FilterDatabase" && n.Scope == sh && n.RefersTo == "'exfil.top_readers'!$A$1:$E$5" {
+		if n.Name == "_xlnm._FilterDatabase" && n.Scope == sh && n.RefersTo == "'exfil.top_readers'!$A$3:$E$7" {
 			found = true
 		}
 	}
 	if !found {
-		t.Errorf("no autofilter over A1:E5 on %s: %+v", sh, names)
+		t.Errorf("no autofilter over A3:E7 on %s: %+v", sh, names)
 	}
 	cases := []struct {
 		cell, value string
 		typ         excelize.CellType
 		numFmt      string
 	}{
-		{"A1", "principal", excelize.CellTypeInlineString, ""},
-		{"A2", "arn:aws:iam::111122223333:user/mallory", excelize.CellTypeInlineString, ""},
-		{"B2", "3,200,000,000", excelize.CellTypeUnset, "#,##0"},
-		{"C2", "2026-11-02 03:04:05 UTC", excelize.CellTypeUnset, tsFormat},
-		{"D2", "0.25", excelize.CellTypeUnset, "#,##0.########"},
-		{"E2", "FALSE", excelize.CellTypeBool, ""},
-		{"B4", "9007199254740993", excelize.CellTypeInlineString, ""}, // beyond float64 precision: text
-		{"C5", "1800-01-01T00:00:00Z", excelize.CellTypeInlineString, ""},
-		{"A5", "", excelize.CellTypeInlineString, ""},
+		{"A1", "Exfil: top readers", excelize.CellTypeInlineString, ""},
+		{"A3", "Principal (who)", excelize.CellTypeInlineString, ""}, // the CSV keeps "principal"
+		{"A4", "arn:aws:iam::111122223333:user/mallory", excelize.CellTypeInlineString, ""},
+		{"B4", "3,200,000,000", excelize.CellTypeUnset, "#,##0"},
+		{"C4", "2026-11-02 03:04:05 UTC", excelize.CellTypeUnset, tsFormat},
+		{"D4", "0.25", excelize.CellTypeUnset, "#,##0.########"},
+		{"E4", "FALSE", excelize.CellTypeBool, ""},
+		{"B6", "9007199254740993", excelize.CellTypeInlineString, ""}, // beyond float64 precision: text
+		{"C7", "1800-01-01T00:00:00Z", excelize.CellTypeInlineString, ""},
+		{"A7", "", excelize.CellTypeInlineString, ""},
 	}
 	for _, c := range cases {
 		v, _ := f.GetCellValue(sh, c.cell)
@@ -220,8 +221,14 @@ func TestQuerySheetTypes(t *testing.T) {
 			}
 		}
 	}
-	if v, _ := f.GetCellValue(sh, "A4"); v != "" {
-		t.Errorf("NULL cell A4 = %q", v)
+	// The used range is recorded (excelize leaves A1 otherwise).
+	for sheet, want := range map[string]string{sh: "A1:E7", "Evidence files": "A1:C12"} {
+		if d, err := f.GetSheetDimension(sheet); err != nil || d != want {
+			t.Errorf("%s dimension %q (%v), want %s", sheet, d, err, want)
+		}
+	}
+	if v, _ := f.GetCellValue(sh, "A6"); v != "" {
+		t.Errorf("NULL cell A6 = %q", v)
 	}
 }
 
@@ -236,7 +243,7 @@ func TestHostileTextStaysText(t *testing.T) {
 		9: `lone surrogate \xED\xA0\x80 end`,
 	}
 	for i, h := range hostile {
-		cell := "A" + itoa(i+2)
+		cell := "A" + itoa(i+queryHeadRows+1)
 		exp := h
 		if w, ok := want[i]; ok {
 			exp = w
@@ -248,14 +255,16 @@ func TestHostileTextStaysText(t *testing.T) {
 			t.Errorf("%s (%q) has type %v, want inline string", cell, h, typ)
 		}
 	}
-	clipped, _ := f.GetCellValue(sh, "A"+itoa(len(hostile)+2))
+	clipped, _ := f.GetCellValue(sh, "A"+itoa(len(hostile)+queryHeadRows+1))
 	marker := "…[clipped: 40,000 chars; full value in results/exfil__user_agents.csv, data row 17, column useragent]"
 	if !strings.HasSuffix(clipped, marker) || !strings.HasPrefix(clipped, "AAAA") || utf16Len(clipped) != maxCellChars {
 		t.Errorf("clipped cell: %d chars, ends %q", utf16Len(clipped), clipped[max(0, len(clipped)-120):])
 	}
 	assertNoFormulas(t, dir, f)
 	// The Findings sheet carries the attacker's text as text too.
-	v, _ := f.GetCellValue("Findings", "C3")
+	// (row 8: title, description, status, heading, then the findings
+	// sorted by severity and time; the info finding is the last).
+	v, _ := f.GetCellValue("Findings", "D8")
 	if v != `=HYPERLINK("http://evil.example","x") is a user agent` {
 		t.Errorf("finding text %q", v)
 	}
@@ -302,7 +311,7 @@ func assertNoFormulas(t *testing.T, dir string, f *excelize.File) {
 
 func TestRollover(t *testing.T) {
 	old := maxSheetRows
-	maxSheetRows = 5 // header + 4 data rows per sheet
+	maxSheetRows = queryHeadRows + 4 // title, description, heading + 4 data rows per sheet
 	defer func() { maxSheetRows = old }()
 	b := sampleBundle()
 	q := &b.Queries[1] // 17 rows of user agents
@@ -319,12 +328,12 @@ func TestRollover(t *testing.T) {
 	total := 0
 	for i, sh := range wantSheets {
 		rows, _ := f.GetRows(sh)
-		if len(rows) == 0 || rows[0][0] != "useragent" {
+		if len(rows) < queryHeadRows || rows[queryHeadRows-1][0] != "User agent (client software)" {
 			t.Errorf("%s has no header", sh)
 			continue
 		}
-		total += len(rows) - 1
-		first, _ := f.GetCellValue(sh, "B2")
+		total += len(rows) - queryHeadRows
+		first, _ := f.GetCellValue(sh, "B4")
 		want := i * 4
 		if want >= len(hostile) {
 			want = 99

@@ -28,22 +28,25 @@ func TestCoverQueriesCoverageSheets(t *testing.T) {
 	dir, w := writeSample(t)
 	cover := sheetText(t, dir, "Cover")
 	for _, want := range []string{"IR-2026-042", "J. Doe", "v0.1.0", "abc1234", "DuckDB v1.3.2", "/evidence/logs",
-		"payroll-exports", "pivot stopped after 20 queries (budget)", "TrailDiscover catalog, CC BY 4.0"} {
+		"payroll-exports", "pivot stopped after 20 queries (budget)", "TrailDiscover catalog, CC BY 4.0",
+		"ctathena exfil --bucket payroll-exports", "ir-laptop", "jdoe", "Privileged & Confidential"} {
 		if !strings.Contains(cover, want) {
 			t.Errorf("cover lacks %q", want)
 		}
 	}
-	// Every CSV and SQL file's hash is on the cover.
+	// Every CSV and SQL file's hash is on the Evidence files sheet.
+	evidence := sheetText(t, dir, "Evidence files")
 	for _, f := range w.Manifest.Files {
 		if f.Path == ReportName {
 			continue
 		}
-		if !strings.Contains(cover, f.Path+"\t"+f.SHA256) {
-			t.Errorf("cover lacks the hash of %s", f.Path)
+		if !strings.Contains(evidence, f.Path+"\t"+f.SHA256) {
+			t.Errorf("Evidence files lacks the hash of %s", f.Path)
 		}
 	}
 	queries := sheetText(t, dir, "Queries")
-	for _, want := range []string{"start query exfil/policy_changes: AccessDenied", "bucket = payroll-exports\nsince = 2026-11-01T00:00:00Z",
+	for _, want := range []string{"start query exfil/policy_changes: AccessDenied", "1. bucket = payroll-exports\n", "\t2. since = 2026-11-01T00:00:00Z\n",
+		"Principal (who)\tprincipal\n", "User agent (client software)\tuseragent\n",
 		"local-1", "(derived by the investigation; no SQL)", "SELECT principal, bytes FROM cloudtrail WHERE bucket = ?"} {
 		if !strings.Contains(queries, want) {
 			t.Errorf("Queries sheet lacks %q", want)
@@ -74,7 +77,7 @@ func TestCoverQueriesCoverageSheets(t *testing.T) {
 			chart += html.UnescapeString(string(b))
 		}
 	}
-	for _, want := range []string{"'exfil.top_readers'!$A$2:$A$5", "'exfil.top_readers'!$B$2:$B$5", "Bytes by principal"} {
+	for _, want := range []string{"'exfil.top_readers'!$A$4:$A$7", "'exfil.top_readers'!$B$4:$B$7", "Bytes by principal — bucket payroll-exports"} {
 		if !strings.Contains(chart, want) {
 			t.Errorf("chart lacks %q", want)
 		}

@@ -94,9 +94,31 @@ func sampleBundle() *Bundle {
 			Events: 1000, DuplicateEvents: 4,
 		},
 		Findings: []Finding{
-			{Severity: "high", Text: "principal mallory read 48,213 objects, 3.2 GB, from 2 IP addresses in the window", Query: "exfil/top_readers"},
+			// Out of order on purpose: the report sorts by severity, then time.
 			{Severity: "info", Text: `=HYPERLINK("http://evil.example","x") is a user agent`, Query: "exfil/user_agents"},
+			{Severity: "medium", Text: "principal etl read 2 objects from an address it never used before", Query: "exfil/top_readers",
+				Time: tEvent.Add(2 * time.Hour), EventIDs: []string{"ev-etl-1", "ev-etl-2"},
+				Events: []Event{{Time: tEvent.Add(2 * time.Hour), EventID: "ev-etl-1", Actor: "arn:aws:iam::111122223333:role/etl",
+					SourceIP: "203.0.113.9", Action: "read object (GetObject)", Target: "payroll-exports/a.csv", Result: "succeeded"}}},
+			{Severity: "high", Text: "principal mallory read 48,213 objects, 3.2 GB, from 2 IP addresses in the window", Query: "exfil/top_readers",
+				Time: tEvent, Attack: []string{"TA0010", "T1530"},
+				Events: []Event{
+					{Time: tEvent.Add(time.Hour), EventID: "ev-m-2", Actor: "arn:aws:iam::111122223333:user/mallory", SourceIP: "198.51.100.7",
+						Action: "read object (GetObject)", Target: "payroll-exports/b.csv", Result: "succeeded"},
+					{Time: tEvent, EventID: "ev-m-1", Actor: "arn:aws:iam::111122223333:user/mallory", SourceIP: "198.51.100.7",
+						Action: "read object (GetObject)", Target: "payroll-exports/a.csv", Result: "succeeded"},
+					// Shared with the next finding: listed once, supporting both.
+					{Time: tEvent.Add(-time.Hour), EventID: "ev-policy", Actor: "arn:aws:iam::111122223333:user/mallory", SourceIP: "198.51.100.7",
+						Action: "replaced the bucket policy (PutBucketPolicy)", Target: "payroll-exports", Result: "succeeded"},
+				}},
+			{Severity: "high", Text: "the bucket policy of payroll-exports now lets account 999988887777 read every object", Query: "exfil/top_readers",
+				Time: tEvent.Add(-time.Hour), EventIDs: []string{"ev-policy", "ev-only-id"},
+				Events: []Event{{Time: tEvent.Add(-time.Hour), EventID: "ev-policy", Actor: "arn:aws:iam::111122223333:user/mallory", SourceIP: "198.51.100.7",
+					Action: "replaced the bucket policy (PutBucketPolicy)", Target: "payroll-exports", Result: "succeeded"}}},
 		},
+		Marking: "Privileged & Confidential",
+		Invocation: Invocation{CommandLine: []string{"ctathena", "exfil", "--bucket", "payroll-exports"}, Host: "ir-laptop", User: "jdoe",
+			Start: tGen.Add(-2 * time.Minute), End: tGen},
 		Charts: []Chart{
 			{Title: "Bytes by principal", Query: "exfil/top_readers", CategoryColumn: "principal", ValueColumn: "bytes", Kind: "bar"},
 			{Title: "Missing", Query: "nope", CategoryColumn: "a", ValueColumn: "b", Kind: "line"},

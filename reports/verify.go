@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // VerifyResult says what Verify found. Paths are relative to the bundle
@@ -31,12 +33,30 @@ type VerifyResult struct {
 	// Problems are inconsistencies that are not about one file's bytes, for
 	// example manifest.json and SHA256SUMS disagreeing about a hash.
 	Problems []string
+	// Cells are the hashes the workbook shows that do not match the file
+	// they name (a workbook left stale after its files were changed).
+	Cells []CellMismatch
 }
 
-// OK is true when every listed file is present and unchanged and nothing
-// was added.
+// CellMismatch is one workbook cell whose hash disagrees with its file.
+type CellMismatch struct {
+	Sheet, Cell string
+	// Path is the bundle file the row names; Shown is the cell's hash,
+	// Actual the file's (empty when the file is missing).
+	Path, Shown, Actual string
+}
+
+func (c CellMismatch) String() string {
+	if c.Actual == "" {
+		return fmt.Sprintf("%s sheet %q cell %s shows the SHA-256 of %s, which is not in the bundle", ReportName, c.Sheet, c.Cell, c.Path)
+	}
+	return fmt.Sprintf("%s sheet %q cell %s shows SHA-256 %s for %s, but the file's SHA-256 is %s", ReportName, c.Sheet, c.Cell, c.Shown, c.Path, c.Actual)
+}
+
+// OK is true when every listed file is present and unchanged, nothing was
+// added, and every hash the workbook shows matches its file.
 func (r *VerifyResult) OK() bool {
-	return len(r.Changed) == 0 && len(r.Missing) == 0 && len(r.Added) == 0 && len(r.Problems) == 0
+	return len(r.Changed) == 0 && len(r.Missing) == 0 && len(r.Added) == 0 && len(r.Problems) == 0 && len(r.Cells) == 0
 }
 
 // Verify recomputes every hash listed in dir/SHA256SUMS and in
@@ -75,8 +95,12 @@ func Verify(dir string) (*VerifyResult, error) {
 			}
 		}
 	}
+	actual := map[string]string{}
 	for p, want := range listed {
 		got, err := hashFile(filepath.Join(dir, filepath.FromSlash(p)))
+		if err == nil {
+			actual[p] = got
+		}
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			res.Missing = append(res.Missing, p)
@@ -109,6 +133,11 @@ func Verify(dir string) (*VerifyResult, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("verify %s: list files: %w", dir, err)
+	}
+	if _, ok := listed[ReportName]; ok {
+		if _, err := os.Stat(filepath.Join(dir, ReportName)); err == nil {
+			verifyCells(dir, listed, actual, res)
+		}
 	}
 	res.Changed = dedupSorted(res.Changed)
 	sort.Strings(res.Missing)
@@ -186,4 +215,75 @@ func dedupSorted(xs []string) []string {
 		}
 	}
 	return out
+}
+
+// cellSheets are the sheets whose hashes Verify checks.
+var cellSheets = []string{sheetSummary, sheetCover, sheetEvidence}
+
+// verifyCells checks every SHA-256 the workbook shows on its Summary, Cover
+// and Evidence files sheets against the file named in the same row, and
+// that the Evidence files sheet shows every results and query file.
+func verifyCells(dir string, listed, actual map[string]string, res *VerifyResult) {
+	f, err := excelize.OpenFile(filepath.Join(dir, ReportName))
+	if err != nil {
+		res.Problems = append(res.Problems, fmt.Sprintf("%s cannot be read to check the hashes it shows: %v", ReportName, err))
+		return
+	}
+	defer f.Close()
+	shown := map[string]bool{}
+	have := map[string]bool{}
+	for _, s := range f.GetSheetList() {
+		have[s] = true
+	}
+	for _, sheet := range cellSheets {
+		if !have[sheet] {
+			if sheet == sheetEvidence {
+				res.Problems = append(res.Problems, fmt.Sprintf("%s has no %q sheet", ReportName, sheet))
+			}
+			continue
+		}
+		rows, err := f.GetRows(sheet)
+		if err != nil {
+			res.Problems = append(res.Problems, fmt.Sprintf("%s sheet %q cannot be read: %v", ReportName, sheet, err))
+			continue
+		}
+		for r, row := range rows {
+			path := ""
+			for _, v := range row {
+				if p, ok := cleanRel(strings.TrimSpace(v)); ok && (listed[p] != "" || strings.HasPrefix(p, ResultsDir+"/") || strings.HasPrefix(p, QueriesDir+"/")) {
+					path = p
+					break
+				}
+			}
+			for c, v := range row {
+				v = strings.TrimSpace(v)
+				if len(v) != 64 || !isHex(v) {
+					continue
+				}
+				cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
+				if path == "" {
+					// A hash-like value elsewhere (a case id, say) is
+					// not a file's hash; on Evidence files it must be.
+					if sheet == sheetEvidence {
+						res.Problems = append(res.Problems, fmt.Sprintf("%s sheet %q cell %s shows a SHA-256 without naming its file", ReportName, sheet, cell))
+					}
+					continue
+				}
+				shown[path] = true
+				if got := actual[path]; !strings.EqualFold(got, v) {
+					res.Cells = append(res.Cells, CellMismatch{Sheet: sheet, Cell: cell, Path: path, Shown: strings.ToLower(v), Actual: got})
+				}
+			}
+		}
+	}
+	var missing []string
+	for p := range listed {
+		if (strings.HasPrefix(p, ResultsDir+"/") || strings.HasPrefix(p, QueriesDir+"/")) && !shown[p] {
+			missing = append(missing, p)
+		}
+	}
+	sort.Strings(missing)
+	for _, p := range missing {
+		res.Problems = append(res.Problems, fmt.Sprintf("%s does not show the SHA-256 of %s on its %q sheet", ReportName, p, sheetEvidence))
+	}
 }

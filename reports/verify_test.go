@@ -110,3 +110,55 @@ func TestVerifyRefusesBadSums(t *testing.T) {
 		t.Error("malformed SHA256SUMS: want error")
 	}
 }
+
+// The stale-Cover case: a CSV is changed, and manifest.json and SHA256SUMS
+// are recomputed to match, but the workbook still shows the old hash.
+// Verify must fail and name the sheet and cell.
+func TestVerifyStaleWorkbook(t *testing.T) {
+	dir, w := writeSample(t)
+	rel := "results/exfil__top_readers.csv"
+	var old string
+	for _, f := range w.Manifest.Files {
+		if f.Path == rel {
+			old = f.SHA256
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, rel), []byte("principal\nsomeone else\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum, _ := hashFile(filepath.Join(dir, rel))
+	// Recompute the manifest's entry, then SHA256SUMS over everything.
+	mpath := filepath.Join(dir, ManifestName)
+	data, _ := os.ReadFile(mpath)
+	data = []byte(strings.Replace(string(data), old, sum, 1))
+	if err := os.WriteFile(mpath, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var sums strings.Builder
+	for _, p := range w.Files {
+		if p == SumsName {
+			continue
+		}
+		h, err := hashFile(filepath.Join(dir, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums.WriteString(h + "  " + p + "\n")
+	}
+	os.WriteFile(filepath.Join(dir, SumsName), []byte(sums.String()), 0o600)
+
+	res, err := Verify(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OK() || len(res.Changed)+len(res.Missing)+len(res.Added) != 0 || len(res.Cells) != 1 {
+		t.Fatalf("stale workbook: %+v", res)
+	}
+	c := res.Cells[0]
+	if c.Sheet != sheetEvidence || c.Path != rel || c.Shown != old || c.Actual != sum || !strings.HasPrefix(c.Cell, "B") {
+		t.Errorf("mismatch %+v", c)
+	}
+	if s := c.String(); !strings.Contains(s, `sheet "Evidence files" cell B`) || !strings.Contains(s, rel) {
+		t.Errorf("message %q does not name the sheet and cell", s)
+	}
+}

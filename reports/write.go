@@ -26,6 +26,9 @@ type writer struct {
 	csvs  []string       // per query: relative CSV path
 	sqls  []string       // per query: relative SQL path ("" when derived)
 	sheet [][]string     // per query: sheet names, filled by the workbook
+	// findings are the bundle's findings in the order the report shows
+	// them (severity, then time); their numbers are their places here.
+	findings []Finding
 }
 
 func (w *writer) write() (*Written, error) {
@@ -69,9 +72,10 @@ func (w *writer) write() (*Written, error) {
 	for _, f := range all {
 		sums.WriteString(f.SHA256 + "  " + f.Path + "\n")
 	}
-	if err := os.WriteFile(filepath.Join(w.dir, SumsName), []byte(sums.String()), 0o644); err != nil {
+	if err := w.writeFile(SumsName, func(out io.Writer) error { _, err := io.WriteString(out, sums.String()); return err }); err != nil {
 		return nil, fmt.Errorf("write %s: %w", SumsName, err)
 	}
+	w.files = w.files[:len(w.files)-1] // SHA256SUMS lists everything but itself
 	out := &Written{Dir: w.dir, Manifest: *m}
 	for _, f := range all {
 		out.Files = append(out.Files, f.Path)
@@ -88,8 +92,14 @@ func sortFiles(fs []ManifestFile) {
 // writeFile creates rel under the bundle, hashing and counting the bytes as
 // they are written so no file is read twice.
 func (w *writer) writeFile(rel string, fill func(io.Writer) error) error {
-	f, err := os.OpenFile(filepath.Join(w.dir, filepath.FromSlash(rel)), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(filepath.Join(w.dir, filepath.FromSlash(rel)), os.O_CREATE|os.O_EXCL|os.O_WRONLY, filePerm)
 	if err != nil {
+		return err
+	}
+	// Private whatever the umask (a umask only removes bits, but a
+	// caller's may be odd; say it outright).
+	if err := f.Chmod(filePerm); err != nil {
+		f.Close()
 		return err
 	}
 	h := sha256.New()
@@ -252,9 +262,30 @@ func (w *writer) manifest() *Manifest {
 		Queries:       []ManifestQuery{},
 		Integrity:     ManifestIntegrity{Lines: orEmpty(b.Integrity), Files: orEmpty(b.IntegrityFiles)},
 	}
-	for _, f := range b.Findings {
-		m.Findings = append(m.Findings, ManifestFinding{Severity: f.Severity, Text: f.Text, Query: f.Query})
+	if w.findings == nil {
+		w.findings = sortFindings(b.Findings)
 	}
+	for i, f := range w.findings {
+		ids := f.EventIDs
+		if len(ids) == 0 {
+			for _, e := range f.Events {
+				if e.EventID != "" {
+					ids = append(ids, e.EventID)
+				}
+			}
+		}
+		m.Findings = append(m.Findings, ManifestFinding{Number: i + 1, Severity: f.Severity, Text: f.Text, Query: f.Query,
+			Time: Time(f.Time), EventIDs: orEmpty(ids), Sources: orEmpty(f.Sources), Attack: orEmpty(f.Attack)})
+	}
+	inv := b.Invocation
+	m.Invocation = ManifestInvocation{CommandLine: orEmpty(inv.CommandLine), ToolVersion: b.ToolVersion, ToolCommit: b.ToolCommit,
+		Host: inv.Host, User: inv.User, Examiner: b.Examiner, Start: Time(inv.Start), End: Time(inv.End)}
+	m.Marking = w.marking()
+	inc := w.incomplete()
+	m.Status = ManifestStatus{Complete: len(inc) == 0, Incomplete: orEmpty(inc)}
+	m.Summary = orEmpty(w.summary())
+	m.Limitations = orEmpty(b.Limitations)
+	m.Integrity = ManifestIntegrity{Lines: orEmpty(b.Integrity), Files: orEmpty(b.IntegrityFiles)}
 	for i, q := range b.Queries {
 		m.Queries = append(m.Queries, ManifestQuery{
 			Name:         q.Name,

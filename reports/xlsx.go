@@ -27,36 +27,79 @@ const ChartMaxRows = 25
 // does not make a sheet unreadable; the whole value is still in the cell.
 const maxColWidth = 60
 
-// Fixed sheet names.
+// Fixed sheet names, in the order they appear (query sheets come between
+// Evidence files and Queries).
 const (
-	sheetCover    = "Cover"
-	sheetFindings = "Findings"
-	sheetQueries  = "Queries"
-	sheetCoverage = "Coverage"
+	sheetSummary     = "Summary"
+	sheetFindings    = "Findings"
+	sheetTimeline    = "Timeline"
+	sheetLimitations = "Limitations"
+	sheetGlossary    = "Glossary"
+	sheetCover       = "Cover"
+	sheetEvidence    = "Evidence files"
+	sheetQueries     = "Queries"
+	sheetCoverage    = "Coverage"
 )
+
+// fixedSheets are the sheets before the query sheets.
+var fixedSheets = []string{sheetSummary, sheetFindings, sheetTimeline, sheetLimitations, sheetGlossary, sheetCover, sheetEvidence}
 
 // tsFormat shows timestamps as dates and says they are UTC.
 const tsFormat = `yyyy-mm-dd hh:mm:ss "UTC"`
 
+// bytesFormat shows a byte count in decimal units (GB = 10^9 bytes).
+const bytesFormat = `[>=1000000000]#,##0.0,,," GB";[>=1000000]#,##0.0,," MB";#,##0`
+
 type styles struct {
-	header, ts, integer, float, wrap, bold, title int
+	header, ts, integer, float, wrap, bold, title, section, top, topInt, topTS, sevHigh, sevMedium, sevLow, sevInfo, status, statusBad int
+	// Left-aligned numbers and times for the small form-like sheets.
+	leftInt, leftFloat, leftTS int
+}
+
+// fontName is the body font: Calibri, which LibreOffice replaces with the
+// metric-compatible Carlito, so widths and line breaks match Excel's.
+const fontName = "Calibri"
+
+func font(size float64, bold bool, color string) *excelize.Font {
+	return &excelize.Font{Family: fontName, Size: size, Bold: bold, Color: color}
 }
 
 func newStyles(f *excelize.File) (*styles, error) {
 	s := &styles{}
 	tsf := tsFormat
 	floatf := "#,##0.########"
+	top := &excelize.Alignment{Vertical: "top"}
+	topWrap := &excelize.Alignment{Vertical: "top", WrapText: true}
+	left := &excelize.Alignment{Vertical: "top", Horizontal: "left"}
+	body := font(bodyPt, false, "000000")
+	sev := func(color string) *excelize.Style {
+		return &excelize.Style{Font: font(bodyPt, true, color), Alignment: top}
+	}
 	for _, x := range []struct {
 		dst *int
 		st  *excelize.Style
 	}{
-		{&s.header, &excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}}}},
-		{&s.ts, &excelize.Style{CustomNumFmt: &tsf}},
-		{&s.integer, &excelize.Style{NumFmt: 3}},
-		{&s.float, &excelize.Style{CustomNumFmt: &floatf}},
-		{&s.wrap, &excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}},
-		{&s.bold, &excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{Vertical: "top"}}},
-		{&s.title, &excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}},
+		{&s.header, &excelize.Style{Font: font(bodyPt, true, "000000"), Alignment: topWrap, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}}}},
+		{&s.ts, &excelize.Style{Font: body, CustomNumFmt: &tsf, Alignment: top}},
+		{&s.integer, &excelize.Style{Font: body, NumFmt: 3, Alignment: top}},
+		{&s.float, &excelize.Style{Font: body, CustomNumFmt: &floatf, Alignment: top}},
+		{&s.wrap, &excelize.Style{Font: body, Alignment: topWrap}},
+		{&s.bold, &excelize.Style{Font: font(bodyPt, true, "000000"), Alignment: topWrap}},
+		{&s.title, &excelize.Style{Font: font(14, true, "000000"), Alignment: &excelize.Alignment{Vertical: "top"}}},
+		{&s.section, &excelize.Style{Font: font(12, true, "000000"), Alignment: &excelize.Alignment{Vertical: "bottom"},
+			Border: []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}}}},
+		{&s.top, &excelize.Style{Font: body, Alignment: top}},
+		{&s.topInt, &excelize.Style{Font: body, NumFmt: 1, Alignment: left}},
+		{&s.topTS, &excelize.Style{Font: body, CustomNumFmt: &tsf, Alignment: left}},
+		{&s.leftInt, &excelize.Style{Font: body, NumFmt: 3, Alignment: left}},
+		{&s.leftFloat, &excelize.Style{Font: body, CustomNumFmt: &floatf, Alignment: left}},
+		{&s.leftTS, &excelize.Style{Font: body, CustomNumFmt: &tsf, Alignment: left}},
+		{&s.sevHigh, sev("C00000")},
+		{&s.sevMedium, sev("9C5700")},
+		{&s.sevLow, sev("1F4E79")},
+		{&s.sevInfo, sev("404040")},
+		{&s.status, &excelize.Style{Font: font(bodyPt, true, "006100"), Alignment: topWrap}},
+		{&s.statusBad, &excelize.Style{Font: font(bodyPt, true, "C00000"), Alignment: topWrap}},
 	} {
 		id, err := f.NewStyle(x.st)
 		if err != nil {
@@ -67,8 +110,20 @@ func newStyles(f *excelize.File) (*styles, error) {
 	return s, nil
 }
 
+func (st *styles) severity(s string) int {
+	switch strings.ToLower(s) {
+	case "high":
+		return st.sevHigh
+	case "medium":
+		return st.sevMedium
+	case "low":
+		return st.sevLow
+	}
+	return st.sevInfo
+}
+
 // writeWorkbook builds report.xlsx. evidence are the CSV and SQL files
-// already written, whose hashes go on the cover.
+// already written, whose hashes the Evidence files sheet shows.
 func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -76,17 +131,26 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 	if err != nil {
 		return err
 	}
-	if err := f.SetSheetName("Sheet1", sheetCover); err != nil {
-		return fmt.Errorf("name cover sheet: %w", err)
+	w.findings = sortFindings(w.b.Findings)
+	if err := f.SetSheetName("Sheet1", fixedSheets[0]); err != nil {
+		return fmt.Errorf("name the first sheet: %w", err)
 	}
-	if _, err := f.NewSheet(sheetFindings); err != nil {
-		return fmt.Errorf("add findings sheet: %w", err)
+	for _, name := range fixedSheets[1:] {
+		if _, err := f.NewSheet(name); err != nil {
+			return fmt.Errorf("add sheet %s: %w", name, err)
+		}
+		if name == sheetTimeline && hasActivity(w.findings) {
+			if _, err := f.NewSheet(sheetActivity); err != nil {
+				return fmt.Errorf("add sheet %s: %w", sheetActivity, err)
+			}
+		}
 	}
-	namer := newSheetNamer(sheetCover, sheetFindings, sheetQueries, sheetCoverage)
-	per := maxSheetRows - 1
+	namer := newSheetNamer(append(append([]string(nil), fixedSheets...), sheetActivity, sheetQueries, sheetCoverage)...)
+	per := maxSheetRows - queryHeadRows
 	for i := range w.b.Queries {
 		q := &w.b.Queries[i]
-		widths := columnWidths(q)
+		widths, shrink := columnWidths(q)
+		widths, l := chooseLayout(widths, shrink)
 		parts := (len(q.Rows) + per - 1) / per
 		if parts == 0 {
 			parts = 1
@@ -96,7 +160,7 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 			w.sheet[i] = append(w.sheet[i], name)
 			from := (p - 1) * per
 			to := min(from+per, len(q.Rows))
-			if err := w.writeQuerySheet(f, st, name, i, from, to, widths); err != nil {
+			if err := w.writeQuerySheet(f, st, name, i, p, parts, from, to, widths, shrink, l); err != nil {
 				return fmt.Errorf("write sheet %q for %s: %w", name, q.Name, err)
 			}
 		}
@@ -107,8 +171,14 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 		}
 	}
 	for _, step := range []func(*excelize.File, *styles) error{
-		func(f *excelize.File, st *styles) error { return w.writeCover(f, st, evidence) },
+		w.writeSummary,
 		w.writeFindings,
+		w.writeTimeline,
+		w.writeActivity,
+		w.writeLimitations,
+		w.writeGlossary,
+		w.writeCover,
+		func(f *excelize.File, st *styles) error { return w.writeEvidence(f, st, evidence) },
 		w.writeQueries,
 		w.writeCoverage,
 	} {
@@ -116,20 +186,12 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 			return err
 		}
 	}
-	// Every sheet prints one page wide, as many pages long as it needs.
-	for _, name := range []string{sheetCover, sheetFindings, sheetQueries, sheetCoverage} {
-		orientation := "portrait"
-		if name == sheetQueries || name == sheetFindings {
-			orientation = "landscape"
-		}
-		if err := printOnePageWide(f, name, orientation); err != nil {
-			return err
-		}
-	}
 	if err := f.SetDocProps(&excelize.DocProperties{
-		Title:   "ctathena evidence report" + strings.TrimSpace(" "+oneLine(w.b.Case)),
-		Creator: "ctathena " + oneLine(w.b.ToolVersion),
-		Created: w.b.GeneratedAt.UTC().Format(time.RFC3339),
+		Title:    w.reportTitle(),
+		Subject:  oneLine(w.b.Command),
+		Keywords: w.marking(),
+		Creator:  "ctathena " + oneLine(w.b.ToolVersion),
+		Created:  w.b.GeneratedAt.UTC().Format(time.RFC3339),
 		// Modified too, or excelize stamps the wall clock and the bytes
 		// would differ between identical runs.
 		Modified: w.b.GeneratedAt.UTC().Format(time.RFC3339),
@@ -167,12 +229,25 @@ func oneLine(s string) string {
 	return cellText(strings.Join(strings.Fields(s), " "), func() string { return ManifestName })
 }
 
-// columnWidths sizes each column to its longest value (capped), from the
-// header and every row.
-func columnWidths(q *QueryRun) []float64 {
+// queryHeadRows are the rows above a query sheet's data: its title, its
+// one-line description, and the column headings.
+const queryHeadRows = 3
+
+// queryWrapLines caps how many lines a wrapped query cell shows when
+// printed; the whole value is in the cell and in the CSV.
+const queryWrapLines = 6
+
+// columnWidths sizes each column to its heading and longest value (capped),
+// and says which columns hold text that may wrap (and so may be narrowed
+// to fit a page).
+func columnWidths(q *QueryRun) ([]float64, []bool) {
 	ws := make([]int, len(q.Columns))
+	wrap := make([]bool, len(q.Columns))
 	for i, c := range q.Columns {
-		ws[i] = utf8.RuneCountInString(c.Name) + 3 // room for the filter button
+		// A heading wraps onto two lines before it widens its column.
+		h := utf8.RuneCountInString(heading(c))
+		ws[i] = max(min(h, (h+1)/2+2), 8) + 2 // room for the filter button
+		wrap[i] = c.Type == engine.String || c.Type == ""
 	}
 	for _, row := range q.Rows {
 		for i, v := range row {
@@ -203,35 +278,43 @@ func columnWidths(q *QueryRun) []float64 {
 	for i, n := range ws {
 		out[i] = float64(min(max(n+1, 8), maxColWidth))
 	}
-	return out
+	return out, wrap
 }
 
-// writeQuerySheet streams rows [from, to) of query qi into sheet name.
-func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, from, to int, widths []float64) error {
+// writeQuerySheet streams rows [from, to) of query qi into sheet name, under
+// a title, a description and the human column headings.
+func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, part, parts, from, to int, widths []float64, wrap []bool, l layout) error {
 	q := &w.b.Queries[qi]
 	if _, err := f.NewSheet(name); err != nil {
 		return err
 	}
 	ncol := len(q.Columns)
 	if ncol > 0 {
-		last, _ := excelize.CoordinatesToCellName(ncol, max(to-from+1, 2))
+		first, _ := excelize.CoordinatesToCellName(1, queryHeadRows)
+		last, _ := excelize.CoordinatesToCellName(ncol, max(to-from+queryHeadRows, queryHeadRows+1))
 		// Set before the stream writer takes the sheet over: it writes the
 		// worksheet's autoFilter element as it stood then.
-		if err := f.AutoFilter(name, "A1:"+last, nil); err != nil {
+		if err := f.AutoFilter(name, first+":"+last, nil); err != nil {
 			return fmt.Errorf("set autofilter: %w", err)
 		}
 	}
 	// Also while the sheet is empty, and after AutoFilter, which replaces
-	// the sheet properties: the stream writer carries these parts through.
-	if err := printOnePageWide(f, name, "landscape"); err != nil {
+	// the sheet properties: the stream writer carries these parts through
+	// (the used range too, which it would otherwise leave at A1).
+	if err := w.pageSetup(f, name, l, queryHeadRows, queryHeadRows); err != nil {
 		return err
+	}
+	dim, _ := excelize.CoordinatesToCellName(max(ncol, 1), to-from+queryHeadRows)
+	if err := f.SetSheetDimension(name, "A1:"+dim); err != nil {
+		return fmt.Errorf("set sheet dimension: %w", err)
 	}
 	sw, err := f.NewStreamWriter(name)
 	if err != nil {
 		return err
 	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}); err != nil {
+	top := "A" + strconv.Itoa(queryHeadRows+1)
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: queryHeadRows, TopLeftCell: top, ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: top, ActiveCell: top, Pane: "bottomLeft"}}}); err != nil {
 		return fmt.Errorf("freeze header: %w", err)
 	}
 	for i, wd := range widths {
@@ -239,36 +322,105 @@ func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, 
 			return fmt.Errorf("set column width: %w", err)
 		}
 	}
+	where := func() string { return ManifestName }
+	title := queryTitle(q.Name)
+	if parts > 1 {
+		title += fmt.Sprintf(" (part %d of %d)", part, parts)
+	}
+	desc := q.Summary
+	if desc != "" {
+		desc = strings.ToUpper(desc[:1]) + desc[1:] + ". "
+	}
+	desc += fmt.Sprintf("%s rows (query %s; all of them in %s). Times are UTC.", groupThousands(int64(len(q.Rows))), q.Name, w.csvs[qi])
+	if parts > 1 {
+		desc += fmt.Sprintf(" This sheet holds data rows %s to %s.", groupThousands(int64(from+1)), groupThousands(int64(to)))
+	}
+	if err := sw.SetRow("A1", []any{excelize.Cell{StyleID: st.title, Value: cellText(title, where)}}, excelize.RowOpts{Height: 20}); err != nil {
+		return err
+	}
+	// The description spans the sheet's columns and wraps there: text
+	// running past the last column would print on pages of its own.
+	var total float64
+	for _, wd := range widths {
+		total += wd
+	}
+	descLines := 1
+	if len(widths) > 1 {
+		descLines = min(wrappedLines(desc, int(total)-2), 4)
+		last, _ := excelize.CoordinatesToCellName(len(widths), 2)
+		if err := sw.MergeCell("A2", last); err != nil {
+			return err
+		}
+	}
+	if err := sw.SetRow("A2", []any{excelize.Cell{StyleID: st.wrap, Value: cellText(desc, where)}}, excelize.RowOpts{Height: float64(descLines) * lineHeight}); err != nil {
+		return err
+	}
 	if ncol == 0 {
 		msg := "no columns"
 		if q.Err != "" {
 			msg = "FAILED: " + q.Err
 		}
-		if err := sw.SetRow("A1", []any{excelize.Cell{Value: cellText(msg, func() string { return ManifestName })}}); err != nil {
+		if err := sw.SetRow("A3", []any{excelize.Cell{StyleID: st.bold, Value: cellText(msg, where)}}); err != nil {
 			return err
 		}
 		return sw.Flush()
 	}
 	buf := make([]any, ncol)
+	headLines := 1
 	for i, c := range q.Columns {
-		buf[i] = excelize.Cell{StyleID: st.header, Value: cellText(c.Name, func() string { return w.csvs[qi] + " header" })}
+		h := heading(c)
+		headLines = max(headLines, wrappedLines(h, int(widths[i])-2))
+		buf[i] = excelize.Cell{StyleID: st.header, Value: cellText(h, func() string { return w.csvs[qi] + " header" })}
 	}
-	if err := sw.SetRow("A1", buf); err != nil {
+	if err := sw.SetRow("A"+strconv.Itoa(queryHeadRows), buf, excelize.RowOpts{Height: float64(min(headLines, 3)) * lineHeight}); err != nil {
 		return err
 	}
 	for r := from; r < to; r++ {
 		row := q.Rows[r]
+		lines := 1
 		for i := range buf {
 			buf[i] = nil
-			if i < len(row) {
-				buf[i] = w.cellValue(st, qi, r, i, row[i])
+			if i >= len(row) {
+				continue
+			}
+			buf[i] = w.cellValue(st, qi, r, i, row[i])
+			// Text longer than its column wraps, top-aligned, on a row
+			// tall enough for a few lines.
+			if s, ok := row[i].(string); ok && wrap[i] && len(s) > int(widths[i]) {
+				if n := wrappedLines(s, int(widths[i])); n > 1 {
+					lines = max(lines, min(n, queryWrapLines))
+					buf[i] = excelize.Cell{StyleID: st.wrap, Value: w.cellValueText(qi, r, i, s)}
+				}
 			}
 		}
-		if err := sw.SetRow("A"+strconv.Itoa(r-from+2), buf); err != nil {
+		var opts []excelize.RowOpts
+		if lines > 1 {
+			opts = append(opts, excelize.RowOpts{Height: float64(lines) * lineHeight})
+			// A tall row: every cell at the top, beside the wrapped text
+			// (plain text cells carry no style, to keep big sheets fast).
+			for i, v := range buf {
+				switch v.(type) {
+				case string, bool:
+					buf[i] = excelize.Cell{StyleID: st.top, Value: v}
+				}
+			}
+		}
+		if err := sw.SetRow("A"+strconv.Itoa(r-from+queryHeadRows+1), buf, opts...); err != nil {
 			return err
 		}
 	}
 	return sw.Flush()
+}
+
+// lineHeight is the height of one line of 11 pt text, in points.
+const lineHeight = 15.0
+
+// cellValueText is a text value made safe for a cell.
+func (w *writer) cellValueText(qi, r, c int, s string) string {
+	if len(s) <= maxCellChars && !needsEscape(s) {
+		return s
+	}
+	return w.queryText(qi, r, c, s)
 }
 
 // cellValue types one result value for a query sheet. Text is always an
@@ -322,12 +474,46 @@ func (w *writer) queryText(qi, r, c int, s string) string {
 
 // grid writes a small sheet row by row through the ordinary cell API, with
 // every value typed and every text escaped and clipped like query cells.
+// Columns marked wrap wrap their text, and each row is made tall enough for
+// the lines its text needs at the sheet's final widths (spreadsheet
+// programs do not grow a row for wrapped text a library wrote).
 type grid struct {
 	f     *excelize.File
 	st    *styles
 	sheet string
 	row   int
 	err   error
+	ws    []float64
+	wrap  []bool
+	l     layout
+	w     *writer
+}
+
+// newGrid sets up sheet with columns of widths ws (those marked wrap may
+// be narrowed to fit the page).
+func (w *writer) newGrid(f *excelize.File, st *styles, sheet string, ws []float64, wrap []bool) *grid {
+	g := &grid{f: f, st: st, sheet: sheet, w: w, wrap: wrap}
+	g.ws, g.l = chooseLayout(ws, wrap)
+	for i, wd := range g.ws {
+		if g.err != nil {
+			break
+		}
+		c, _ := excelize.ColumnNumberToName(i + 1)
+		g.err = f.SetColWidth(sheet, c, c, wd)
+	}
+	return g
+}
+
+// done applies the print setup, repeating rows [from, to] (0: none).
+func (g *grid) done(what string, from, to int) error {
+	if g.err == nil {
+		g.err = g.w.pageSetup(g.f, g.sheet, g.l, from, to)
+	}
+	if g.err == nil {
+		last, _ := excelize.CoordinatesToCellName(max(len(g.ws), 1), max(g.row, 1))
+		g.err = g.f.SetSheetDimension(g.sheet, "A1:"+last)
+	}
+	return wrapErr(what, g.err)
 }
 
 // text is a value whose full form, if clipped, lives in where.
@@ -341,13 +527,75 @@ type styled struct {
 
 func (g *grid) line(vals ...any) {
 	g.row++
+	lines := 1
 	for i, v := range vals {
 		if g.err != nil {
 			return
 		}
 		cell, _ := excelize.CoordinatesToCellName(i+1, g.row)
-		g.err = g.set(cell, v, 0)
+		style := 0
+		if i < len(g.wrap) && g.wrap[i] {
+			style = g.st.wrap
+		}
+		g.err = g.set(cell, v, style)
+		if i < len(g.ws) {
+			if n := linesOf(v, g.ws[i]); n > 1 && (i < len(g.wrap) && g.wrap[i] || isWrapStyle(g.st, v)) {
+				lines = max(lines, n)
+			}
+		}
 	}
+	g.height(lines)
+}
+
+// span writes v across every column of the row, wrapped.
+func (g *grid) span(v any, style int) {
+	g.row++
+	if g.err != nil {
+		return
+	}
+	first, _ := excelize.CoordinatesToCellName(1, g.row)
+	last, _ := excelize.CoordinatesToCellName(len(g.ws), g.row)
+	if style == 0 {
+		style = g.st.wrap
+	}
+	if g.err = g.set(first, v, style); g.err != nil {
+		return
+	}
+	if len(g.ws) > 1 {
+		g.err = g.f.MergeCell(g.sheet, first, last)
+	}
+	var total float64
+	for _, wd := range g.ws {
+		total += wd
+	}
+	g.height(linesOf(v, total))
+}
+
+func (g *grid) height(lines int) {
+	if lines > 1 && g.err == nil {
+		g.err = g.f.SetRowHeight(g.sheet, g.row, min(float64(lines)*lineHeight, 409))
+	}
+}
+
+func isWrapStyle(st *styles, v any) bool {
+	if s, ok := v.(styled); ok {
+		return s.style == st.wrap || s.style == st.bold || s.style == st.status || s.style == st.statusBad || s.style == st.header
+	}
+	return false
+}
+
+// linesOf estimates the printed lines of a text value in a column of width
+// characters.
+func linesOf(v any, width float64) int {
+	switch v := v.(type) {
+	case styled:
+		return linesOf(v.v, width)
+	case text:
+		return wrappedLines(v.s, int(width)-1)
+	case string:
+		return wrappedLines(v, int(width)-1)
+	}
+	return 1
 }
 
 func (g *grid) set(cell string, v any, style int) error {
@@ -370,8 +618,8 @@ func (g *grid) set(cell string, v any, style int) error {
 			break
 		}
 		err = f.SetCellInt(sh, cell, v)
-		if style == 0 {
-			style = g.st.integer
+		if style == 0 || style == g.st.wrap {
+			style = g.st.leftInt
 		}
 	case float64:
 		if !isFinite(v) {
@@ -379,8 +627,8 @@ func (g *grid) set(cell string, v any, style int) error {
 			break
 		}
 		err = f.SetCellFloat(sh, cell, v, -1, 64)
-		if style == 0 {
-			style = g.st.float
+		if style == 0 || style == g.st.wrap {
+			style = g.st.leftFloat
 		}
 	case time.Time:
 		if v.IsZero() {
@@ -392,8 +640,8 @@ func (g *grid) set(cell string, v any, style int) error {
 			break
 		}
 		err = f.SetCellValue(sh, cell, v)
-		if style == 0 {
-			style = g.st.ts
+		if style == 0 || style == g.st.wrap {
+			style = g.st.leftTS
 		}
 	case bool:
 		err = f.SetCellBool(sh, cell, v)
@@ -401,7 +649,10 @@ func (g *grid) set(cell string, v any, style int) error {
 		s, _ := csvValue(v)
 		err = f.SetCellStr(sh, cell, cellText(s, func() string { return ManifestName }))
 	}
-	if err == nil && style != 0 {
+	if style == 0 {
+		style = g.st.top
+	}
+	if err == nil {
 		err = f.SetCellStyle(sh, cell, cell, style)
 	}
 	return err
@@ -415,97 +666,34 @@ func (g *grid) header(vals ...string) {
 	g.line(row...)
 }
 
-func (g *grid) widths(ws ...float64) {
-	for i, w := range ws {
-		if g.err != nil {
-			return
-		}
-		col, _ := excelize.ColumnNumberToName(i + 1)
-		g.err = g.f.SetColWidth(g.sheet, col, col, w)
+// section starts a titled part of a sheet, after a blank row.
+func (g *grid) section(title string) {
+	if g.row > 0 {
+		g.row++
+	}
+	g.line(styled{title, g.st.section})
+	if g.err == nil {
+		g.err = g.f.SetRowHeight(g.sheet, g.row, 22)
 	}
 }
 
 func (g *grid) freezeHeader() {
 	if g.err == nil {
-		g.err = g.f.SetPanes(g.sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
-			Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}})
+		top := "A" + strconv.Itoa(g.row+1)
+		g.err = g.f.SetPanes(g.sheet, &excelize.Panes{Freeze: true, YSplit: g.row, TopLeftCell: top, ActivePane: "bottomLeft",
+			Selection: []excelize.Selection{{SQRef: top, ActiveCell: top, Pane: "bottomLeft"}}})
 	}
 }
 
-func (w *writer) writeCover(f *excelize.File, st *styles, evidence []ManifestFile) error {
-	b := w.b
-	g := &grid{f: f, st: st, sheet: sheetCover}
-	g.widths(36, 70, 70)
-	g.line(styled{"ctathena evidence report", st.title})
-	g.line()
-	kv := func(k string, v any) { g.line(styled{k, st.bold}, v) }
-	kv("Status", styled{b.Status(), st.wrap})
-	kv("Case", b.Case)
-	kv("Examiner", b.Examiner)
-	kv("Command", b.Command)
-	kv("Generated at (UTC)", b.GeneratedAt)
-	kv("Tool version", b.ToolVersion)
-	kv("Tool commit", b.ToolCommit)
-	kv("Engine", b.Engine)
-	kv("Engine version", b.EngineVersion)
-	kv("Window since (UTC)", b.Since)
-	kv("Window until (UTC)", b.Until)
-	for i, s := range b.Sources {
-		kv(label(i, "Source"), s)
+// title writes the sheet's title row and a one-line description.
+func (g *grid) title(title, desc string) {
+	g.line(styled{title, g.st.title})
+	if g.err == nil {
+		g.err = g.f.SetRowHeight(g.sheet, g.row, 20)
 	}
-	g.line()
-	g.line(styled{"Parameters", st.title})
-	if len(b.Params) == 0 {
-		kv("(none)", "")
+	if desc != "" {
+		g.span(desc, 0)
 	}
-	for _, p := range b.Params {
-		kv(p.Name, p.Value)
-	}
-	g.line()
-	g.line(styled{"Coverage", st.title})
-	c := b.Coverage
-	kv("Accounts", int64(len(c.Accounts)))
-	kv("Regions", int64(len(c.Regions)))
-	kv("Days with logs", int64(len(c.Days)))
-	kv("Days with no logs", int64(len(c.MissingDays)))
-	kv("Files read", int64(c.FilesRead))
-	kv("Files pruned (outside the window, or not needed: see Sources)", int64(c.FilesPruned))
-	kv("Files skipped (unreadable)", int64(len(c.Skipped)))
-	kv("Events", c.Events)
-	kv("Duplicate deliveries (of the events loaded)", c.DuplicateEvents)
-	if c.EventsNotLoaded > 0 {
-		kv("Events not needed by these queries (not loaded)", c.EventsNotLoaded)
-	}
-	g.line("Details are on the Coverage sheet.")
-	if len(b.Integrity) > 0 {
-		g.line()
-		g.line(styled{"Log integrity", st.title})
-		for _, n := range b.Integrity {
-			g.line(nil, n)
-		}
-	}
-	if len(b.Notes) > 0 {
-		g.line()
-		g.line(styled{"Notes", st.title})
-		for _, n := range b.Notes {
-			g.line(nil, n)
-		}
-	}
-	if len(b.Credits) > 0 {
-		g.line()
-		g.line(styled{"Credits", st.title})
-		for _, n := range b.Credits {
-			g.line(nil, n)
-		}
-	}
-	g.line()
-	g.line(styled{"Evidence files (SHA-256)", st.title})
-	g.line("The hashes of report.xlsx and manifest.json are in SHA256SUMS; `ctathena verify` checks all of them.")
-	g.header("File", "SHA-256", "Bytes")
-	for _, e := range evidence {
-		g.line(e.Path, e.SHA256, e.Bytes)
-	}
-	return wrapErr("write cover sheet", g.err)
 }
 
 func label(i int, s string) string {
@@ -525,52 +713,6 @@ func wrapErr(what string, err error) error {
 // sheetRef quotes a sheet name for a formula reference.
 func sheetRef(name string) string { return "'" + strings.ReplaceAll(name, "'", "''") + "'" }
 
-func (w *writer) writeFindings(f *excelize.File, st *styles) error {
-	g := &grid{f: f, st: st, sheet: sheetFindings}
-	g.widths(6, 10, 100, 32, 32)
-	g.header("#", "Severity", "Finding", "Source query", "Sheet")
-	g.freezeHeader()
-	findings := w.b.Findings
-	if len(w.b.Incomplete) > 0 {
-		findings = append([]Finding{{Severity: "high", Text: w.b.Status()}}, findings...)
-	}
-	for i, fd := range findings {
-		sheet := ""
-		if qi := w.queryIndex(fd.Query); qi >= 0 {
-			sheet = w.sheet[qi][0]
-		}
-		g.line(int64(i+1), fd.Severity, styled{fd.Text, st.wrap}, fd.Query, sheet)
-		// Spreadsheet programs do not grow a row for wrapped text written by
-		// a library; size it for the lines the sentence needs at this width.
-		if lines := wrappedLines(fd.Text, 100); lines > 1 && g.err == nil {
-			g.err = f.SetRowHeight(sheetFindings, g.row, float64(lines)*15)
-		}
-		if sheet != "" && g.err == nil {
-			cell, _ := excelize.CoordinatesToCellName(5, g.row)
-			g.err = f.SetCellHyperLink(sheetFindings, cell, sheetRef(sheet)+"!A1", "Location")
-		}
-	}
-	if len(w.b.Findings) == 0 && len(w.b.Incomplete) == 0 {
-		g.line(nil, nil, "No findings.")
-	}
-	for _, ch := range w.b.Charts {
-		g.line()
-		g.line(nil, nil, styled{oneLine(ch.Title), st.bold})
-		msg, chart := w.chart(ch)
-		g.line(nil, nil, msg)
-		if chart == nil || g.err != nil {
-			continue
-		}
-		cell, _ := excelize.CoordinatesToCellName(3, g.row+1)
-		if err := f.AddChart(sheetFindings, cell, chart); err != nil {
-			g.line(nil, nil, "chart not drawn: "+err.Error())
-			continue
-		}
-		g.row += 20
-	}
-	return wrapErr("write findings sheet", g.err)
-}
-
 func (w *writer) queryIndex(name string) int {
 	if name == "" {
 		return -1
@@ -583,174 +725,34 @@ func (w *writer) queryIndex(name string) int {
 	return -1
 }
 
-// chart builds an excelize chart over a query sheet, or says why it cannot.
-func (w *writer) chart(ch Chart) (string, *excelize.Chart) {
-	qi := w.queryIndex(ch.Query)
-	if qi < 0 {
-		return "chart not drawn: no query named " + ch.Query + " in this report", nil
-	}
-	q := &w.b.Queries[qi]
-	cat, val := -1, -1
-	for i, c := range q.Columns {
-		if c.Name == ch.CategoryColumn {
-			cat = i
-		}
-		if c.Name == ch.ValueColumn {
-			val = i
-		}
-	}
-	if cat < 0 || val < 0 {
-		return fmt.Sprintf("chart not drawn: query %s has no column %s or %s", ch.Query, ch.CategoryColumn, ch.ValueColumn), nil
-	}
-	if t := q.Columns[val].Type; t != engine.Integer && t != engine.Float {
-		return fmt.Sprintf("chart not drawn: column %s of %s is not numeric", ch.ValueColumn, ch.Query), nil
-	}
-	n := min(len(q.Rows), ChartMaxRows)
-	if n == 0 {
-		return "chart not drawn: query " + ch.Query + " returned no rows", nil
-	}
-	sheet := sheetRef(w.sheet[qi][0])
-	catCol, _ := excelize.ColumnNumberToName(cat + 1)
-	valCol, _ := excelize.ColumnNumberToName(val + 1)
-	kind := excelize.Bar
-	if ch.Kind == "line" {
-		kind = excelize.Line
-	}
-	msg := fmt.Sprintf("From sheet %s: %s by %s, first %d of %d rows.", w.sheet[qi][0], ch.ValueColumn, ch.CategoryColumn, n, len(q.Rows))
-	return msg, &excelize.Chart{
-		Type: kind,
-		Series: []excelize.ChartSeries{{
-			Name:       fmt.Sprintf("%s!$%s$1", sheet, valCol),
-			Categories: fmt.Sprintf("%s!$%s$2:$%s$%d", sheet, catCol, catCol, n+1),
-			Values:     fmt.Sprintf("%s!$%s$2:$%s$%d", sheet, valCol, valCol, n+1),
-		}},
-		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: oneLine(ch.Title)}}},
-		Legend:    excelize.ChartLegend{Position: "none"},
-		Dimension: excelize.ChartDimension{Width: 800, Height: 380},
-	}
-}
-
-func (w *writer) writeQueries(f *excelize.File, st *styles) error {
-	g := &grid{f: f, st: st, sheet: sheetQueries}
-	g.widths(28, 40, 24, 36, 36, 80, 40, 38, 12, 22, 22, 12, 16, 12, 10, 40, 18)
-	g.header("Name", "Summary", "Sheets", "SQL file", "CSV file", "SQL as run", "Parameters (in placeholder order)",
-		"Execution ID", "State", "Submitted (UTC)", "Completed (UTC)", "Elapsed (s)", "Bytes scanned", "Cost (USD)", "Rows", "Error",
-		"Estimated bytes (before the run)")
-	g.freezeHeader()
-	for i, q := range w.b.Queries {
-		var ps []string
-		for _, p := range q.Params {
-			ps = append(ps, p.Name+" = "+p.Value)
-		}
-		sql := q.SQL
-		where := w.sqls[i]
-		if q.Derived {
-			sql, where = "(derived by the investigation; no SQL)", ManifestName
-		}
-		g.line(q.Name, q.Summary, strings.Join(w.sheet[i], ", "), w.sqls[i], w.csvs[i],
-			styled{text{sql, where}, st.wrap}, styled{text{strings.Join(ps, "\n"), where}, st.wrap},
-			q.Stats.ExecutionID, q.Stats.State, q.Stats.Submitted, q.Stats.Completed,
-			q.Stats.Elapsed.Seconds(), q.Stats.BytesScanned, q.Stats.CostUSD, int64(len(q.Rows)), q.Err, q.Stats.EstimatedBytes)
-	}
-	return wrapErr("write queries sheet", g.err)
-}
-
-func (w *writer) writeCoverage(f *excelize.File, st *styles) error {
-	c := w.b.Coverage
-	g := &grid{f: f, st: st, sheet: sheetCoverage}
-	g.widths(40, 60, 20, 14)
-	section := func(title string) { g.line(); g.line(styled{title, st.title}) }
-	g.line(styled{"Coverage", st.title})
-	kv := func(k string, v any) { g.line(styled{k, st.bold}, v) }
-	var bytes int64
-	var cost float64
-	for _, q := range w.b.Queries {
-		bytes += q.Stats.BytesScanned
-		cost += q.Stats.CostUSD
-	}
-	kv("Accounts", int64(len(c.Accounts)))
-	kv("Regions", int64(len(c.Regions)))
-	kv("Days with logs", int64(len(c.Days)))
-	kv("Days with no logs (in the period read: the window, and any baseline before it)", int64(len(c.MissingDays)))
-	kv("Files read", int64(c.FilesRead))
-	kv("Files pruned (outside the window, or not needed: see Sources)", int64(c.FilesPruned))
-	kv("Files skipped (unreadable)", int64(len(c.Skipped)))
-	kv("Events", c.Events)
-	kv("Duplicate deliveries (same eventID, of the events loaded)", c.DuplicateEvents)
-	kv("Events not needed by these queries (not loaded; see Sources)", c.EventsNotLoaded)
-	kv("Bytes scanned (all queries)", bytes)
-	kv("Cost (USD, all queries)", cost)
-	list := func(title string, xs []string) {
-		section(title)
-		if len(xs) == 0 {
-			g.line("(none)")
-		}
-		for _, x := range xs {
-			g.line(x)
-		}
-	}
-	list("Sources", c.Sources)
-	list("Accounts", c.Accounts)
-	list("Regions", c.Regions)
-	list("Days with no logs", c.MissingDays)
-	if len(w.b.Integrity) > 0 {
-		list("Log integrity (CloudTrail digests)", w.b.Integrity)
-	}
-	section("Files skipped and why")
-	g.header("File", "Reason")
-	if len(c.Skipped) == 0 {
-		g.line("(none)")
-	}
-	for _, s := range c.Skipped {
-		g.line(s.Path, s.Reason)
-	}
-	if len(c.NotCloudTrail) > 0 {
-		section("Files that are not CloudTrail logs (not read)")
-		g.header("File", "Why")
-		for _, s := range c.NotCloudTrail {
-			g.line(s.Path, s.Reason)
-		}
-	}
-	section("Data scanned per query")
-	g.header("Query", "Execution ID", "Bytes scanned", "Cost (USD)")
-	for _, q := range w.b.Queries {
-		g.line(q.Name, q.Stats.ExecutionID, q.Stats.BytesScanned, q.Stats.CostUSD)
-	}
-	list("Days with logs", c.Days)
-	return wrapErr("write coverage sheet", g.err)
-}
-
-// printOnePageWide makes a sheet print one page wide.
-func printOnePageWide(f *excelize.File, name, orientation string) error {
-	one, zero, fit := 1, 0, true
-	if err := f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
-		return fmt.Errorf("print setup of %s: %w", name, err)
-	}
-	if err := f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &orientation, FitToWidth: &one, FitToHeight: &zero}); err != nil {
-		return fmt.Errorf("print setup of %s: %w", name, err)
-	}
-	return nil
-}
-
 // wrappedLines estimates how many lines text takes in a column of width
-// characters, breaking at spaces.
+// characters, breaking at spaces (and at line breaks in the text).
 func wrappedLines(text string, width int) int {
-	lines, col := 1, 0
-	for _, word := range strings.Fields(text) {
-		n := utf8.RuneCountInString(word)
-		switch {
-		case col == 0:
-			col = n
-		case col+1+n <= width:
-			col += 1 + n
-		default:
-			lines++
-			col = n
+	// Widths are in digit widths; proportional text averages narrower.
+	width = max(width*110/100, 4)
+	lines := 0
+	for _, para := range strings.Split(text, "\n") {
+		lines++
+		col := 0
+		for _, word := range strings.Fields(para) {
+			n := utf8.RuneCountInString(word)
+			switch {
+			case col == 0:
+				col = n
+			case col+1+n <= width:
+				col += 1 + n
+			default:
+				lines++
+				col = n
+			}
+			for col > width {
+				lines++
+				col -= width
+			}
 		}
-		for col > width {
-			lines++
-			col -= width
+		if lines > 400 {
+			break
 		}
 	}
-	return min(lines, 400/15)
+	return min(lines, 409/int(lineHeight))
 }

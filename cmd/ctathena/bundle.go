@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/ctathena/ctathena/engine/local"
+	"github.com/ctathena/ctathena/internal/geoip"
 	"github.com/ctathena/ctathena/investigate"
 	"github.com/ctathena/ctathena/reports"
 	"github.com/ctathena/ctathena/sql"
@@ -199,6 +201,9 @@ func (g *globals) finish(ctx context.Context, r run, b *backend, out *investigat
 	if err := g.enrich(out); err != nil { // idempotent: commands may have enriched already
 		return err
 	}
+	if err := g.locateEvents(out.Findings); err != nil {
+		return err
+	}
 	cov, err := b.eng.Coverage(ctx)
 	if err != nil {
 		g.warnf("coverage unavailable: %v", err)
@@ -228,6 +233,7 @@ func (g *globals) finish(ctx context.Context, r run, b *backend, out *investigat
 		Params: r.params, Coverage: cov, Findings: out.Findings, Charts: out.Charts,
 		Notes: out.Notes, Credits: r.credits, Queries: out.Queries,
 		Incomplete: investigate.Completeness(cov, r.window, out.Queries),
+		Marking:    g.marking, Invocation: g.invocation(), Buckets: bucketsSeen(r, out),
 	}
 	bundle.Integrity, bundle.IntegrityFiles = g.integrityFor(ctx, cov.Days, r.window)
 	w, err := reports.Write(dir, bundle)
@@ -258,6 +264,118 @@ func (g *globals) finish(ctx context.Context, r run, b *backend, out *investigat
 		}
 		return &exitErr{code: exitPartial, err: fmt.Errorf("the answer is INCOMPLETE (%s above); the report's Cover and first Findings row say the same",
 			map[bool]string{true: "1 reason", false: fmt.Sprintf("%d reasons", len(bundle.Incomplete))}[len(bundle.Incomplete) == 1])}
+	}
+	return nil
+}
+
+// invocation records how this bundle was produced: the command line as
+// given, the host and operating-system user, and when the run started and
+// the bundle was written.
+func (g *globals) invocation() reports.Invocation {
+	inv := reports.Invocation{CommandLine: append([]string{"ctathena"}, g.args...), Start: g.started, End: g.now().UTC()}
+	if h, err := os.Hostname(); err == nil {
+		inv.Host = h
+	}
+	if u, err := user.Current(); err == nil {
+		inv.User = u.Username
+	} else if n := g.getenv("USER"); n != "" {
+		inv.User = n
+	}
+	return inv
+}
+
+// dataEventCounts name, per pack, the query whose rows count a bucket's
+// data events in the window, and the columns that count them.
+var dataEventCounts = map[string]struct {
+	query string
+	cols  []string
+	how   string
+}{
+	"exfil":  {"exfil/top_readers", []string{"objects", "failed_reads"}, "object reads, successful and failed, in exfil/top_readers"},
+	"access": {"access/totals", []string{"events"}, "data events in access/totals"},
+}
+
+// bucketsSeen says, for each bucket the command investigated, how many of
+// its data events the pack's counting query saw (for the Limitations
+// sheet); unknown when that query failed or the pack has none.
+func bucketsSeen(r run, out *investigate.Outcome) []reports.BucketEvents {
+	var names []string
+	for _, p := range r.params {
+		if p.Name == "bucket" {
+			for _, b := range strings.Split(p.Value, ",") {
+				if b = strings.TrimSpace(b); b != "" {
+					names = append(names, b)
+				}
+			}
+		}
+	}
+	spec, ok := dataEventCounts[r.command]
+	var q *reports.QueryRun
+	for i := range out.Queries {
+		if ok && out.Queries[i].Name == spec.query {
+			q = &out.Queries[i]
+		}
+	}
+	var res []reports.BucketEvents
+	for _, b := range names {
+		be := reports.BucketEvents{Name: b}
+		// The pack's queries cover all its buckets at once; one bucket's
+		// count is exact only when it is the only one.
+		if q != nil && q.Err == "" && len(names) == 1 {
+			be.Counted, be.How = true, spec.how
+			idx := map[string]int{}
+			for i, c := range q.Columns {
+				idx[c.Name] = i
+			}
+			for _, row := range q.Rows {
+				for _, c := range spec.cols {
+					if i, ok := idx[c]; ok && i < len(row) {
+						if n, ok := row[i].(int64); ok {
+							be.DataEvents += n
+						}
+					}
+				}
+			}
+		}
+		res = append(res, be)
+	}
+	return res
+}
+
+// locateEvents adds the country and network of each Timeline event's source
+// address when --geoip names databases (the Timeline then shows them).
+func (g *globals) locateEvents(fs []reports.Finding) error {
+	if g.geoip == "" {
+		return nil
+	}
+	var paths []string
+	for _, p := range strings.Split(g.geoip, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			paths = append(paths, p)
+		}
+	}
+	db, err := geoip.Open(paths...)
+	if err != nil {
+		return usageErr("--geoip: %v", err)
+	}
+	defer db.Close()
+	for i := range fs {
+		for j := range fs[i].Events {
+			ev := &fs[i].Events[j]
+			info, ok := db.Lookup(ev.SourceIP)
+			if !ok {
+				continue
+			}
+			ev.Country = strings.TrimSpace(info.CountryCode + " " + info.CountryName)
+			switch {
+			case info.ASN != 0 && info.ASOrg != "":
+				ev.Network = fmt.Sprintf("AS%d %s", info.ASN, info.ASOrg)
+			case info.ASN != 0:
+				ev.Network = fmt.Sprintf("AS%d", info.ASN)
+			default:
+				ev.Network = info.ASOrg
+			}
+		}
 	}
 	return nil
 }

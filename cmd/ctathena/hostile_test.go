@@ -21,11 +21,13 @@ func TestHostileLogsKeepTheReportValid(t *testing.T) {
 	sample, _ := filepath.Abs("../../testdata/sample")
 	dir := t.TempDir()
 	t.Setenv("CTATHENA_TMPDIR", dir)
-	window := []string{"--since", "2026-11-05", "--until", "2026-11-08", "--logs", sample, "--quiet"}
+	window := []string{"--since", "2026-11-05", "--until", "2026-11-08", "--logs", sample, "--quiet", "--case", "HOSTILE-1"}
+	stratus, _ := filepath.Abs("../../testdata/stratus")
 	bundles := map[string][]string{
 		"exfil-1":  append([]string{"exfil", "--bucket", "payroll-exports"}, window...),
 		"exfil-2":  append([]string{"exfil", "--bucket", "payroll-exports"}, window...),
-		"identity": append([]string{"identity", "--access-key", "AKIAD9BL9URSY99LGGG2", "--pivot", "3"}, window...),
+		"identity": append([]string{"identity", "--access-key", "AKIAD9BL9URSY99LGGG2", "--pivot", "3", "--marking", "Attorney & client privileged"}, window...),
+		"hunt":     {"hunt", "--logs", stratus, "--since", "2024-07-01", "--until", "2024-12-31", "--quiet", "--case", "HOSTILE-1"},
 	}
 	for name, args := range bundles {
 		out := filepath.Join(dir, name)
@@ -51,7 +53,7 @@ func TestHostileLogsKeepTheReportValid(t *testing.T) {
 		}
 	}
 
-	for _, name := range []string{"exfil-1", "identity"} {
+	for _, name := range []string{"exfil-1", "identity", "hunt"} {
 		book := filepath.Join(dir, name, "report.xlsx")
 		f, err := excelize.OpenFile(book)
 		if err != nil {
@@ -86,17 +88,44 @@ func TestHostileLogsKeepTheReportValid(t *testing.T) {
 		if name == "exfil-1" && !bytes.Contains(csv, []byte(strings.Repeat("AAAAAAAAAA", 4000))) {
 			t.Errorf("the CSV does not keep the 40,000-character user agent whole")
 		}
-		libreOfficeOpens(t, book)
 	}
+	printsAsDocuments(t, dir, map[string]string{"exfil-1": "Confidential", "identity": "Attorney & client privileged", "hunt": "Confidential"})
 }
 
-// libreOfficeOpens converts a workbook to PDF with LibreOffice headless.
-func libreOfficeOpens(t *testing.T, book string) {
+// printsAsDocuments converts the bundles' workbooks to PDF in one
+// LibreOffice run and checks every page as counsel prints it: page 1 holds
+// the Summary and the case id; every page has "page N of M" and the
+// marking; no word prints under 8 pt.
+func printsAsDocuments(t *testing.T, dir string, markings map[string]string) {
 	t.Helper()
+	books := t.TempDir()
+	var paths []string
+	for name := range markings {
+		p := filepath.Join(books, name+".xlsx")
+		data, err := os.ReadFile(filepath.Join(dir, name, "report.xlsx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	paths = append(paths, soffice.CalibrationBook(t, books, "Calibri", 8))
 	out := t.TempDir()
-	soffice.Convert(t, book, "pdf", out)
-	if st, err := os.Stat(filepath.Join(out, "report.pdf")); err != nil || st.Size() == 0 {
-		t.Fatalf("LibreOffice wrote no PDF for %s", book)
+	soffice.ConvertAll(t, paths, "pdf", out)
+	minHeight := soffice.MinWordHeight(t, filepath.Join(out, "calibration.pdf"))
+	for name, marking := range markings {
+		pages := soffice.Pages(t, filepath.Join(out, name+".pdf"))
+		soffice.CheckPages(t, name, pages, marking, minHeight)
+		if len(pages) > 0 {
+			first := soffice.Text(pages[0])
+			for _, want := range []string{"Summary", "Case HOSTILE-1", "Status:", "Main caveat:"} {
+				if !strings.Contains(first, want) {
+					t.Errorf("%s: page 1 lacks %q", name, want)
+				}
+			}
+		}
 	}
 }
 

@@ -101,11 +101,29 @@ func TestScripts(t *testing.T) {
 				}
 				rows, err = f.GetRows("Findings")
 				ts.Check(err)
-				if len(rows) < 2 {
-					ts.Fatalf("no Findings row")
+				// The first row under the heading row (#, Severity, …, Finding).
+				sev, text := -1, -1
+				for i, r := range rows {
+					for c, v := range r {
+						switch v {
+						case "Severity":
+							sev = c
+						case "Finding":
+							text = c
+						}
+					}
+					if sev >= 0 && text >= 0 {
+						if i+1 >= len(rows) {
+							ts.Fatalf("no Findings row")
+						}
+						r := append(rows[i+1], make([]string, text+1)...)
+						fmt.Fprintf(ts.Stdout(), "finding: %s | %s\n", r[sev], r[text])
+						break
+					}
 				}
-				r := append(rows[1], "", "", "")
-				fmt.Fprintf(ts.Stdout(), "finding: %s | %s\n", r[1], r[2])
+				if sev < 0 || text < 0 {
+					ts.Fatalf("no heading row on the Findings sheet")
+				}
 			},
 			// policies N FILE writes a CloudTrail file of N PutRolePolicy
 			// events, each with a 3 KB policy document.

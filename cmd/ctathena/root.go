@@ -70,8 +70,8 @@ type globals struct {
 	maxCost    float64
 	loadSpan   [2]time.Time
 	// read are the files the local engine read, with their hashes.
-	read readSet
-	memory   string
+	read   readSet
+	memory string
 
 	// outDir is the bundle folder, checked (and for the default name,
 	// reserved) before any log is read; reserved is set when this run
@@ -79,7 +79,12 @@ type globals struct {
 	outDir   string
 	reserved bool
 	// tally counts queries, for the message an interrupt prints.
-	tally investigate.Tally
+	tally   investigate.Tally
+	marking string
+
+	// args and started are the invocation, for the chain of custody.
+	args    []string
+	started time.Time
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -128,7 +133,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(25)
 	}
-	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now, getenv: os.Getenv}
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now, getenv: os.Getenv, args: args}
+	g.started = g.now().UTC()
 	if f, ok := stderr.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			g.isTTY = true
@@ -251,6 +257,7 @@ Times are UTC. --since/--until take RFC 3339, YYYY-MM-DD or a duration back from
 	f.BoolVar(&g.noValidate, "no-validate", false, "skip the log integrity check (CloudTrail digests) of the files an investigation reads")
 	f.StringVar(&g.publicKeys, "public-keys", "", "CloudTrail public keys for the integrity check, offline: the JSON 'aws cloudtrail list-public-keys' prints (comma-separate one file per region)")
 	f.StringVar(&g.memory, "memory", "", "most memory the local engine may use, such as 2GB (default: it starts small, spills to CTATHENA_TMPDIR, and takes up to 60% of this machine's memory when a query needs it)")
+	f.StringVar(&g.marking, "marking", reports.DefaultMarking, "marking printed on every page of the report (e.g. \"Privileged & Confidential\")")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		switch g.format {
 		case "table", "csv", "json":
@@ -264,6 +271,12 @@ Times are UTC. --since/--until take RFC 3339, YYYY-MM-DD or a duration back from
 		}
 		if g.maxCost < 0 {
 			return usageErr("--max-cost %v: give a cost in US dollars, such as 5 or 0.50", g.maxCost)
+		}
+		if strings.TrimSpace(g.marking) == "" {
+			return usageErr("--marking is empty: give the text to print on every page, such as \"Confidential\"")
+		}
+		if len(g.marking) > 100 {
+			return usageErr("--marking is %d characters long; at most 100 fit on a page's header", len(g.marking))
 		}
 		if g.logs != "" && g.engine == "athena" {
 			return usageErr("--logs reads files with the local engine; it cannot be combined with --engine athena")

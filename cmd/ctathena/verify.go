@@ -27,10 +27,16 @@ func newVerifyCmd(g *globals) *cobra.Command {
 			for _, f := range res.Added {
 				fmt.Fprintf(g.stdout, "ADDED    %s\n", f)
 			}
+			for _, c := range res.Cells {
+				fmt.Fprintf(g.stdout, "CELL     %s\n", c)
+			}
+			for _, p := range res.Problems {
+				fmt.Fprintf(g.stdout, "PROBLEM  %s\n", p)
+			}
 			if !res.OK() {
 				return fmt.Errorf("evidence bundle %s does not match its hashes", args[0])
 			}
-			fmt.Fprintf(g.stdout, "OK  %s: every file matches SHA256SUMS and manifest.json\n", args[0])
+			fmt.Fprintf(g.stdout, "OK  %s: every file matches SHA256SUMS and manifest.json, and every hash the workbook shows matches its file\n", args[0])
 			return nil
 		},
 	}

@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -58,6 +60,55 @@ type loader struct {
 	fileRead func(path string, sha256 []byte)
 	// fields are the record columns loaded (see Options.Columns).
 	fields []field
+	// sums are the size and SHA-256 of every file read whole, by id.
+	sums   map[int32]fileSum
+	noHash bool // benchmark baseline only
+}
+
+// fileSum is a source file's size and SHA-256, taken from the bytes the
+// loader read (ok false: the file was not read whole).
+type fileSum struct {
+	ok   bool
+	size int64
+	sha  [32]byte
+}
+
+// hashReader hashes what is read through it; finish reads the rest of the
+// file, so the sum covers every byte even when the parser stopped early.
+type hashReader struct {
+	r   io.Reader
+	h   hash.Hash
+	n   int64
+	err error
+}
+
+func (h *hashReader) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	h.h.Write(p[:n])
+	h.n += int64(n)
+	if err != nil && err != io.EOF {
+		h.err = err
+	}
+	return n, err
+}
+
+func (h *hashReader) finish() fileSum {
+	if _, err := io.Copy(io.Discard, h); err != nil || h.err != nil {
+		return fileSum{}
+	}
+	s := fileSum{ok: true, size: h.n}
+	h.h.Sum(s.sha[:0])
+	return s
+}
+
+func (l *loader) record(id int32, s fileSum) {
+	if !s.ok {
+		return
+	}
+	if l.sums == nil {
+		l.sums = map[int32]fileSum{}
+	}
+	l.sums[id] = s
 }
 
 func (l *loader) load(ctx context.Context, files []sourceFile) error {
@@ -341,7 +392,9 @@ func (l *loader) prepare(ctx context.Context, files []sourceFile) ([]sourceFile,
 			dst := filepath.Join(l.tmp, fmt.Sprintf("big%06d.ndjson", l.links))
 			made = append(made, dst)
 			st := splitStats{plain: !f.dir.layout}
-			maxLine, err := transcode(f.path(), dst, l.recordFilter(), &st)
+			var sum fileSum
+			maxLine, err := transcode(f.path(), dst, l.recordFilter(), &st, &sum)
+			l.record(f.id, sum)
 			if err != nil {
 				l.skip(&f, diagnose(f.path(), err))
 				continue
@@ -372,14 +425,17 @@ func (l *loader) prepare(ctx context.Context, files []sourceFile) ([]sourceFile,
 // {"Records":[event]} document per line, so the same load SQL reads it,
 // leaving out the records filter drops (counted into st). A file without a
 // Records array becomes one "{}" line, which the loader reports like any
-// other. It returns the longest line written.
-func transcode(path, dst string, filter *recordFilter, st *splitStats) (int64, error) {
+// other. It returns the longest line written, and sets sum to the file's
+// size and SHA-256 from the bytes it read.
+func transcode(path, dst string, filter *recordFilter, st *splitStats, sum *fileSum) (int64, error) {
 	in, err := os.Open(path)
 	if err != nil {
 		return 0, fmt.Errorf("cannot open: %v", err)
 	}
 	defer in.Close()
-	br := bufio.NewReaderSize(in, 1<<20)
+	h := &hashReader{r: in, h: sha256.New()}
+	defer func() { *sum = h.finish() }()
+	br := bufio.NewReaderSize(h, 1<<20)
 	var r io.Reader = br
 	if magic, _ := br.Peek(2); isGzipData(magic) {
 		zr, err := gzip.NewReader(br)

@@ -47,6 +47,7 @@ type streamLine struct {
 	records int
 	reason  string      // non-empty: the file is unreadable, and why
 	big     *sourceFile // set: too big to stream, read it per record
+	sum     fileSum     // the file's bytes as read (chain of custody)
 }
 
 // streamLoad loads small files through NDJSON chunks. Files it cannot
@@ -68,7 +69,7 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sc := scratch{hash: l.fileRead != nil}
+			sc := scratch{hash: l.fileRead != nil, noHash: l.noHash}
 			wf := *filter
 			wf.stats = &stats[w]
 			for i := range jobs {
@@ -82,7 +83,7 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 						l.fileRead(f.path(), nil)
 					}
 				}
-				sl := streamLine{file: i, line: line, records: n, reason: reason}
+				sl := streamLine{file: i, line: line, records: n, reason: reason, sum: sc.src}
 				if big {
 					sl.big = &f
 				}
@@ -165,6 +166,7 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 	}
 	var big []sourceFile
 	for sl := range lines {
+		l.record(files[sl.file].id, sl.sum)
 		if sl.big != nil {
 			big = append(big, *sl.big)
 			continue
@@ -231,6 +233,11 @@ func streamFile(sc *scratch, f *sourceFile, bigAbove int64, filter *recordFilter
 	sc.hashed = false
 	raw, more, err := readUpTo(path, sc.raw, int(min(bigAbove, 1<<30)))
 	sc.raw = raw
+	sc.src = fileSum{}
+	if err == nil && !more && !sc.noHash {
+		// The whole file is in raw: hash the bytes that are parsed.
+		sc.src = fileSum{ok: true, size: int64(len(raw)), sha: sha256.Sum256(raw)}
+	}
 	if err != nil {
 		return nil, 0, "cannot open: " + err.Error(), false
 	}
@@ -300,6 +307,10 @@ type scratch struct {
 	hash   bool
 	hashed bool
 	sum    [32]byte
+	// src is the size and SHA-256 of the file's bytes as stored (chain of
+	// custody), unless noHash.
+	src    fileSum
+	noHash bool
 }
 
 // outPool recycles the line buffers the collector has written.

@@ -9,27 +9,27 @@
 -- arg 8 v4_requestparameters_enable = "false"
 -- arg 9 v5_errorcode = "Success"
 SELECT
-  from_iso8601_timestamp(arbitrary(eventtime)) AS event_time,
-  arbitrary(eventname) AS event_name,
-  arbitrary(eventsource) AS event_source,
-  arbitrary(CASE
+  from_iso8601_timestamp(min(eventtime)) AS event_time,
+  min(eventname) AS event_name,
+  min(eventsource) AS event_source,
+  min(CASE
   WHEN useridentity.accountid = 'anonymous' OR useridentity.principalid = 'ANONYMOUS_PRINCIPAL' THEN 'anonymous'
   ELSE COALESCE(useridentity.arn, useridentity.invokedby,
                 'account:' || useridentity.accountid || COALESCE('/' || useridentity.principalid, ''),
                 useridentity.principalid, 'unknown')
 END) AS principal,
-  arbitrary(COALESCE(recipientaccountid, account)) AS account,
-  arbitrary(awsregion) AS region,
-  arbitrary(sourceipaddress) AS source_ip,
-  arbitrary(useragent) AS user_agent,
-  arbitrary(errorcode) AS error_code,
-  arbitrary(errormessage) AS error_message,
-  arbitrary(COALESCE(json_extract_scalar(requestparameters, '$.userName'), json_extract_scalar(requestparameters, '$.roleName'),
+  min(COALESCE(recipientaccountid, account)) AS account,
+  min(awsregion) AS region,
+  min(sourceipaddress) AS source_ip,
+  min(useragent) AS user_agent,
+  min(errorcode) AS error_code,
+  min(errormessage) AS error_message,
+  min(COALESCE(json_extract_scalar(requestparameters, '$.userName'), json_extract_scalar(requestparameters, '$.roleName'),
                       json_extract_scalar(requestparameters, '$.bucketName'), json_extract_scalar(requestparameters, '$.name'),
                       json_extract_scalar(requestparameters, '$.functionName'), json_extract_scalar(requestparameters, '$.instanceId'),
                       json_extract_scalar(requestparameters, '$.groupId'), json_extract_scalar(requestparameters, '$.snapshotId'),
                       json_extract_scalar(requestparameters, '$.dBInstanceIdentifier'), json_extract_scalar(requestparameters, '$.keyId'))) AS target,
-  arbitrary(requestparameters) AS request_parameters,
+  min(requestparameters) AS request_parameters,
   eventid AS event_id
 FROM "ctathena"."management"
 WHERE day BETWEEN ? AND ?
