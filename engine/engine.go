@@ -115,6 +115,35 @@ type Coverage struct {
 	// investigation's queries cannot use and that were therefore not
 	// loaded (the local engine's narrowing; a Sources line says which).
 	EventsNotLoaded int64 `json:"events_not_loaded"`
+	// Store, if set, says the events came from the local engine's evidence
+	// store, and which files (with which hashes) it holds for the window.
+	Store *StoreCoverage `json:"store,omitempty"`
+}
+
+// StoreCoverage describes the evidence store a local run read.
+type StoreCoverage struct {
+	// Path is the store's database file.
+	Path string `json:"path"`
+	// Held counts the files of the folder the store holds.
+	Held int `json:"files_held"`
+	// Files are the store's files the window reads.
+	Files []StoreFile `json:"files"`
+	// Added, Reingested and Removed are the files (relative paths) this
+	// run ingested as new, read again because they changed, and removed
+	// because they are gone from the folder.
+	Added      []string `json:"added"`
+	Reingested []string `json:"reingested"`
+	Removed    []string `json:"removed"`
+}
+
+// StoreFile is a source file as the store recorded it when it read it.
+type StoreFile struct {
+	Path    string    `json:"path"`
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"mtime"`
+	SHA256  string    `json:"sha256"`
+	Events  int64     `json:"events"`
+	Skipped string    `json:"skipped,omitempty"`
 }
 
 // SkippedFile is a file that could not be read, and why.

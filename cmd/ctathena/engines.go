@@ -62,7 +62,8 @@ func (g *globals) open(ctx context.Context, from, to time.Time, narrow *local.Na
 		}
 		started := time.Now()
 		g.progressf("reading CloudTrail files under %s for %s .. %s", g.logs, from.Format(time.RFC3339), to.Format(time.RFC3339))
-		e, err := local.Open(ctx, local.Options{Dir: g.logs, From: from, To: to, Narrow: narrow, TempDir: os.Getenv("CTATHENA_TMPDIR")})
+		store, progress := g.storeOptions()
+		e, err := local.Open(ctx, local.Options{Dir: g.logs, From: from, To: to, Narrow: narrow, TempDir: os.Getenv("CTATHENA_TMPDIR"), Store: store, Progress: progress})
 		if err != nil {
 			return nil, fmt.Errorf("open logs folder %s: %w", g.logs, err)
 		}

@@ -66,6 +66,9 @@ type globals struct {
 	// CloudTrail public keys for it, offline (validate.go).
 	noValidate bool
 	publicKeys string
+	// noCache reads the files every time instead of the evidence store
+	// (cache.go).
+	noCache bool
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -211,6 +214,7 @@ Times are UTC. --since/--until take RFC 3339, YYYY-MM-DD or a duration back from
 	f.BoolVar(&g.debug, "debug", false, "print progress and details on stderr")
 	f.StringVar(&g.geoip, "geoip", "", "MaxMind-format database (.mmdb) to add country, city and ASN to source IPs")
 	f.BoolVar(&g.noValidate, "no-validate", false, "skip the log integrity check (CloudTrail digests) of the files an investigation reads")
+	f.BoolVar(&g.noCache, "no-cache", false, "read the log files themselves instead of the local evidence store ($CTATHENA_CACHE, see 'ctathena cache')")
 	f.StringVar(&g.publicKeys, "public-keys", "", "CloudTrail public keys for the integrity check, offline: the JSON 'aws cloudtrail list-public-keys' prints (comma-separate one file per region)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		switch g.format {

@@ -63,7 +63,14 @@ type Options struct {
 	// BatchFiles caps how many files one read_json call reads (0 = 512).
 	BatchFiles int
 	// Narrow, if set, loads only some events and columns (see Narrow).
+	// A store run ignores it: the store holds everything.
 	Narrow *Narrow
+	// Store, if set, is the cache folder of evidence stores: the events
+	// are read from (and first ingested into) the store for Dir there
+	// (see store.go). "" reads the files as loaded today.
+	Store string
+	// Progress, if set, is called as a store ingest goes on.
+	Progress func(Progress)
 
 	// Measured alternatives, set only by the benchmark.
 	format         string
@@ -137,6 +144,8 @@ type Engine struct {
 	version  string
 	closeMu  sync.Mutex
 	closed   bool
+	// release, if set, unlocks the evidence store on Close.
+	release func() error
 }
 
 var _ engine.Engine = (*Engine)(nil)
@@ -146,6 +155,9 @@ var _ engine.Engine = (*Engine)(nil)
 // A missing folder or one without CloudTrail files returns an error
 // wrapping ErrNoLogs.
 func Open(ctx context.Context, o Options) (*Engine, error) {
+	if o.Store != "" {
+		return openStore(ctx, o)
+	}
 	defer leanGC()()
 	// The file list and the loader's buffers are garbage once Open returns;
 	// without a collection here the heap goal stays sized by them (GOGC
@@ -553,6 +565,9 @@ func (e *Engine) Close() error {
 	}
 	if err := os.RemoveAll(e.dir); err != nil {
 		errs = append(errs, fmt.Errorf("remove temporary database %s: %w", e.dir, err))
+	}
+	if e.release != nil {
+		errs = append(errs, e.release())
 	}
 	return errors.Join(errs...)
 }
