@@ -564,8 +564,9 @@ func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batc
 		counts[id] = n
 	}
 	rows.Close()
+	base := *next
 	var (
-		srcs, ids, old []int32
+		ids, old []int32
 		paths, shas    []string
 		szs, mts, evs  []int64
 		skips          []*string
@@ -575,7 +576,7 @@ func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batc
 		f := p.disk[i]
 		id := *next
 		*next++
-		srcs, ids = append(srcs, int32(k)), append(ids, id)
+		ids = append(ids, id)
 		paths, shas = append(paths, f.rel), append(shas, sums[k])
 		szs, mts, evs = append(szs, sizes[k]), append(mts, f.mtime), append(evs, counts[int32(k)])
 		total += counts[int32(k)]
@@ -622,10 +623,14 @@ func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batc
 			unnest(?::VARCHAR[]), unnest(?::BIGINT[]), CASE WHEN unnest(?::BOOLEAN[]) THEN NULL ELSE unnest(?::VARCHAR[]) END`,
 			[]any{ids, paths, szs, mts, shas, evs, skipNull, skipText}},
 		// The staging table is in file order, which is account, region,
-		// day for the layouts: the store's row groups follow it.
-		{`INSERT INTO store.events SELECT ` + strings.Join(cols, ", ") + `, e.account, e.region, e.day, m.id, false, false
-			FROM ` + table + ` e JOIN (SELECT unnest(?::INTEGER[]) AS src, unnest(?::INTEGER[]) AS id) m ON e.src = m.src`,
-			[]any{srcs, ids}},
+		// day for the layouts: the store's row groups follow it. A plain
+		// scan keeps that order (one thread), so rows come out of the
+		// store in the order a load of the files gives them: queries that
+		// take arbitrary() of duplicate deliveries answer the same. The
+		// batch's ids are consecutive, so a file's id is base + src.
+		{`INSERT INTO store.events SELECT ` + strings.Join(cols, ", ") + `, e.account, e.region, e.day, e.src + ?, false, false
+			FROM ` + table + ` e`,
+			[]any{base}},
 	}
 	for _, s := range stmts {
 		if _, err := tx.ExecContext(ctx, s.sql, s.args...); err != nil {
