@@ -566,11 +566,11 @@ func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batc
 	rows.Close()
 	base := *next
 	var (
-		ids, old []int32
-		paths, shas    []string
-		szs, mts, evs  []int64
-		skips          []*string
-		total          int64
+		ids, old      []int32
+		paths, shas   []string
+		szs, mts, evs []int64
+		skips         []*string
+		total         int64
 	)
 	for k, i := range batch {
 		f := p.disk[i]
