@@ -126,8 +126,14 @@ type StoreCoverage struct {
 	Path string `json:"path"`
 	// Held counts the files of the folder the store holds.
 	Held int `json:"files_held"`
-	// Files are the store's files the window reads.
-	Files []StoreFile `json:"files"`
+	// FilesRead counts the store's files the window reads; ListSHA256 is
+	// the SHA-256 of their list, one "<sha256>  <path>" line each (the
+	// format of sha256sum), in path order. Files lists them one by one
+	// when there are at most a few thousand (the store's files table
+	// holds every one).
+	FilesRead  int         `json:"files_read"`
+	ListSHA256 string      `json:"list_sha256"`
+	Files      []StoreFile `json:"files"`
 	// Added, Reingested and Removed are the files (relative paths) this
 	// run ingested as new, read again because they changed, and removed
 	// because they are gone from the folder.

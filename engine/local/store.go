@@ -31,7 +31,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -333,7 +332,12 @@ func hashFile(path string) (string, int64, error) {
 }
 
 // ingest brings the store up to date with the folder, under the exclusive
-// lock.
+// lock. The loader writes straight into the store's events table (a
+// staging table and a copy cost a second write of every row: the 30-day
+// ingest took 89 s that way); a file's rows carry its store id, and its
+// files row is written once its rows are in, in the same transaction as the
+// batch's last statement. Rows without a files row are what an interrupted
+// ingest left: they are deleted first.
 func ingest(ctx context.Context, o Options, sdir string, disk []diskFile, rep *storeReport, start time.Time) error {
 	path := filepath.Join(sdir, storeFile)
 	tmp, err := os.MkdirTemp(tempRoot(o), "ctathena-ingest-")
@@ -351,22 +355,19 @@ func ingest(ctx context.Context, o Options, sdir string, disk []diskFile, rep *s
 	q.Set("temp_directory", filepath.Join(tmp, "spill"))
 	q.Set("autoinstall_known_extensions", "false")
 	q.Set("preserve_insertion_order", "false")
-	connector, err := duckdb.NewConnector(filepath.Join(tmp, "stage.duckdb")+"?"+q.Encode(), nil)
+	connector, err := duckdb.NewConnector(path+"?"+q.Encode(), nil)
 	if err != nil {
-		return fmt.Errorf("open staging database: %w", err)
+		return fmt.Errorf("open evidence store %s: %w", path, err)
 	}
 	db := sql.OpenDB(connector)
 	defer db.Close()
-	// One connection: ATTACH and the staging table are then certainly seen
-	// by every statement, and a transaction is that connection's.
-	db.SetMaxOpenConns(1)
 	for _, s := range []string{
-		"ATTACH " + sqlString(path) + " AS store",
 		"SET write_buffer_row_group_count = 1",
+		// FSST's buffers live outside the buffer pool (see Open).
 		"SET disabled_compression_methods = 'fsst'",
 		"SET allocator_background_threads = true",
 		"SET allocator_flush_threshold = '8MB'",
-		`CREATE TABLE IF NOT EXISTS store.meta (key VARCHAR, value VARCHAR)`,
+		`CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)`,
 	} {
 		if _, err := db.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("open evidence store %s (%s): %w", path, firstLine(s), err)
@@ -376,47 +377,54 @@ func ingest(ctx context.Context, o Options, sdir string, disk []diskFile, rep *s
 		return fmt.Errorf("make evidence store private: %w", err)
 	}
 	var layout sql.NullString
-	if err := db.QueryRowContext(ctx, `SELECT max(value) FROM store.meta WHERE key = 'layout'`).Scan(&layout); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT max(value) FROM meta WHERE key = 'layout'`).Scan(&layout); err != nil {
 		return fmt.Errorf("read evidence store: %w", err)
 	}
 	if layout.String != storeLayout() {
 		for _, s := range []string{
-			"DROP TABLE IF EXISTS store.events",
-			"DROP TABLE IF EXISTS store.files",
-			"DELETE FROM store.meta",
-			tableDDL("store.events", recordFields),
-			`CREATE TABLE store.files (id INTEGER, path VARCHAR, size BIGINT, mtime BIGINT, sha256 VARCHAR, events BIGINT, skipped VARCHAR)`,
-			"INSERT INTO store.meta VALUES ('layout', " + sqlString(storeLayout()) + ")",
+			"DROP TABLE IF EXISTS " + table,
+			"DROP TABLE IF EXISTS files",
+			"DELETE FROM meta",
+			tableDDL(table, recordFields),
+			`CREATE TABLE files (id INTEGER, path VARCHAR, size BIGINT, mtime BIGINT, sha256 VARCHAR, events BIGINT, skipped VARCHAR)`,
+			"INSERT INTO meta VALUES ('layout', " + sqlString(storeLayout()) + ")",
 		} {
 			if _, err := db.ExecContext(ctx, s); err != nil {
 				return fmt.Errorf("create evidence store (%s): %w", firstLine(s), err)
 			}
 		}
 	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM `+table+` WHERE src NOT IN (SELECT id FROM files)`); err != nil {
+		return fmt.Errorf("remove the rows of an interrupted ingest: %w", err)
+	}
 	// The plan again, under the exclusive lock: another command may have
 	// ingested meanwhile.
 	p := &plan{disk: disk, stored: map[string]storedFile{}, changed: map[int]bool{}}
-	if err := readFiles(ctx, db, "store.", p); err != nil {
+	if err := readFiles(ctx, db, "", p); err != nil {
 		return err
 	}
-	full, err := planFrom(p, true)
-	if err != nil {
+	if p, err = planFrom(p, true); err != nil {
 		return err
 	}
-	p = full
 	for _, i := range p.touched {
 		f := disk[i]
-		if _, err := db.ExecContext(ctx, `UPDATE store.files SET size = ?, mtime = ? WHERE path = ?`, f.size, f.mtime, f.rel); err != nil {
+		if _, err := db.ExecContext(ctx, `UPDATE files SET size = ?, mtime = ? WHERE path = ?`, f.size, f.mtime, f.rel); err != nil {
 			return fmt.Errorf("update evidence store files: %w", err)
 		}
 		rep.touched++
 	}
-	if len(p.removed) > 0 {
-		if err := removeFiles(ctx, db, p); err != nil {
-			return err
+	// Files gone, and the old rows of files that changed, go first (one
+	// transaction): a changed file is then a new one.
+	gone := append([]string(nil), p.removed...)
+	for _, i := range p.todo {
+		if p.changed[i] {
+			gone = append(gone, disk[i].rel)
 		}
-		rep.removed = append(rep.removed, p.removed...)
 	}
+	if err := removeFiles(ctx, db, p, gone); err != nil {
+		return err
+	}
+	rep.removed = append(rep.removed, p.removed...)
 	var total int64
 	for _, i := range p.todo {
 		total += disk[i].size
@@ -445,7 +453,7 @@ func ingest(ctx context.Context, o Options, sdir string, disk []diskFile, rep *s
 		}
 		startAt = end
 	}
-	if _, err := db.ExecContext(ctx, "CHECKPOINT store"); err != nil {
+	if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
 		return fmt.Errorf("write evidence store: %w", err)
 	}
 	return nil
@@ -481,11 +489,14 @@ func planFrom(p *plan, hash bool) (*plan, error) {
 	return p, nil
 }
 
-// removeFiles deletes the rows and entries of files gone from the folder,
-// in one transaction.
-func removeFiles(ctx context.Context, db *sql.DB, p *plan) error {
-	ids := make([]int32, 0, len(p.removed))
-	for _, rel := range p.removed {
+// removeFiles deletes the rows and entries of the files rels, in one
+// transaction.
+func removeFiles(ctx context.Context, db *sql.DB, p *plan, rels []string) error {
+	if len(rels) == 0 {
+		return nil
+	}
+	ids := make([]int32, 0, len(rels))
+	for _, rel := range rels {
 		ids = append(ids, p.stored[rel].id)
 	}
 	tx, err := db.BeginTx(ctx, nil)
@@ -494,24 +505,23 @@ func removeFiles(ctx context.Context, db *sql.DB, p *plan) error {
 	}
 	defer tx.Rollback()
 	for _, s := range []string{
-		`DELETE FROM store.events WHERE src IN (SELECT unnest(?::INTEGER[]))`,
-		`DELETE FROM store.files WHERE id IN (SELECT unnest(?::INTEGER[]))`,
+		`DELETE FROM ` + table + ` WHERE src IN (SELECT unnest(?::INTEGER[]))`,
+		`DELETE FROM files WHERE id IN (SELECT unnest(?::INTEGER[]))`,
 	} {
 		if _, err := tx.ExecContext(ctx, s, ids); err != nil {
-			return fmt.Errorf("remove files gone from the logs folder from the evidence store: %w", err)
+			return fmt.Errorf("remove files from the evidence store: %w", err)
 		}
 	}
 	return tx.Commit()
 }
 
-// ingestBatch hashes and loads the files disk[batch] into the staging
-// table with the loader, then moves them into the store in one
-// transaction with their files rows (replacing the rows of changed
-// files). It returns the events ingested.
+// ingestBatch hashes the files disk[batch], loads them into the store with
+// the loader under their new ids, and writes their files rows. It returns
+// the events ingested.
 func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batch []int, next *int32, rep *storeReport) (int64, error) {
 	files := make([]sourceFile, len(batch))
 	sums := make([]string, len(batch))
-	sizes := make([]int64, len(batch))
+	base := *next
 	var wg sync.WaitGroup
 	const workers = 2
 	for w := 0; w < workers; w++ {
@@ -521,25 +531,20 @@ func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batc
 			for k := w; k < len(batch); k += workers {
 				f := p.disk[batch[k]]
 				files[k] = *f.src
-				files[k].id = int32(k)
+				files[k].id = base + int32(k)
 				// The hash is of the bytes on disk now; the size and time
 				// recorded are those read before, so a file written after
 				// this read differs next time and is read again.
 				if sum, _, err := hashFile(f.src.path()); err == nil {
 					sums[k] = sum
 				}
-				sizes[k] = f.size
 			}
 		}(w)
 	}
 	wg.Wait()
+	*next += int32(len(batch))
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("ingest into the evidence store: %w", err)
-	}
-	for _, s := range []string{"DROP TABLE IF EXISTS " + table, tableDDL(table, recordFields)} {
-		if _, err := db.ExecContext(ctx, s); err != nil {
-			return 0, fmt.Errorf("create staging table: %w", err)
-		}
 	}
 	l := &loader{db: db, tmp: tmp, fields: recordFields, format: "unstructured", transcodeAbove: defaultTranscodeAbove, memoryLimit: mem}
 	if err := l.load(ctx, files); err != nil {
@@ -550,98 +555,49 @@ func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batc
 		skipped[s.Path] = s.Reason
 	}
 	counts := map[int32]int64{}
-	rows, err := db.QueryContext(ctx, `SELECT src, count(*) FROM `+table+` GROUP BY src`)
+	rows, err := db.QueryContext(ctx, `SELECT src, count(*) FROM `+table+` WHERE src >= ? GROUP BY src`, base)
 	if err != nil {
-		return 0, fmt.Errorf("count staged events: %w", err)
+		return 0, fmt.Errorf("count ingested events: %w", err)
 	}
 	for rows.Next() {
 		var id int32
 		var n int64
 		if err := rows.Scan(&id, &n); err != nil {
 			rows.Close()
-			return 0, fmt.Errorf("count staged events: %w", err)
+			return 0, fmt.Errorf("count ingested events: %w", err)
 		}
 		counts[id] = n
 	}
 	rows.Close()
-	base := *next
 	var (
-		ids, old      []int32
+		ids           []int32
 		paths, shas   []string
 		szs, mts, evs []int64
-		skips         []*string
+		skipText      []string
+		skipNull      []bool
 		total         int64
 	)
 	for k, i := range batch {
 		f := p.disk[i]
-		id := *next
-		*next++
-		ids = append(ids, id)
-		paths, shas = append(paths, f.rel), append(shas, sums[k])
-		szs, mts, evs = append(szs, sizes[k]), append(mts, f.mtime), append(evs, counts[int32(k)])
-		total += counts[int32(k)]
-		if r, ok := skipped[f.src.path()]; ok {
-			skips = append(skips, &r)
-		} else if f.err != "" {
-			r := "cannot open: " + f.err
-			skips = append(skips, &r)
-		} else {
-			skips = append(skips, nil)
+		id := base + int32(k)
+		ids, paths, shas = append(ids, id), append(paths, f.rel), append(shas, sums[k])
+		szs, mts, evs = append(szs, f.size), append(mts, f.mtime), append(evs, counts[id])
+		total += counts[id]
+		reason, bad := skipped[f.src.path()]
+		if !bad && f.err != "" {
+			reason, bad = "cannot open: "+f.err, true
 		}
+		skipText, skipNull = append(skipText, reason), append(skipNull, !bad)
 		if p.changed[i] {
-			old = append(old, p.stored[f.rel].id)
 			rep.reingested = append(rep.reingested, f.rel)
 		} else {
 			rep.added = append(rep.added, f.rel)
 		}
 	}
-	skipText := make([]string, len(skips))
-	skipNull := make([]bool, len(skips))
-	for k, s := range skips {
-		if s == nil {
-			skipNull[k] = true
-		} else {
-			skipText[k] = *s
-		}
-	}
-	var cols []string
-	for _, f := range recordFields {
-		cols = append(cols, "e."+strings.ToLower(f.json))
-	}
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("ingest into the evidence store: %w", err)
-	}
-	defer tx.Rollback()
-	stmts := []struct {
-		sql  string
-		args []any
-	}{
-		{`DELETE FROM store.events WHERE src IN (SELECT unnest(?::INTEGER[]))`, []any{old}},
-		{`DELETE FROM store.files WHERE id IN (SELECT unnest(?::INTEGER[]))`, []any{old}},
-		{`INSERT INTO store.files SELECT unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]),
+	if _, err := db.ExecContext(ctx, `INSERT INTO files SELECT unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]),
 			unnest(?::VARCHAR[]), unnest(?::BIGINT[]), CASE WHEN unnest(?::BOOLEAN[]) THEN NULL ELSE unnest(?::VARCHAR[]) END`,
-			[]any{ids, paths, szs, mts, shas, evs, skipNull, skipText}},
-		// The staging table is in file order, which is account, region,
-		// day for the layouts: the store's row groups follow it. A plain
-		// scan keeps that order (one thread), so rows come out of the
-		// store in the order a load of the files gives them: queries that
-		// take arbitrary() of duplicate deliveries answer the same. The
-		// batch's ids are consecutive, so a file's id is base + src.
-		{`INSERT INTO store.events SELECT ` + strings.Join(cols, ", ") + `, e.account, e.region, e.day, e.src + ?, false, false
-			FROM ` + table + ` e`,
-			[]any{base}},
-	}
-	for _, s := range stmts {
-		if _, err := tx.ExecContext(ctx, s.sql, s.args...); err != nil {
-			return 0, fmt.Errorf("ingest into the evidence store (%s): %w", firstLine(strings.TrimSpace(s.sql)), err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("ingest into the evidence store: %w", err)
-	}
-	if _, err := db.ExecContext(ctx, "DROP TABLE "+table); err != nil {
-		return 0, fmt.Errorf("drop staging table: %w", err)
+		ids, paths, szs, mts, shas, evs, skipNull, skipText); err != nil {
+		return 0, fmt.Errorf("ingest into the evidence store (files): %w", err)
 	}
 	return total, nil
 }

@@ -2,7 +2,9 @@ package local
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
@@ -71,7 +73,7 @@ func openStoreQuery(ctx context.Context, o Options, sdir string) (*Engine, error
 // folder's file list (the same rules, see discover): layout files outside
 // the padded days and files named as delivered before the window are
 // pruned.
-func windowFiles(all []sourceFile, from, to time.Time) (sel []*sourceFile, pruned, early int) {
+func windowFiles(all []sourceFile, from, to time.Time) (sel []int, pruned, early int) {
 	lo, hi := dayWindow(from, to)
 	cutoff := ""
 	if !from.IsZero() {
@@ -90,10 +92,15 @@ func windowFiles(all []sourceFile, from, to time.Time) (sel []*sourceFile, prune
 				continue
 			}
 		}
-		sel = append(sel, f)
+		sel = append(sel, i)
 	}
 	return sel, pruned, early
 }
+
+// maxStoreFilesListed is how many files Coverage lists one by one: the
+// 30-day benchmark tree's 149,182 made a 55 MB manifest. Beyond it the
+// list's hash stands for them (the store's files table holds each).
+const maxStoreFilesListed = 5000
 
 // storeCoverage creates the view over the window's files and events, and
 // measures Coverage the way measure does for a load.
@@ -116,14 +123,12 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, p *
 	if st.Removed == nil {
 		st.Removed = []string{}
 	}
-	byPath := make(map[string]*diskFile, len(p.disk))
-	for i := range p.disk {
-		byPath[p.disk[i].src.path()] = &p.disk[i]
-	}
+	list := sha256.New()
 	accounts, regions, days := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var ids, plain []int32
-	for _, f := range sel {
-		df := byPath[f.path()]
+	for _, i := range sel {
+		// disk follows d.selected.
+		f, df := &d.selected[i], &p.disk[i]
 		s, ok := p.stored[df.rel]
 		if !ok {
 			// Listed by the walk but not ingested (it vanished between
@@ -131,7 +136,11 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, p *
 			cov.Skipped = append(cov.Skipped, engine.SkippedFile{Path: f.path(), Reason: "not in the evidence store (changed while it was read)"})
 			continue
 		}
-		st.Files = append(st.Files, engine.StoreFile{Path: df.rel, Size: s.size, ModTime: time.Unix(0, s.mtime).UTC(), SHA256: s.sha, Events: s.events, Skipped: s.skipped})
+		fmt.Fprintf(list, "%s  %s\n", s.sha, df.rel)
+		st.FilesRead++
+		if len(sel) <= maxStoreFilesListed {
+			st.Files = append(st.Files, engine.StoreFile{Path: df.rel, Size: s.size, ModTime: time.Unix(0, s.mtime).UTC(), SHA256: s.sha, Events: s.events, Skipped: s.skipped})
+		}
 		if s.skipped != "" {
 			cov.Skipped = append(cov.Skipped, engine.SkippedFile{Path: f.path(), Reason: s.skipped})
 			continue
@@ -227,6 +236,7 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, p *
 	if st.Files == nil {
 		st.Files = []engine.StoreFile{}
 	}
+	st.ListSHA256 = hex.EncodeToString(list.Sum(nil))
 	cov.Store = st
 	return cov, nil
 }
