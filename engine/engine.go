@@ -148,6 +148,9 @@ type Coverage struct {
 	// taken from the bytes as they were read (chain of custody), sorted by
 	// path. Paths are relative to the logs folder (local engine).
 	Files []SourceFile `json:"files"`
+	// Store, if set, says the events came from the local engine's evidence
+	// store, and which files (with which hashes) it holds for the window.
+	Store *StoreCoverage `json:"store,omitempty"`
 }
 
 // SourceFile is one source log file as the engine read it.
@@ -157,6 +160,38 @@ type SourceFile struct {
 	SHA256 string `json:"sha256"`
 	// ETag is the S3 object's ETag (Athena inventory), empty locally.
 	ETag string `json:"etag,omitempty"`
+}
+
+// StoreCoverage describes the evidence store a local run read.
+type StoreCoverage struct {
+	// Path is the store's database file.
+	Path string `json:"path"`
+	// Held counts the files of the folder the store holds.
+	Held int `json:"files_held"`
+	// FilesRead counts the store's files the window reads; ListSHA256 is
+	// the SHA-256 of their list, one "<sha256>  <path>" line each (the
+	// format of sha256sum), in path order. Files lists them one by one
+	// when there are at most a few thousand (the store's files table
+	// holds every one).
+	FilesRead  int         `json:"files_read"`
+	ListSHA256 string      `json:"list_sha256"`
+	Files      []StoreFile `json:"files"`
+	// Added, Reingested and Removed are the files (relative paths) this
+	// run ingested as new, read again because they changed, and removed
+	// because they are gone from the folder.
+	Added      []string `json:"added"`
+	Reingested []string `json:"reingested"`
+	Removed    []string `json:"removed"`
+}
+
+// StoreFile is a source file as the store recorded it when it read it.
+type StoreFile struct {
+	Path    string    `json:"path"`
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"mtime"`
+	SHA256  string    `json:"sha256"`
+	Events  int64     `json:"events"`
+	Skipped string    `json:"skipped,omitempty"`
 }
 
 // SkippedFile is a file that could not be read, and why.

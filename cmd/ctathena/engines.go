@@ -63,7 +63,8 @@ func (g *globals) open(ctx context.Context, from, to time.Time, narrow *local.Na
 		}
 		started := time.Now()
 		g.progressf("reading CloudTrail files under %s for %s .. %s", g.logs, from.Format(time.RFC3339), to.Format(time.RFC3339))
-		e, err := local.Open(ctx, local.Options{Dir: g.logs, From: from, To: to, Narrow: narrow, TempDir: os.Getenv("CTATHENA_TMPDIR"), FileRead: g.read.add, MemoryLimit: g.memory})
+		store, progress := g.storeOptions()
+		e, err := local.Open(ctx, local.Options{Dir: g.logs, From: from, To: to, Narrow: narrow, TempDir: os.Getenv("CTATHENA_TMPDIR"), Store: store, Progress: progress, FileRead: g.read.add, MemoryLimit: g.memory})
 		if err != nil {
 			if errors.Is(err, local.ErrNoLogs) || errors.Is(err, context.Canceled) {
 				return nil, err // says which folder, and why

@@ -52,6 +52,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("STRATUS", stratus)
 			env.Setenv("IDENTITY", identity)
 			env.Setenv("CTATHENA_TMPDIR", env.WorkDir)
+			env.Setenv("CTATHENA_CACHE", filepath.Join(env.WorkDir, ".cache"))
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

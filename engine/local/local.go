@@ -66,6 +66,7 @@ type Options struct {
 	// BatchFiles caps how many files one read_json call reads (0 = 512).
 	BatchFiles int
 	// Narrow, if set, loads only some events and columns (see Narrow).
+	// A store run ignores it: the store holds everything.
 	Narrow *Narrow
 	// FileRead, if set, is called (from the loader's workers, concurrently)
 	// once for every file the engine reads, with the SHA-256 of the file's
@@ -73,6 +74,12 @@ type Options struct {
 	// (too big to stream, or unreadable): the log integrity check uses it
 	// instead of reading every file a second time.
 	FileRead func(path string, sha256 []byte)
+	// Store, if set, is the cache folder of evidence stores: the events
+	// are read from (and first ingested into) the store for Dir there
+	// (see store.go). "" reads the files as loaded today.
+	Store string
+	// Progress, if set, is called as a store ingest goes on.
+	Progress func(Progress)
 
 	// Measured alternatives, set only by the benchmark.
 	format         string
@@ -155,6 +162,8 @@ type Engine struct {
 	memMu          sync.Mutex
 	limit, ceiling int64
 	spill          string
+	// release, if set, unlocks the evidence store on Close.
+	release func() error
 }
 
 var _ engine.Engine = (*Engine)(nil)
@@ -164,6 +173,9 @@ var _ engine.Engine = (*Engine)(nil)
 // A missing folder or one without CloudTrail files returns an error
 // wrapping ErrNoLogs.
 func Open(ctx context.Context, o Options) (*Engine, error) {
+	if o.Store != "" {
+		return openStore(ctx, o)
+	}
 	defer leanGC()()
 	// The file list and the loader's buffers are garbage once Open returns;
 	// without a collection here the heap goal stays sized by them (GOGC
@@ -638,6 +650,9 @@ func (e *Engine) Close() error {
 	}
 	if err := os.RemoveAll(e.dir); err != nil {
 		errs = append(errs, fmt.Errorf("remove temporary database %s: %w", e.dir, err))
+	}
+	if e.release != nil {
+		errs = append(errs, e.release())
 	}
 	return errors.Join(errs...)
 }

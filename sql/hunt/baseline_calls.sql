@@ -25,3 +25,4 @@ FROM ev
 WHERE (event_source = 'lambda.amazonaws.com' AND regexp_like(event_name, '^(UpdateFunctionCode|UpdateFunctionConfiguration|PublishLayerVersion|AddPermission)([0-9]{8}(v[0-9]+){0,1}){0,1}$'))
   OR (event_source = 'ssm.amazonaws.com' AND event_name IN ('StartSession', 'SendCommand'))
 GROUP BY principal, event_source, event_name
+ORDER BY 1, 2, 3

@@ -1,0 +1,610 @@
+package local
+
+// The evidence store: every event of a logs folder, read once into a DuckDB
+// database in a cache folder, so that every later command over the same
+// folder queries it instead of reading and decompressing every file again.
+//
+// The store holds every column of every event (no narrowing), duplicate
+// deliveries as the logs have them, and the file each row came from. A
+// files table records each source file's path, size, modification time and
+// SHA-256. Each command walks the folder and compares it with the table:
+// new files are ingested, files whose size or time changed are hashed and,
+// if their content changed, re-ingested (their rows deleted and loaded
+// again), files gone from the folder lose their rows. Coverage says so.
+//
+// Ingest commits per batch of files, the files table in the same
+// transaction as the rows, so an interrupted ingest leaves a store that
+// holds whole files only; the next command carries on. A lock file
+// serialises writers: commands that find nothing to ingest read the store
+// side by side (DuckDB's read-only mode, under a shared lock); one that must
+// ingest waits for an exclusive lock.
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"sync"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// storeFile is the database file in a store folder.
+const storeFile = "events.duckdb"
+
+// storeSourceFile names the logs folder a store holds (for cache list).
+const storeSourceFile = "source"
+
+// storeBatchBytes is how many compressed bytes of files one ingest
+// transaction reads: about one 192 MB NDJSON chunk of the loader once
+// decompressed (CloudTrail JSON compresses ~8x), so each batch is one
+// DuckDB ingest and one commit.
+var storeBatchBytes int64 = 24 << 20
+
+// storeLayout identifies the table layout; a store written with another
+// is rebuilt.
+func storeLayout() string {
+	h := sha256.Sum256([]byte("v1 " + recordType(recordFields)))
+	return hex.EncodeToString(h[:8])
+}
+
+// Progress is what an ingest into the store has done so far.
+type Progress struct {
+	// Files and Bytes (on disk) are those ingested of FilesTotal and
+	// BytesTotal to ingest; Events are the events they held.
+	Files, FilesTotal int
+	Bytes, BytesTotal int64
+	Events            int64
+	Elapsed           time.Duration
+	// Waiting is set while another command holds the store.
+	Waiting bool
+	// Done is set on the last call.
+	Done bool
+}
+
+// StoreDir is the store folder for the logs folder logs under root.
+func StoreDir(root, logs string) (string, error) {
+	abs, err := filepath.Abs(logs)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.Sum256([]byte(abs))
+	return filepath.Join(root, hex.EncodeToString(h[:10])), nil
+}
+
+// storedFile is a row of the files table.
+type storedFile struct {
+	id      int32
+	size    int64
+	mtime   int64
+	sha     string
+	events  int64
+	skipped string
+}
+
+// diskFile is a file of the folder as the walk found it.
+type diskFile struct {
+	src   *sourceFile
+	rel   string
+	size  int64
+	mtime int64
+	err   string // stat failed
+}
+
+// plan is what an ingest must do.
+type plan struct {
+	disk    []diskFile
+	stored  map[string]storedFile
+	todo    []int // indexes into disk: new or changed
+	changed map[int]bool
+	removed []string
+	touched []int // size or time changed, content the same
+	nextID  int32
+}
+
+func (p *plan) work() bool { return len(p.todo) > 0 || len(p.removed) > 0 || len(p.touched) > 0 }
+
+// storeReport is what this command's ingest did, for Coverage.
+type storeReport struct {
+	added, reingested, removed []string
+	touched                    int
+}
+
+// openStore is Open for a store under o.Store.
+func openStore(ctx context.Context, o Options) (*Engine, error) {
+	defer leanGC()()
+	defer debug.FreeOSMemory()
+	d, err := discover(o.Dir, time.Time{}, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	abs, _ := filepath.Abs(o.Dir)
+	sdir, err := StoreDir(o.Store, abs)
+	if err != nil {
+		return nil, fmt.Errorf("evidence store: %w", err)
+	}
+	if err := makePrivateDir(o.Store); err != nil {
+		return nil, err
+	}
+	if err := makePrivateDir(sdir); err != nil {
+		return nil, err
+	}
+	if err := writePrivate(filepath.Join(sdir, storeSourceFile), []byte(abs+"\n")); err != nil {
+		return nil, err
+	}
+	lk, err := openLock(filepath.Join(sdir, "lock"))
+	if err != nil {
+		return nil, fmt.Errorf("evidence store %s: %w", sdir, err)
+	}
+	locked := true
+	defer func() {
+		if locked {
+			lk.close()
+		}
+	}()
+	disk := statAll(abs, d.selected)
+	start := time.Now()
+	if err := lk.lock(false); err != nil {
+		return nil, fmt.Errorf("evidence store %s: %w", sdir, err)
+	}
+	var rep storeReport
+	p, err := readPlan(ctx, sdir, disk, false)
+	if err != nil {
+		return nil, err
+	}
+	if p.work() {
+		if err := lk.unlock(); err != nil {
+			return nil, err
+		}
+		if !lk.try() {
+			if o.Progress != nil {
+				o.Progress(Progress{Waiting: true})
+			}
+			if err := lk.lock(true); err != nil {
+				return nil, fmt.Errorf("evidence store %s: %w", sdir, err)
+			}
+		}
+		ierr := ingest(ctx, o, sdir, disk, &rep, start)
+		if err := lk.lock(false); err != nil { // flock converts the lock
+			return nil, fmt.Errorf("evidence store %s: %w", sdir, err)
+		}
+		if ierr != nil {
+			return nil, ierr
+		}
+		if p, err = readPlan(ctx, sdir, disk, false); err != nil {
+			return nil, err
+		}
+	}
+	e, err := openStoreQuery(ctx, o, sdir)
+	if err != nil {
+		return nil, err
+	}
+	e.release = lk.close
+	locked = false
+	cov, err := e.storeCoverage(ctx, o, d, p, sdir, &rep)
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	e.coverage = cov
+	return e, nil
+}
+
+func makePrivateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create evidence store folder: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("make evidence store folder private: %w", err)
+	}
+	return nil
+}
+
+func writePrivate(path string, b []byte) error {
+	if old, err := os.ReadFile(path); err == nil && string(old) == string(b) {
+		return os.Chmod(path, 0o600)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return fmt.Errorf("write evidence store: %w", err)
+	}
+	return os.Chmod(path, 0o600)
+}
+
+// statAll reads the size and modification time of every file, with a few
+// goroutines (the walk does not keep them).
+func statAll(abs string, files []sourceFile) []diskFile {
+	out := make([]diskFile, len(files))
+	var wg sync.WaitGroup
+	const workers = 4
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(files); i += workers {
+				f := &files[i]
+				p := f.path()
+				rel, err := filepath.Rel(abs, p)
+				if err != nil {
+					rel = p
+				}
+				df := diskFile{src: f, rel: filepath.ToSlash(rel)}
+				if st, err := os.Stat(p); err != nil {
+					df.err = err.Error()
+				} else {
+					df.size, df.mtime = st.Size(), st.ModTime().UnixNano()
+				}
+				out[i] = df
+			}
+		}(w)
+	}
+	wg.Wait()
+	return out
+}
+
+// readPlan compares the folder with the store's files table. With hash it
+// also hashes the files whose size or time changed, to tell a touched file
+// from a changed one; without, any such file is work.
+func readPlan(ctx context.Context, sdir string, disk []diskFile, hash bool) (*plan, error) {
+	p := &plan{disk: disk, stored: map[string]storedFile{}, changed: map[int]bool{}}
+	path := filepath.Join(sdir, storeFile)
+	if _, err := os.Stat(path); err == nil {
+		db, err := openStoreDB(path, true, "")
+		if err != nil {
+			return nil, err
+		}
+		err = readFiles(ctx, db, "", p)
+		db.Close()
+		if err != nil {
+			return nil, err
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("evidence store: %w", err)
+	}
+	return planFrom(p, hash)
+}
+
+// readFiles reads the files table (in schema, "" = the current database)
+// into p, and p.nextID.
+func readFiles(ctx context.Context, db *sql.DB, schema string, p *plan) error {
+	var layout sql.NullString
+	if err := db.QueryRowContext(ctx, `SELECT max(value) FROM `+schema+`meta WHERE key = 'layout'`).Scan(&layout); err != nil {
+		return fmt.Errorf("read evidence store: %w", err)
+	}
+	if layout.String != storeLayout() {
+		// Written by another version of the table layout: everything is
+		// read again (ingest rebuilds it).
+		return nil
+	}
+	rows, err := db.QueryContext(ctx, `SELECT id, path, size, mtime, sha256, events, skipped FROM `+schema+`files`)
+	if err != nil {
+		return fmt.Errorf("read evidence store files: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s storedFile
+		var path string
+		var sha, skipped sql.NullString
+		if err := rows.Scan(&s.id, &path, &s.size, &s.mtime, &sha, &s.events, &skipped); err != nil {
+			return fmt.Errorf("read evidence store files: %w", err)
+		}
+		s.sha, s.skipped = sha.String, skipped.String
+		p.stored[path] = s
+		p.nextID = max(p.nextID, s.id+1)
+	}
+	return rows.Err()
+}
+
+// openStoreDB opens the store database by itself (to read its files table,
+// or to create it).
+func openStoreDB(path string, readOnly bool, mem string) (*sql.DB, error) {
+	q := url.Values{}
+	if readOnly {
+		q.Set("access_mode", "read_only")
+	}
+	if mem != "" {
+		q.Set("memory_limit", mem)
+	}
+	q.Set("threads", "1")
+	q.Set("autoinstall_known_extensions", "false")
+	c, err := duckdb.NewConnector(path+"?"+q.Encode(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("open evidence store %s: %w", path, err)
+	}
+	return sql.OpenDB(c), nil
+}
+
+// hashFile returns the SHA-256 of a file's bytes and its size.
+func hashFile(path string) (string, int64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", 0, err
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:]), int64(len(b)), nil
+}
+
+// ingest brings the store up to date with the folder, under the exclusive
+// lock. The loader writes straight into the store's events table (a
+// staging table and a copy cost a second write of every row: the 30-day
+// ingest took 89 s that way); a file's rows carry its store id, and its
+// files row is written once its rows are in, in the same transaction as the
+// batch's last statement. Rows without a files row are what an interrupted
+// ingest left: they are deleted first.
+func ingest(ctx context.Context, o Options, sdir string, disk []diskFile, rep *storeReport, start time.Time) error {
+	path := filepath.Join(sdir, storeFile)
+	tmp, err := os.MkdirTemp(tempRoot(o), "ctathena-ingest-")
+	if err != nil {
+		return fmt.Errorf("create temporary folder: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	mem := o.MemoryLimit
+	if mem == "" {
+		mem = loadMemoryLimit
+	}
+	q := url.Values{}
+	q.Set("memory_limit", mem)
+	q.Set("threads", "1")
+	q.Set("temp_directory", filepath.Join(tmp, "spill"))
+	q.Set("autoinstall_known_extensions", "false")
+	q.Set("preserve_insertion_order", "false")
+	connector, err := duckdb.NewConnector(path+"?"+q.Encode(), nil)
+	if err != nil {
+		return fmt.Errorf("open evidence store %s: %w", path, err)
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	for _, s := range []string{
+		"SET write_buffer_row_group_count = 1",
+		// FSST's buffers live outside the buffer pool (see Open).
+		"SET disabled_compression_methods = 'fsst'",
+		"SET allocator_background_threads = true",
+		"SET allocator_flush_threshold = '8MB'",
+		`CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)`,
+	} {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("open evidence store %s (%s): %w", path, firstLine(s), err)
+		}
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return fmt.Errorf("make evidence store private: %w", err)
+	}
+	var layout sql.NullString
+	if err := db.QueryRowContext(ctx, `SELECT max(value) FROM meta WHERE key = 'layout'`).Scan(&layout); err != nil {
+		return fmt.Errorf("read evidence store: %w", err)
+	}
+	if layout.String != storeLayout() {
+		for _, s := range []string{
+			"DROP TABLE IF EXISTS " + table,
+			"DROP TABLE IF EXISTS files",
+			"DELETE FROM meta",
+			tableDDL(table, recordFields),
+			`CREATE TABLE files (id INTEGER, path VARCHAR, size BIGINT, mtime BIGINT, sha256 VARCHAR, events BIGINT, skipped VARCHAR)`,
+			"INSERT INTO meta VALUES ('layout', " + sqlString(storeLayout()) + ")",
+		} {
+			if _, err := db.ExecContext(ctx, s); err != nil {
+				return fmt.Errorf("create evidence store (%s): %w", firstLine(s), err)
+			}
+		}
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM `+table+` WHERE src NOT IN (SELECT id FROM files)`); err != nil {
+		return fmt.Errorf("remove the rows of an interrupted ingest: %w", err)
+	}
+	// The plan again, under the exclusive lock: another command may have
+	// ingested meanwhile.
+	p := &plan{disk: disk, stored: map[string]storedFile{}, changed: map[int]bool{}}
+	if err := readFiles(ctx, db, "", p); err != nil {
+		return err
+	}
+	if p, err = planFrom(p, true); err != nil {
+		return err
+	}
+	for _, i := range p.touched {
+		f := disk[i]
+		if _, err := db.ExecContext(ctx, `UPDATE files SET size = ?, mtime = ? WHERE path = ?`, f.size, f.mtime, f.rel); err != nil {
+			return fmt.Errorf("update evidence store files: %w", err)
+		}
+		rep.touched++
+	}
+	// Files gone, and the old rows of files that changed, go first (one
+	// transaction): a changed file is then a new one.
+	gone := append([]string(nil), p.removed...)
+	for _, i := range p.todo {
+		if p.changed[i] {
+			gone = append(gone, disk[i].rel)
+		}
+	}
+	if err := removeFiles(ctx, db, p, gone); err != nil {
+		return err
+	}
+	rep.removed = append(rep.removed, p.removed...)
+	var total int64
+	for _, i := range p.todo {
+		total += disk[i].size
+	}
+	pr := Progress{FilesTotal: len(p.todo), BytesTotal: total}
+	next := p.nextID
+	for startAt := 0; startAt < len(p.todo); {
+		end := startAt
+		var bytes int64
+		for end < len(p.todo) && (end == startAt || bytes+disk[p.todo[end]].size <= storeBatchBytes) {
+			bytes += disk[p.todo[end]].size
+			end++
+		}
+		batch := p.todo[startAt:end]
+		n, err := ingestBatch(ctx, db, tmp, mem, p, batch, &next, rep)
+		if err != nil {
+			return err
+		}
+		pr.Files += len(batch)
+		pr.Bytes += bytes
+		pr.Events += n
+		pr.Elapsed = time.Since(start)
+		pr.Done = end == len(p.todo)
+		if o.Progress != nil {
+			o.Progress(pr)
+		}
+		startAt = end
+	}
+	if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		return fmt.Errorf("write evidence store: %w", err)
+	}
+	return nil
+}
+
+// planFrom finishes a plan whose stored files are read: what is new,
+// changed or gone (hashing files whose size or time changed).
+func planFrom(p *plan, hash bool) (*plan, error) {
+	seen := make(map[string]bool, len(p.disk))
+	for i, f := range p.disk {
+		seen[f.rel] = true
+		s, ok := p.stored[f.rel]
+		switch {
+		case !ok:
+			p.todo = append(p.todo, i)
+		case s.size != f.size || s.mtime != f.mtime:
+			if hash && s.sha != "" {
+				if sum, _, err := hashFile(f.src.path()); err == nil && sum == s.sha {
+					p.touched = append(p.touched, i)
+					continue
+				}
+			}
+			p.todo = append(p.todo, i)
+			p.changed[i] = true
+		}
+	}
+	for rel := range p.stored {
+		if !seen[rel] {
+			p.removed = append(p.removed, rel)
+		}
+	}
+	sort.Strings(p.removed)
+	return p, nil
+}
+
+// removeFiles deletes the rows and entries of the files rels, in one
+// transaction.
+func removeFiles(ctx context.Context, db *sql.DB, p *plan, rels []string) error {
+	if len(rels) == 0 {
+		return nil
+	}
+	ids := make([]int32, 0, len(rels))
+	for _, rel := range rels {
+		ids = append(ids, p.stored[rel].id)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("update evidence store: %w", err)
+	}
+	defer tx.Rollback()
+	for _, s := range []string{
+		`DELETE FROM ` + table + ` WHERE src IN (SELECT unnest(?::INTEGER[]))`,
+		`DELETE FROM files WHERE id IN (SELECT unnest(?::INTEGER[]))`,
+	} {
+		if _, err := tx.ExecContext(ctx, s, ids); err != nil {
+			return fmt.Errorf("remove files from the evidence store: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// ingestBatch hashes the files disk[batch], loads them into the store with
+// the loader under their new ids, and writes their files rows. It returns
+// the events ingested.
+func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batch []int, next *int32, rep *storeReport) (int64, error) {
+	files := make([]sourceFile, len(batch))
+	sums := make([]string, len(batch))
+	base := *next
+	var wg sync.WaitGroup
+	const workers = 2
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for k := w; k < len(batch); k += workers {
+				f := p.disk[batch[k]]
+				files[k] = *f.src
+				files[k].id = base + int32(k)
+				// The hash is of the bytes on disk now; the size and time
+				// recorded are those read before, so a file written after
+				// this read differs next time and is read again.
+				if sum, _, err := hashFile(f.src.path()); err == nil {
+					sums[k] = sum
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	*next += int32(len(batch))
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("ingest into the evidence store: %w", err)
+	}
+	l := &loader{db: db, tmp: tmp, fields: recordFields, format: "unstructured", transcodeAbove: defaultTranscodeAbove, memoryLimit: mem}
+	if err := l.load(ctx, files); err != nil {
+		return 0, err
+	}
+	skipped := map[string]string{}
+	for _, s := range l.skipped {
+		skipped[s.Path] = s.Reason
+	}
+	counts := map[int32]int64{}
+	rows, err := db.QueryContext(ctx, `SELECT src, count(*) FROM `+table+` WHERE src >= ? GROUP BY src`, base)
+	if err != nil {
+		return 0, fmt.Errorf("count ingested events: %w", err)
+	}
+	for rows.Next() {
+		var id int32
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("count ingested events: %w", err)
+		}
+		counts[id] = n
+	}
+	rows.Close()
+	var (
+		ids           []int32
+		paths, shas   []string
+		szs, mts, evs []int64
+		skipText      []string
+		skipNull      []bool
+		total         int64
+	)
+	for k, i := range batch {
+		f := p.disk[i]
+		id := base + int32(k)
+		ids, paths, shas = append(ids, id), append(paths, f.rel), append(shas, sums[k])
+		szs, mts, evs = append(szs, f.size), append(mts, f.mtime), append(evs, counts[id])
+		total += counts[id]
+		reason, bad := skipped[f.src.path()]
+		if !bad && f.err != "" {
+			reason, bad = "cannot open: "+f.err, true
+		}
+		skipText, skipNull = append(skipText, reason), append(skipNull, !bad)
+		if p.changed[i] {
+			rep.reingested = append(rep.reingested, f.rel)
+		} else {
+			rep.added = append(rep.added, f.rel)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO files SELECT unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]),
+			unnest(?::VARCHAR[]), unnest(?::BIGINT[]), CASE WHEN unnest(?::BOOLEAN[]) THEN NULL ELSE unnest(?::VARCHAR[]) END`,
+		ids, paths, szs, mts, shas, evs, skipNull, skipText); err != nil {
+		return 0, fmt.Errorf("ingest into the evidence store (files): %w", err)
+	}
+	return total, nil
+}
+
+func tempRoot(o Options) string {
+	if o.TempDir != "" {
+		return o.TempDir
+	}
+	return os.TempDir()
+}

@@ -1,0 +1,282 @@
+package local
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/ctathena/ctathena/engine"
+)
+
+// openStoreQuery opens the engine over a store: a temporary database (for
+// the macros, the window's file list and spilling) with the store attached
+// read-only, so commands that do not ingest read it side by side.
+func openStoreQuery(ctx context.Context, o Options, sdir string) (*Engine, error) {
+	dir, err := os.MkdirTemp(tempRoot(o), "ctathena-duckdb-")
+	if err != nil {
+		return nil, fmt.Errorf("create temporary database folder: %w", err)
+	}
+	e := &Engine{dir: dir}
+	ok := false
+	defer func() {
+		if !ok {
+			e.Close()
+		}
+	}()
+	mem := o.MemoryLimit
+	if mem == "" {
+		mem = DefaultMemoryLimit
+	}
+	threads := o.Threads
+	if threads <= 0 {
+		threads = 2
+	}
+	q := url.Values{}
+	q.Set("memory_limit", mem)
+	q.Set("threads", fmt.Sprint(threads))
+	q.Set("temp_directory", filepath.Join(dir, "spill"))
+	q.Set("autoinstall_known_extensions", "false")
+	q.Set("preserve_insertion_order", "false")
+	connector, err := duckdb.NewConnector(filepath.Join(dir, "query.duckdb")+"?"+q.Encode(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("open evidence store %s: %w", sdir, err)
+	}
+	e.db = sql.OpenDB(connector)
+	// Attached databases belong to the database instance: every
+	// connection of the pool sees it.
+	if _, err := e.db.ExecContext(ctx, "ATTACH "+sqlString(filepath.Join(sdir, storeFile))+" AS store (READ_ONLY)"); err != nil {
+		return nil, fmt.Errorf("open evidence store %s: %w", sdir, err)
+	}
+	for _, s := range macroStatements() {
+		if _, err := e.db.ExecContext(ctx, s); err != nil {
+			return nil, fmt.Errorf("create compatibility macro (%s): %w", firstLine(s), err)
+		}
+	}
+	if err := e.db.QueryRowContext(ctx, "SELECT version()").Scan(&e.version); err != nil {
+		return nil, fmt.Errorf("read DuckDB version: %w", err)
+	}
+	ok = true
+	return e, nil
+}
+
+// windowFiles is discover's selection for a window, applied to the whole
+// folder's file list (the same rules, see discover): layout files outside
+// the padded days and files named as delivered before the window are
+// pruned.
+func windowFiles(all []sourceFile, from, to time.Time) (sel []int, pruned, early int) {
+	lo, hi := dayWindow(from, to)
+	cutoff := ""
+	if !from.IsZero() {
+		cutoff = from.UTC().Add(-deliveryMargin).Format("20060102T1504")
+	}
+	for i := range all {
+		f := &all[i]
+		if f.dir.layout && (lo != "" && f.dir.day < lo || hi != "" && f.dir.day > hi) {
+			pruned++
+			continue
+		}
+		if cutoff != "" {
+			if at, ok := deliveredAt(f.name); ok && at < cutoff {
+				pruned++
+				early++
+				continue
+			}
+		}
+		sel = append(sel, i)
+	}
+	return sel, pruned, early
+}
+
+// maxStoreFilesListed is how many files Coverage lists one by one: the
+// 30-day benchmark tree's 149,182 made a 55 MB manifest. Beyond it the
+// list's hash stands for them (the store's files table holds each).
+const maxStoreFilesListed = 5000
+
+// storeCoverage creates the view over the window's files and events, and
+// measures Coverage the way measure does for a load.
+func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, p *plan, sdir string, rep *storeReport) (engine.Coverage, error) {
+	abs, _ := filepath.Abs(o.Dir)
+	sel, pruned, early := windowFiles(d.selected, o.From, o.To)
+	cov := engine.Coverage{Sources: []string{abs}, FilesPruned: pruned, Skipped: []engine.SkippedFile{}}
+	if early > 0 {
+		cov.Sources = append(cov.Sources, fmt.Sprintf("%d files named as delivered before %s were not opened (a CloudTrail file holds only events from before its delivery)",
+			early, o.From.UTC().Add(-deliveryMargin).Format(time.RFC3339)))
+	}
+	st := &engine.StoreCoverage{Path: filepath.Join(sdir, storeFile), Held: len(p.stored),
+		Added: rep.added, Reingested: rep.reingested, Removed: rep.removed}
+	if st.Added == nil {
+		st.Added = []string{}
+	}
+	if st.Reingested == nil {
+		st.Reingested = []string{}
+	}
+	if st.Removed == nil {
+		st.Removed = []string{}
+	}
+	list := sha256.New()
+	accounts, regions, days := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	var ids, plain []int32
+	for _, i := range sel {
+		// disk follows d.selected.
+		f, df := &d.selected[i], &p.disk[i]
+		s, ok := p.stored[df.rel]
+		if !ok {
+			// Listed by the walk but not ingested (it vanished between
+			// the walk and the ingest): reported, never silently missing.
+			cov.Skipped = append(cov.Skipped, engine.SkippedFile{Path: f.path(), Reason: "not in the evidence store (changed while it was read)"})
+			continue
+		}
+		fmt.Fprintf(list, "%s  %s\n", s.sha, df.rel)
+		st.FilesRead++
+		if len(sel) <= maxStoreFilesListed {
+			st.Files = append(st.Files, engine.StoreFile{Path: df.rel, Size: s.size, ModTime: time.Unix(0, s.mtime).UTC(), SHA256: s.sha, Events: s.events, Skipped: s.skipped})
+		}
+		if s.skipped != "" {
+			cov.Skipped = append(cov.Skipped, engine.SkippedFile{Path: f.path(), Reason: s.skipped})
+			continue
+		}
+		cov.FilesRead++
+		// The chain of custody: the store hashed the file's bytes as it
+		// read them, as a load from the files does (Coverage.Files).
+		cov.Files = append(cov.Files, engine.SourceFile{Path: f.path(), Size: s.size, SHA256: s.sha})
+		ids = append(ids, s.id)
+		if f.dir.layout {
+			accounts[f.dir.account], regions[f.dir.region], days[f.dir.day] = true, true, true
+		} else {
+			plain = append(plain, s.id)
+		}
+	}
+	sort.Slice(cov.Skipped, func(i, j int) bool { return cov.Skipped[i].Path < cov.Skipped[j].Path })
+	// Rows of the window's files only, when the window leaves some out.
+	var where []string
+	if len(ids) < len(p.stored) {
+		if _, err := e.db.ExecContext(ctx, `CREATE TABLE win AS SELECT unnest(?::INTEGER[]) AS src`, ids); err != nil {
+			return cov, fmt.Errorf("select the window's files: %w", err)
+		}
+		where = append(where, "src IN (SELECT src FROM win)")
+	}
+	if !o.From.IsZero() {
+		where = append(where, "eventtime >= "+sqlString(o.From.UTC().Format("2006-01-02T15:04:05Z")))
+	}
+	if !o.To.IsZero() {
+		where = append(where, "eventtime < "+sqlString(o.To.UTC().Format("2006-01-02T15:04:05Z")))
+	}
+	cols := make([]string, 0, len(recordFields)+len(PartitionColumns))
+	for _, f := range recordFields {
+		cols = append(cols, strings.ToLower(f.json))
+	}
+	cols = append(cols, PartitionColumns...)
+	filter := ""
+	if len(where) > 0 {
+		filter = " WHERE " + strings.Join(where, " AND ")
+	}
+	if _, err := e.db.ExecContext(ctx, "CREATE VIEW "+View+" AS SELECT "+strings.Join(cols, ", ")+" FROM store.events"+filter); err != nil {
+		return cov, fmt.Errorf("create view %s: %w", View, err)
+	}
+	if len(plain) > 0 {
+		pf := filter
+		if pf == "" {
+			pf = " WHERE true"
+		}
+		rows, err := e.db.QueryContext(ctx, `SELECT DISTINCT account, region, day FROM store.events`+pf+` AND src IN (SELECT unnest(?::INTEGER[]))`, plain)
+		if err != nil {
+			return cov, fmt.Errorf("measure coverage: %w", err)
+		}
+		for rows.Next() {
+			var a, r, dd sql.NullString
+			if err := rows.Scan(&a, &r, &dd); err != nil {
+				rows.Close()
+				return cov, fmt.Errorf("measure coverage: %w", err)
+			}
+			if a.Valid {
+				accounts[a.String] = true
+			}
+			if r.Valid {
+				regions[r.String] = true
+			}
+			if dd.Valid {
+				days[dd.String] = true
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return cov, fmt.Errorf("measure coverage: %w", err)
+		}
+	}
+	var firstEv, lastEv sql.NullString
+	if err := e.db.QueryRowContext(ctx, `SELECT count(*), count(eventid) - count(DISTINCT eventid),
+		count(*) FILTER (WHERE eventid IS NULL OR eventname IS NULL), min(eventtime), max(eventtime) FROM `+View).Scan(
+		&cov.Events, &cov.DuplicateEvents, &cov.RecordsWithoutID, &firstEv, &lastEv); err != nil {
+		return cov, fmt.Errorf("count events: %w", err)
+	}
+	cov.FirstEvent, cov.LastEvent = firstEv.String, lastEv.String
+	// What the logs hold in and out of the window, as a load measures it:
+	// the folders' delivery days and the event days of the files read.
+	cov.Counted = true
+	for _, p := range d.notCT {
+		cov.NotCloudTrail = append(cov.NotCloudTrail, engine.SkippedFile{Path: p, Reason: "not a CloudTrail log (neither its name nor its content)"})
+	}
+	first, last := d.firstDay, d.lastDay
+	var lo, hi sql.NullString
+	q := `SELECT min(eventtime), max(eventtime) FROM store.events`
+	if len(ids) < len(p.stored) {
+		q += ` WHERE src IN (SELECT src FROM win)`
+	}
+	if err := e.db.QueryRowContext(ctx, q).Scan(&lo, &hi); err != nil {
+		return cov, fmt.Errorf("measure the logs' dates: %w", err)
+	}
+	if len(lo.String) >= 10 {
+		if day := strings.ReplaceAll(lo.String[:10], "-", "/"); first == "" || day < first {
+			first = day
+		}
+		if day := strings.ReplaceAll(hi.String[:10], "-", "/"); day > last {
+			last = day
+		}
+	}
+	cov.LogsFirstDay, cov.LogsLastDay = strings.ReplaceAll(first, "/", "-"), strings.ReplaceAll(last, "/", "-")
+	sort.Slice(cov.Files, func(i, j int) bool { return cov.Files[i].Path < cov.Files[j].Path })
+	cov.Accounts, cov.Regions, cov.Days = sortedKeys(accounts), sortedKeys(regions), sortedKeys(days)
+	cov.MissingDays = []string{}
+	for _, day := range windowDays(o.From, o.To) {
+		if !days[day] {
+			cov.MissingDays = append(cov.MissingDays, day)
+		}
+	}
+	cov.Sources = append(cov.Sources, fmt.Sprintf("events read from the local evidence store %s (it holds %d files of this folder, each with its size, modification time and SHA-256; this command ingested %d new files)",
+		st.Path, st.Held, len(st.Added)))
+	if len(st.Reingested) > 0 {
+		cov.Sources = append(cov.Sources, fmt.Sprintf("%d files changed since the store read them (size, time and content) and were read again: %s",
+			len(st.Reingested), listSome(st.Reingested)))
+	}
+	if len(st.Removed) > 0 {
+		cov.Sources = append(cov.Sources, fmt.Sprintf("%d files the store had read are no longer in the folder; their events were removed from the store: %s",
+			len(st.Removed), listSome(st.Removed)))
+	}
+	if rep.touched > 0 {
+		cov.Sources = append(cov.Sources, fmt.Sprintf("%d files had a new modification time but the same SHA-256 as when the store read them; their events were kept", rep.touched))
+	}
+	if st.Files == nil {
+		st.Files = []engine.StoreFile{}
+	}
+	st.ListSHA256 = hex.EncodeToString(list.Sum(nil))
+	cov.Store = st
+	return cov, nil
+}
+
+// listSome names up to ten paths.
+func listSome(paths []string) string {
+	if len(paths) <= 10 {
+		return strings.Join(paths, ", ")
+	}
+	return strings.Join(paths[:10], ", ") + fmt.Sprintf(" and %d more", len(paths)-10)
+}
