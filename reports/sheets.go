@@ -148,7 +148,7 @@ func (w *writer) writeFindings(f *excelize.File, st *styles) error {
 		}},
 	}
 	if hasTime {
-		cols = append(cols, column{"When (UTC)", 20, false, func(_ int, fd Finding, _ string) any { return styled{fd.Time, st.topTS} }})
+		cols = append(cols, column{"When (UTC)", 25, false, func(_ int, fd Finding, _ string) any { return styled{fd.Time, st.topTS} }})
 	}
 	cols = append(cols, column{"Finding", 62, true, func(_ int, fd Finding, _ string) any { return fd.Text }})
 	if hasEvents {

@@ -84,7 +84,7 @@ func (w *writer) writeTimeline(f *excelize.File, st *styles) error {
 		}
 	}
 	heads := []string{"#", "Time (UTC)", "Principal (who)", "Source IP address"}
-	ws := []float64{6, 21, 32, 16}
+	ws := []float64{6, 25, 32, 16}
 	wrap := []bool{false, false, true, true}
 	if geo {
 		heads = append(heads, "Country", "Network (ASN)")
