@@ -506,29 +506,9 @@ func (e *Engine) measure(ctx context.Context, o Options, d *discovery, l *loader
 		}
 	}
 	// Plain files carry their partitions in each event.
-	rows, err := e.db.QueryContext(ctx, `SELECT DISTINCT account, region, day FROM `+table+` WHERE src IN (SELECT unnest(?::INTEGER[]))`, plainIDs(d.selected))
-	if err != nil {
-		return cov, fmt.Errorf("measure coverage: %w", err)
-	}
-	for rows.Next() {
-		var a, r, dd sql.NullString
-		if err := rows.Scan(&a, &r, &dd); err != nil {
-			rows.Close()
-			return cov, fmt.Errorf("measure coverage: %w", err)
-		}
-		if a.Valid {
-			accounts[a.String] = true
-		}
-		if r.Valid {
-			regions[r.String] = true
-		}
-		if dd.Valid {
-			days[dd.String] = true
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return cov, fmt.Errorf("measure coverage: %w", err)
+	if err := e.partitionsOf(ctx, `SELECT DISTINCT account, region, day FROM `+table+` WHERE src IN (SELECT unnest(?::INTEGER[]))`,
+		plainIDs(d.selected), accounts, regions, days); err != nil {
+		return cov, err
 	}
 	// Plain files' events that narrowing left out still name their
 	// partitions, and so do the files of baseline partitions not needed.
@@ -912,4 +892,32 @@ func leanGC() func() {
 		}
 		gcMu.Unlock()
 	}
+}
+
+// partitionsOf adds the accounts, regions and days that query (one row
+// per distinct account, region, day; args bound to its ?) returns.
+func (e *Engine) partitionsOf(ctx context.Context, query string, args any, accounts, regions, days map[string]bool) error {
+	rows, err := e.db.QueryContext(ctx, query, args)
+	if err != nil {
+		return fmt.Errorf("measure coverage: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a, r, dd sql.NullString
+		if err := rows.Scan(&a, &r, &dd); err != nil {
+			return fmt.Errorf("measure coverage: %w", err)
+		}
+		for _, x := range []struct {
+			v sql.NullString
+			m map[string]bool
+		}{{a, accounts}, {r, regions}, {dd, days}} {
+			if x.v.Valid {
+				x.m[x.v.String] = true
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("measure coverage: %w", err)
+	}
+	return nil
 }

@@ -188,29 +188,9 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, p *
 		if pf == "" {
 			pf = " WHERE true"
 		}
-		rows, err := e.db.QueryContext(ctx, `SELECT DISTINCT account, region, day FROM store.events`+pf+` AND src IN (SELECT unnest(?::INTEGER[]))`, plain)
-		if err != nil {
-			return cov, fmt.Errorf("measure coverage: %w", err)
-		}
-		for rows.Next() {
-			var a, r, dd sql.NullString
-			if err := rows.Scan(&a, &r, &dd); err != nil {
-				rows.Close()
-				return cov, fmt.Errorf("measure coverage: %w", err)
-			}
-			if a.Valid {
-				accounts[a.String] = true
-			}
-			if r.Valid {
-				regions[r.String] = true
-			}
-			if dd.Valid {
-				days[dd.String] = true
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return cov, fmt.Errorf("measure coverage: %w", err)
+		if err := e.partitionsOf(ctx, `SELECT DISTINCT account, region, day FROM store.events`+pf+` AND src IN (SELECT unnest(?::INTEGER[]))`,
+			plain, accounts, regions, days); err != nil {
+			return cov, err
 		}
 	}
 	var firstEv, lastEv sql.NullString
