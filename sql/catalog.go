@@ -118,17 +118,9 @@ func Load(fsys fs.FS, root string) (*Catalog, error) {
 			if strings.HasPrefix(path.Base(rel), "_") {
 				continue
 			}
-			q, perr := parse(rel, sources[rel], fragments)
-			if perr != nil {
-				errs = append(errs, perr.Error())
-				continue
+			if e := c.add(rel, sources[rel], fragments); e != "" {
+				errs = append(errs, e)
 			}
-			if prev, dup := c.byName[q.Name]; dup {
-				errs = append(errs, fmt.Sprintf("%s:1: query name %q already used by %s", rel, q.Name, prev.File))
-				continue
-			}
-			c.byName[q.Name] = q
-			c.names = append(c.names, q.Name)
 		}
 	}
 	if err != nil {
@@ -207,4 +199,19 @@ func (q *Query) Param(name string) (Param, bool) {
 		}
 	}
 	return Param{}, false
+}
+
+// add parses one query file into c; it returns what is wrong with it, or
+// "" (a parse error naming file:line, or a name already taken).
+func (c *Catalog) add(rel, src string, fragments map[string][]segment) string {
+	q, err := parse(rel, src, fragments)
+	if err != nil {
+		return err.Error()
+	}
+	if prev, dup := c.byName[q.Name]; dup {
+		return fmt.Sprintf("%s:1: query name %q already used by %s", rel, q.Name, prev.File)
+	}
+	c.byName[q.Name] = q
+	c.names = append(c.names, q.Name)
+	return ""
 }

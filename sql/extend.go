@@ -54,17 +54,9 @@ func (c *Catalog) WithQueries(files map[string]string) (*Catalog, error) {
 			errs = append(errs, fmt.Sprintf("%s: an added query may not be a fragment", rel))
 			continue
 		}
-		q, perr := parse(rel, files[rel], fragments)
-		if perr != nil {
-			errs = append(errs, perr.Error())
-			continue
+		if e := out.add(rel, files[rel], fragments); e != "" {
+			errs = append(errs, e)
 		}
-		if prev, dup := out.byName[q.Name]; dup {
-			errs = append(errs, fmt.Sprintf("%s:1: query name %q already used by %s", rel, q.Name, prev.File))
-			continue
-		}
-		out.byName[q.Name] = q
-		out.names = append(out.names, q.Name)
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("add queries to the catalog:\n  %s", strings.Join(errs, "\n  "))
