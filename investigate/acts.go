@@ -20,12 +20,8 @@ import (
 	"github.com/ctathena/ctathena/reports"
 )
 
-// Severities (the model: high = data exposed or copied out, privilege
-// granted, logging or detection impaired, a persistent identity or key for
-// another identity, a resource shared outside; medium = a change an
-// attacker makes that the parameters do not show to be one of those; low =
-// routine calls new for the principal, and reads of inventory; info =
-// context, remediation, AWS services' own routine changes).
+// Severities: the one model of severity.go (SeverityModel). Remediation
+// and AWS services' own routine changes are low there, never an attack.
 const (
 	sevHigh   = SeverityHigh
 	sevMedium = SeverityMedium
@@ -87,7 +83,7 @@ type act struct {
 func (a act) severityOf(c call) string {
 	switch {
 	case a.Remediation || a.Service:
-		return sevInfo
+		return sevLow
 	case c.failed():
 		return lower(a.Severity)
 	}

@@ -8,7 +8,7 @@ import (
 // TestClassifyStatesTheEffect checks, call by call, that the classifier
 // reads what the request did and rates it by the severity model: exposure,
 // privilege, logging impaired and sharing out are high; a restrictive change
-// and an AWS service's own policy are info; a failed attempt is one step
+// and an AWS service's own policy are low (never an attack); a failed attempt is one step
 // below the act.
 func TestClassifyStatesTheEffect(t *testing.T) {
 	org := newOrgView([]string{"111122223333", "444455556666"})
@@ -26,7 +26,7 @@ func TestClassifyStatesTheEffect(t *testing.T) {
 			sevLow, []string{"only principals of the bucket's own account or organization"}},
 		{"cloudtrail's own policy", call{Source: "s3.amazonaws.com", Name: "PutBucketPolicy", Account: "111122223333",
 			Request: `{"bucketName":"trail-logs","bucketPolicy":{"Statement":[{"Sid":"AWSCloudTrailAclCheck","Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:GetBucketAcl"},{"Sid":"AWSCloudTrailWrite","Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject"}]}}`},
-			sevInfo, []string{"only AWS services in: cloudtrail.amazonaws.com", "routine"}},
+			sevLow, []string{"only AWS services in: cloudtrail.amazonaws.com", "routine"}},
 		{"public policy", call{Source: "s3.amazonaws.com", Name: "PutBucketPolicy", Account: "111122223333",
 			Request: `{"bucketName":"web","bucketPolicy":{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject"}]}}`},
 			sevHigh, []string{"anyone (*) s3:GetObject"}},
@@ -40,7 +40,7 @@ func TestClassifyStatesTheEffect(t *testing.T) {
 			sevMedium, []string{"bucket dr-copy in account 444455556666"}},
 		{"public access block on", call{Source: "s3.amazonaws.com", Name: "PutBucketPublicAccessBlock",
 			Request: `{"bucketName":"payroll","PublicAccessBlockConfiguration":{"BlockPublicAcls":true,"IgnorePublicAcls":true,"BlockPublicPolicy":true,"RestrictPublicBuckets":true}}`},
-			sevInfo, []string{"turned on all four", "restrictive"}},
+			sevLow, []string{"turned on all four", "restrictive"}},
 		{"public access block partly off", call{Source: "s3.amazonaws.com", Name: "PutBucketPublicAccessBlock",
 			Request: `{"bucketName":"payroll","PublicAccessBlockConfiguration":{"BlockPublicAcls":true,"IgnorePublicAcls":true,"BlockPublicPolicy":false,"RestrictPublicBuckets":true}}`},
 			sevMedium, []string{"BlockPublicPolicy off"}},
@@ -57,7 +57,7 @@ func TestClassifyStatesTheEffect(t *testing.T) {
 			sevHigh, []string{"shared snapshot snap-1 with account 999988887777 (outside the organization)"}},
 		{"snapshot unshare", call{Source: "ec2.amazonaws.com", Name: "ModifySnapshotAttribute", Account: "111122223333",
 			Request: `{"snapshotId":"snap-1","createVolumePermission":{"remove":{"items":[{"userId":"999988887777"}]}}}`},
-			sevInfo, []string{"stopped sharing snapshot snap-1", "undo"}},
+			sevLow, []string{"stopped sharing snapshot snap-1", "undo"}},
 		{"ami public", call{Source: "ec2.amazonaws.com", Name: "ModifyImageAttribute",
 			Request: `{"imageId":"ami-1","launchPermission":{"add":{"items":[{"group":"all"}]}}}`},
 			sevHigh, []string{"everyone (public)"}},

@@ -241,7 +241,7 @@ func TestHuntStatesEffectsApart(t *testing.T) {
 	AddAttackColumns(&run, q.Attack)
 	packs, _ := selectedPacks([]string{"exfil"})
 	fs := huntFindings(packs, []reports.QueryRun{run}, map[string][]string{run.Name: q.Attack}, huntContext{org: newOrgView([]string{"111122223333"}), baselineDays: 14})
-	want := map[string]string{"s1": sevHigh, "s2": sevInfo, "p1": sevHigh, "p2": sevInfo}
+	want := map[string]string{"s1": sevHigh, "s2": sevLow, "p1": sevHigh, "p2": sevLow}
 	seen := map[*reports.Finding]bool{}
 	for id, sev := range want {
 		_, f := findingOf(fs, id)
