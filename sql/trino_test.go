@@ -9,57 +9,22 @@ package sql_test
 
 import (
 	"bufio"
-	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf16"
 
+	"github.com/ctathena/ctathena/internal/trinocheck"
 	"github.com/ctathena/ctathena/sql"
 )
 
-// trinoInput is one query as Athena would receive it.
-type trinoInput struct {
-	Name   string   `json:"name"`
-	SQL    string   `json:"sql"`
-	Params []string `json:"params"`
-}
-
-type trinoCall struct {
-	Name   string `json:"name"`
-	Args   int    `json:"args"` // -1 for f(*)
-	Line   int    `json:"line"`
-	Method bool   `json:"method"`
-}
-
-type trinoMark struct {
-	Line   int    `json:"line"`
-	Column int    `json:"column"`
-	Clause string `json:"clause"`
-}
-
-type trinoIdent struct {
-	Name string `json:"name"`
-	Line int    `json:"line"`
-}
-
-type trinoResult struct {
-	Name          string       `json:"name"`
-	Errors        []string     `json:"errors"`
-	BoundErrors   []string     `json:"bound_errors"`
-	Functions     []trinoCall  `json:"functions"`
-	Placeholders  []trinoMark  `json:"placeholders"`
-	Identifiers   []trinoIdent `json:"identifiers"`
-	QuestionMarks int          `json:"question_marks"`
-}
+// The checker's inputs and answers (internal/trinocheck).
+type (
+	trinoInput  = trinocheck.Input
+	trinoResult = trinocheck.Result
+)
 
 // athenaOnlyReserved are words Athena's documentation says must be quoted
 // as identifiers in SELECT statements although Trino's grammar takes them
@@ -71,58 +36,26 @@ var athenaOnlyReserved = map[string]bool{"execute": true, "first": true, "last":
 func trinoUnavailable(t *testing.T, why string) {
 	t.Helper()
 	if os.Getenv("CI") != "" {
-		t.Fatalf("Trino grammar check unavailable in CI: %s (.ci/run installs node and runs `npm ci` in tools/trinocheck)", why)
+		t.Fatalf("%s; .ci/run installs node and runs `npm ci` in tools/trinocheck", why)
 	}
-	t.Skipf("Trino grammar check unavailable: %s (install node and npm, then `npm ci` in tools/trinocheck; CI fails instead of skipping)", why)
+	t.Skipf("%s; CI fails instead of skipping", why)
 }
 
 // runTrino parses the queries with Trino's grammar.
 func runTrino(t *testing.T, qs []trinoInput) []trinoResult {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		trinoUnavailable(t, "node not found")
-	}
-	dir, err := filepath.Abs(filepath.Join("..", "tools", "trinocheck"))
+	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "antlr4", "package.json")); err != nil {
-		trinoUnavailable(t, "tools/trinocheck/node_modules is missing")
+	out, err := trinocheck.Run(root, qs)
+	if trinocheck.IsUnavailable(err) {
+		trinoUnavailable(t, err.Error())
 	}
-	// A parser generated from another grammar (or none yet) is made again.
-	if _, err := os.Stat(filepath.Join(dir, "gen", "SqlBaseParser.js")); err != nil || staleParser(dir) {
-		out, err := exec.Command(node, filepath.Join(dir, "generate.mjs")).CombinedOutput()
-		if err != nil {
-			t.Fatalf("generate the Trino parser: %v\n%s", err, out)
-		}
-	}
-	in, err := json.Marshal(qs)
 	if err != nil {
 		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "check.mjs"))
-	cmd.Stdin = bytes.NewReader(in)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("trinocheck: %v\n%s", err, stderr.String())
-	}
-	var out []trinoResult
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		t.Fatalf("trinocheck output: %v\n%.2000s", err, stdout.String())
-	}
-	if len(out) != len(qs) {
-		t.Fatalf("trinocheck answered %d queries of %d", len(out), len(qs))
 	}
 	return out
-}
-
-func sha256Hex(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
 }
 
 // sampleValues are values of every parameter type: "small" as a single
@@ -159,18 +92,6 @@ func sampleValues(scale string) map[sql.Type]string {
 	v["arn"] = "arn:aws:iam::111122223333:user/" + strings.Repeat("p", 2048-len("arn:aws:iam::111122223333:user/"))
 	v["text"] = strings.Repeat("it's/", 1024/5) + "ab''"
 	return v
-}
-
-func staleParser(dir string) bool {
-	made, err := os.ReadFile(filepath.Join(dir, "gen", "grammar.sha256"))
-	if err != nil {
-		return true
-	}
-	g, err := os.ReadFile(filepath.Join("..", "testdata", "trino", "SqlBase.g4"))
-	if err != nil {
-		return true
-	}
-	return strings.TrimSpace(string(made)) != sha256Hex(g)
 }
 
 // arity is one documented signature's argument count: min..max, max -1
