@@ -29,10 +29,6 @@ const (
 	sevInfo   = SeverityInfo
 )
 
-// severityRank orders severities; higher first (the reverse of
-// SeverityRank, the one model's order).
-var severityRank = map[string]int{sevHigh: 4, sevMedium: 3, sevLow: 2, sevInfo: 1}
-
 // lower is one step down the scale: a failed attempt at an act is rated
 // below the act itself (it is evidence of intent, not of the effect).
 func lower(sev string) string {
@@ -520,8 +516,8 @@ func actEvent(c call, a act) reports.Event {
 func sortFindings(fs []reports.Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
 		a, b := fs[i], fs[j]
-		if severityRank[a.Severity] != severityRank[b.Severity] {
-			return severityRank[a.Severity] > severityRank[b.Severity]
+		if loudness(a.Severity) != loudness(b.Severity) {
+			return loudness(a.Severity) > loudness(b.Severity)
 		}
 		if a.Time.IsZero() != b.Time.IsZero() {
 			return !a.Time.IsZero()

@@ -187,7 +187,7 @@ func huntFindings(packs []HuntPack, runs []reports.QueryRun, headers map[string]
 		}
 		if n := len(rowHits) - maxFindingsPerQuery; n > 0 {
 			// Keep the loudest statements; every row stays on the sheet.
-			sort.SliceStable(rowHits, func(i, j int) bool { return severityRank[rowHits[i].severity] > severityRank[rowHits[j].severity] })
+			sort.SliceStable(rowHits, func(i, j int) bool { return loudness(rowHits[i].severity) > loudness(rowHits[j].severity) })
 			sev := rowHits[maxFindingsPerQuery].severity
 			rowHits = append(rowHits[:maxFindingsPerQuery], hit{severity: sev, pack: pack, query: run.Name,
 				text: fmt.Sprintf("%s more groups of calls found by %s are listed on its sheet and not repeated here.", Comma(int64(n)), run.Name)})
@@ -196,8 +196,8 @@ func huntFindings(packs []HuntPack, runs []reports.QueryRun, headers map[string]
 	}
 	sort.SliceStable(hits, func(i, j int) bool {
 		a, b := hits[i], hits[j]
-		if severityRank[a.severity] != severityRank[b.severity] {
-			return severityRank[a.severity] > severityRank[b.severity]
+		if loudness(a.severity) != loudness(b.severity) {
+			return loudness(a.severity) > loudness(b.severity)
 		}
 		if a.at.IsZero() != b.at.IsZero() {
 			return !a.at.IsZero()
@@ -280,7 +280,7 @@ func (hc huntContext) statement(query, pack string, header []string, rr rowReade
 				// A failed attempt is rated one step below the act.
 				sev = lower(sev)
 			}
-			if severityRank[sev] > severityRank[h.severity] {
+			if loudness(sev) > loudness(h.severity) {
 				h.severity = sev
 			}
 			h.events = append(h.events, reports.Event{Time: rr.time(row, "event_time"), EventID: rr.str(row, "event_id"),
@@ -300,7 +300,7 @@ func (hc huntContext) statement(query, pack string, header []string, rr rowReade
 	note := ""
 	if a.Routine && !a.Remediation && !a.Service {
 		sev, why := hc.rarity(c.Principal, c.Name)
-		if severityRank[sev] < severityRank[h.severity] {
+		if loudness(sev) < loudness(h.severity) {
 			h.severity = sev
 		}
 		note = why

@@ -380,7 +380,7 @@ func TestHuntPantherRuleTests(t *testing.T) {
 	sevOf := map[string]string{}
 	for _, f := range out.Findings {
 		for _, id := range f.EventIDs {
-			if severityRank[f.Severity] > severityRank[sevOf[id]] {
+			if loudness(f.Severity) > loudness(sevOf[id]) {
 				sevOf[id] = f.Severity
 			}
 		}
@@ -640,7 +640,7 @@ func TestHuntFindingsText(t *testing.T) {
 	last := -1
 	seenSummary, seenFailure := false, false
 	for i, f := range fs {
-		r := severityRank[f.Severity]
+		r := loudness(f.Severity)
 		if strings.HasPrefix(f.Text, "Pack ") {
 			seenSummary = true
 			continue

@@ -70,7 +70,7 @@ func checkWorstFirst(t *testing.T, fs []reports.Finding) {
 		if strings.HasPrefix(f.Text, "Pack ") {
 			continue
 		}
-		r := severityRank[f.Severity]
+		r := loudness(f.Severity)
 		if r == 0 {
 			t.Errorf("finding %d has severity %q, outside the model", i, f.Severity)
 		}

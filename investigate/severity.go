@@ -59,6 +59,10 @@ func SeverityRank(s string) int {
 	return 4
 }
 
+// loudness is SeverityRank turned round for comparisons that read "louder
+// than": high 4, medium 3, low 2, info 1, anything else 0.
+func loudness(s string) int { return 4 - SeverityRank(s) }
+
 // lowerSeverity is one level below s (a failed attempt at s), never below
 // low.
 func lowerSeverity(s string) string {

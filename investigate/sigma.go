@@ -136,7 +136,7 @@ func huntSigma(ctx context.Context, env *Env, o HuntOptions, out *Outcome, err e
 	// A merged finding may have become louder: keep the order by severity
 	// (stable, so the time order within a severity holds).
 	sort.SliceStable(out.Findings, func(i, j int) bool {
-		return sigmaRank[out.Findings[i].Severity] > sigmaRank[out.Findings[j].Severity]
+		return loudness(out.Findings[i].Severity) > loudness(out.Findings[j].Severity)
 	})
 	out.Findings = insertFinding(out.Findings, sigmaSummaryFinding(set, runs))
 	addSigmaSummaryRow(out, set, runs)
@@ -363,8 +363,6 @@ func sigmaStatement(q *sigma.Query, rr rowReader, rows [][]any) string {
 	return b.String()
 }
 
-var sigmaRank = map[string]int{"high": 4, "medium": 3, "low": 2, "info": 1}
-
 // mergeSigmaFindings adds Sigma findings to the hunt's. A Sigma finding
 // whose events a finding already listed covers (the same eventIDs, or a
 // subset of them) is not stated twice: that finding gains the rule as a
@@ -437,7 +435,7 @@ func contains(xs []string, x string) bool {
 func insertFinding(fs []reports.Finding, f reports.Finding) []reports.Finding {
 	at := len(fs)
 	for i, g := range fs {
-		rf, rg := sigmaRank[f.Severity], sigmaRank[g.Severity]
+		rf, rg := loudness(f.Severity), loudness(g.Severity)
 		if rg < rf || rg == rf && !f.Time.IsZero() && !g.Time.IsZero() && g.Time.After(f.Time) {
 			at = i
 			break
