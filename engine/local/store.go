@@ -520,35 +520,28 @@ func removeFiles(ctx context.Context, db *sql.DB, p *plan, rels []string) error 
 // the events ingested.
 func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batch []int, next *int32, rep *storeReport) (int64, error) {
 	files := make([]sourceFile, len(batch))
-	sums := make([]string, len(batch))
 	base := *next
-	var wg sync.WaitGroup
-	const workers = 2
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for k := w; k < len(batch); k += workers {
-				f := p.disk[batch[k]]
-				files[k] = *f.src
-				files[k].id = base + int32(k)
-				// The hash is of the bytes on disk now; the size and time
-				// recorded are those read before, so a file written after
-				// this read differs next time and is read again.
-				if sum, _, err := hashFile(f.src.path()); err == nil {
-					sums[k] = sum
-				}
-			}
-		}(w)
+	for k, i := range batch {
+		files[k] = *p.disk[i].src
+		files[k].id = base + int32(k)
 	}
-	wg.Wait()
 	*next += int32(len(batch))
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("ingest into the evidence store: %w", err)
 	}
+	// The loader hashes each file's bytes as it reads them (the chain of
+	// custody's SHA-256): the store records that hash, not a second read.
+	// The size and time recorded are those listed before the read, so a file
+	// written since differs next time and is read again.
 	l := &loader{db: db, tmp: tmp, fields: recordFields, format: "unstructured", transcodeAbove: defaultTranscodeAbove, memoryLimit: mem}
 	if err := l.load(ctx, files); err != nil {
 		return 0, err
+	}
+	sums := make([]string, len(batch))
+	for k := range batch {
+		if sum := l.sums[base+int32(k)]; sum.ok {
+			sums[k] = hex.EncodeToString(sum.sha[:])
+		}
 	}
 	skipped := map[string]string{}
 	for _, s := range l.skipped {
