@@ -244,12 +244,7 @@ func accessFindings(o AccessOptions, runs []reports.QueryRun) []reports.Finding 
 					bytesAside(w.bytesOut), bytesAside(w.bytesIn), Comma(w.errors))}, evs, func(e accessEvent) bool { return e.ev.Actor == principal }))
 		}
 	}
-	for _, r := range runs {
-		if r.Err != "" {
-			fs = append(fs, reports.Finding{Severity: SeverityHigh, Query: r.Name,
-				Text: fmt.Sprintf("Query %s failed, so its part of this report is missing: %s", r.Name, r.Err)})
-		}
-	}
+	fs = append(fs, failedQueryFindings(runs)...)
 	SortFindings(fs)
 	return fs
 }

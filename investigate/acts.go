@@ -13,7 +13,6 @@ package investigate
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -509,21 +508,6 @@ func actEvent(c call, a act) reports.Event {
 	return reports.Event{Time: c.Time, EventID: c.EventID, Actor: c.Principal, SourceIP: c.SourceIP,
 		Action: what + " (" + c.Name + ")", Target: orDefault(a.Target, c.Target), Result: res,
 		Account: c.Account, Region: c.Region}
-}
-
-// sortFindings puts the worst first; equal severities in time order, the
-// timeless after.
-func sortFindings(fs []reports.Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if loudness(a.Severity) != loudness(b.Severity) {
-			return loudness(a.Severity) > loudness(b.Severity)
-		}
-		if a.Time.IsZero() != b.Time.IsZero() {
-			return !a.Time.IsZero()
-		}
-		return a.Time.Before(b.Time)
-	})
 }
 
 // between opens a statement about calls from first to last: "At T" when

@@ -408,12 +408,7 @@ func exfilFindings(o ExfilOptions, runs []reports.QueryRun) []reports.Finding {
 	if bc := find(runs, "exfil/bucket_changes"); bc != nil && bc.Err == "" {
 		fs = append(fs, bucketChangeFindings(o, bc)...)
 	}
-	for _, r := range runs {
-		if r.Err != "" {
-			fs = append(fs, reports.Finding{Severity: SeverityHigh, Query: r.Name,
-				Text: fmt.Sprintf("Query %s failed, so its part of this report is missing: %s", r.Name, r.Err)})
-		}
-	}
+	fs = append(fs, failedQueryFindings(runs)...)
 	SortFindings(fs)
 	return fs
 }

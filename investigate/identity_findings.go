@@ -70,13 +70,8 @@ func identityFindings(o IdentityOptions, runs []reports.QueryRun, pv *pivot) []r
 	if pv != nil {
 		fs = append(fs, pv.findings(issuedKeys(find(runs, "identity/acts")))...)
 	}
-	sortFindings(fs)
-	for _, r := range runs {
-		if r.Err != "" {
-			fs = append(fs, reports.Finding{Severity: sevHigh, Query: r.Name,
-				Text: fmt.Sprintf("Query %s failed, so its part of this report is missing: %s", r.Name, r.Err)})
-		}
-	}
+	SortFindings(fs)
+	fs = append(fs, failedQueryFindings(runs)...)
 	return fs
 }
 
@@ -163,7 +158,7 @@ func actFindings(run *reports.QueryRun, org orgView, stated, failedActs map[stri
 			Attack: attackIDs(a.Attack, newRowReader([]string{"event_source", "event_name"}), []any{c.Source, c.Name}, a.Attack), Time: c.Time})
 	}
 	if len(fs) > maxActFindings {
-		sortFindings(fs)
+		SortFindings(fs)
 		sev := fs[maxActFindings].Severity
 		rest := len(fs) - maxActFindings
 		fs = append(fs[:maxActFindings], moreListed(sev, "identity/acts", rest, "groups of acts"))

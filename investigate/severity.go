@@ -1,6 +1,7 @@
 package investigate
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/ctathena/ctathena/reports"
@@ -89,4 +90,17 @@ func SortFindings(fs []reports.Finding) {
 		}
 		return a.Time.Before(b.Time)
 	})
+}
+
+// failedQueryFindings states each failed query as a high finding: its part
+// of the report is missing, which is never an absence of findings.
+func failedQueryFindings(runs []reports.QueryRun) []reports.Finding {
+	var fs []reports.Finding
+	for _, r := range runs {
+		if r.Err != "" {
+			fs = append(fs, reports.Finding{Severity: SeverityHigh, Query: r.Name,
+				Text: fmt.Sprintf("Query %s failed, so its part of this report is missing: %s", r.Name, r.Err)})
+		}
+	}
+	return fs
 }

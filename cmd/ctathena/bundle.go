@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/ctathena/ctathena/engine/local"
-	"github.com/ctathena/ctathena/internal/geoip"
 	"github.com/ctathena/ctathena/investigate"
 	"github.com/ctathena/ctathena/reports"
 	"github.com/ctathena/ctathena/sql"
@@ -348,15 +347,9 @@ func (g *globals) locateEvents(fs []reports.Finding) error {
 	if g.geoip == "" {
 		return nil
 	}
-	var paths []string
-	for _, p := range strings.Split(g.geoip, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			paths = append(paths, p)
-		}
-	}
-	db, err := geoip.Open(paths...)
+	db, err := g.openGeoIP()
 	if err != nil {
-		return usageErr("--geoip: %v", err)
+		return err
 	}
 	defer db.Close()
 	for i := range fs {

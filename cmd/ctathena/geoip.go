@@ -17,15 +17,9 @@ func (g *globals) enrich(out *investigate.Outcome) error {
 	if g.geoip == "" || out == nil {
 		return nil
 	}
-	var paths []string
-	for _, p := range strings.Split(g.geoip, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			paths = append(paths, p)
-		}
-	}
-	db, err := geoip.Open(paths...)
+	db, err := g.openGeoIP()
 	if err != nil {
-		return usageErr("--geoip: %v", err)
+		return err
 	}
 	defer db.Close()
 	investigate.Enrich(out.Queries, func(ip string) (investigate.GeoInfo, bool) {
@@ -47,4 +41,19 @@ func hasNote(notes []string, d string) bool {
 		}
 	}
 	return false
+}
+
+// openGeoIP opens the databases --geoip names (comma-separated).
+func (g *globals) openGeoIP() (*geoip.DB, error) {
+	var paths []string
+	for _, p := range strings.Split(g.geoip, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			paths = append(paths, p)
+		}
+	}
+	db, err := geoip.Open(paths...)
+	if err != nil {
+		return nil, usageErr("--geoip: %v", err)
+	}
+	return db, nil
 }
