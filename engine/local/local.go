@@ -189,61 +189,17 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	tmpRoot := o.TempDir
-	if tmpRoot == "" {
-		tmpRoot = os.TempDir()
-	}
-	dir, err := os.MkdirTemp(tmpRoot, "ctathena-duckdb-")
+	e, err := openDuckDB(ctx, o, "events.duckdb")
 	if err != nil {
-		return nil, fmt.Errorf("create temporary database folder: %w", err)
+		return nil, err
 	}
-	e := &Engine{dir: dir}
+	dir, mem := e.dir, startMemory(o)
 	ok := false
 	defer func() {
 		if !ok {
 			e.Close()
 		}
 	}()
-	mem := o.MemoryLimit
-	if mem == "" {
-		mem = DefaultMemoryLimit
-		if o.startLimit != "" {
-			mem = o.startLimit
-		}
-		e.ceiling = DefaultCeiling()
-	}
-	if e.limit, err = ParseSize(mem); err != nil {
-		return nil, fmt.Errorf("memory limit: %w", err)
-	}
-	if o.MemoryLimit != "" {
-		e.ceiling = e.limit
-	}
-	e.spill = filepath.Join(dir, "spill")
-	threads := o.Threads
-	if threads <= 0 {
-		threads = 2
-	}
-	q := url.Values{}
-	q.Set("memory_limit", mem)
-	q.Set("threads", fmt.Sprint(threads))
-	q.Set("temp_directory", e.spill)
-	// The engine must never reach the network (evidence machines are often
-	// offline); the JSON reader is built in. Without the ICU extension
-	// DuckDB keeps TIMESTAMPTZ in UTC, which is what Athena reports.
-	q.Set("autoinstall_known_extensions", "false")
-	// Insertion order is meaningless for events and keeping it costs memory
-	// on large loads.
-	q.Set("preserve_insertion_order", "false")
-	connector, err := duckdb.NewConnector(filepath.Join(dir, "events.duckdb")+"?"+q.Encode(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("open temporary DuckDB database in %s: %w", dir, err)
-	}
-	e.db = sql.OpenDB(connector)
-	for _, s := range macroStatements() {
-		if _, err := e.db.ExecContext(ctx, s); err != nil {
-			return nil, fmt.Errorf("create compatibility macro (%s): %w", firstLine(s), err)
-		}
-	}
 	var cols []string
 	if o.Narrow != nil {
 		cols = ColumnsIn(o.Narrow.Queries...)
@@ -318,7 +274,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 			return nil, fmt.Errorf("set query options (%s): %w", s, err)
 		}
 	}
-	if _, err := e.db.ExecContext(ctx, fmt.Sprintf("SET threads = %d", threads)); err != nil {
+	if _, err := e.db.ExecContext(ctx, fmt.Sprintf("SET threads = %d", queryThreads(o))); err != nil {
 		return nil, fmt.Errorf("set query threads: %w", err)
 	}
 	if _, err := e.db.ExecContext(ctx, viewDDL(View, table, fields)); err != nil {
@@ -920,4 +876,78 @@ func (e *Engine) partitionsOf(ctx context.Context, query string, args any, accou
 		return fmt.Errorf("measure coverage: %w", err)
 	}
 	return nil
+}
+
+// openDuckDB opens a DuckDB database file in a new temporary folder under
+// o.TempDir with the engine's settings: the memory limit and how far a
+// query that runs out of memory may raise it (--memory fixes both),
+// spilling into the folder, the threads, no network, and the
+// compatibility macros. Both a load and a store run start here.
+func openDuckDB(ctx context.Context, o Options, file string) (*Engine, error) {
+	dir, err := os.MkdirTemp(tempRoot(o), "ctathena-duckdb-")
+	if err != nil {
+		return nil, fmt.Errorf("create temporary database folder: %w", err)
+	}
+	e := &Engine{dir: dir}
+	ok := false
+	defer func() {
+		if !ok {
+			e.Close()
+		}
+	}()
+	mem := startMemory(o)
+	if o.MemoryLimit == "" {
+		e.ceiling = DefaultCeiling()
+	}
+	if e.limit, err = ParseSize(mem); err != nil {
+		return nil, fmt.Errorf("memory limit: %w", err)
+	}
+	if o.MemoryLimit != "" {
+		e.ceiling = e.limit
+	}
+	e.spill = filepath.Join(dir, "spill")
+	threads := queryThreads(o)
+	q := url.Values{}
+	q.Set("memory_limit", mem)
+	q.Set("threads", fmt.Sprint(threads))
+	q.Set("temp_directory", e.spill)
+	// The engine must never reach the network (evidence machines are often
+	// offline); the JSON reader is built in. Without the ICU extension
+	// DuckDB keeps TIMESTAMPTZ in UTC, which is what Athena reports.
+	q.Set("autoinstall_known_extensions", "false")
+	// Insertion order is meaningless for events and keeping it costs memory
+	// on large loads.
+	q.Set("preserve_insertion_order", "false")
+	connector, err := duckdb.NewConnector(filepath.Join(dir, file)+"?"+q.Encode(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("open temporary DuckDB database in %s: %w", dir, err)
+	}
+	e.db = sql.OpenDB(connector)
+	for _, s := range macroStatements() {
+		if _, err := e.db.ExecContext(ctx, s); err != nil {
+			return nil, fmt.Errorf("create compatibility macro (%s): %w", firstLine(s), err)
+		}
+	}
+	ok = true
+	return e, nil
+}
+
+// startMemory is DuckDB's memory limit when a database opens: --memory if
+// given, else DefaultMemoryLimit (raised on demand up to DefaultCeiling).
+func startMemory(o Options) string {
+	switch {
+	case o.MemoryLimit != "":
+		return o.MemoryLimit
+	case o.startLimit != "":
+		return o.startLimit
+	}
+	return DefaultMemoryLimit
+}
+
+// queryThreads is how many threads DuckDB answers queries with.
+func queryThreads(o Options) int {
+	if o.Threads <= 0 {
+		return 2
+	}
+	return o.Threads
 }

@@ -6,14 +6,10 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
-
-	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/ctathena/ctathena/engine"
 )
@@ -22,45 +18,20 @@ import (
 // the macros, the window's file list and spilling) with the store attached
 // read-only, so commands that do not ingest read it side by side.
 func openStoreQuery(ctx context.Context, o Options, sdir string) (*Engine, error) {
-	dir, err := os.MkdirTemp(tempRoot(o), "ctathena-duckdb-")
+	e, err := openDuckDB(ctx, o, "query.duckdb")
 	if err != nil {
-		return nil, fmt.Errorf("create temporary database folder: %w", err)
+		return nil, fmt.Errorf("open evidence store %s: %w", sdir, err)
 	}
-	e := &Engine{dir: dir}
 	ok := false
 	defer func() {
 		if !ok {
 			e.Close()
 		}
 	}()
-	mem := o.MemoryLimit
-	if mem == "" {
-		mem = DefaultMemoryLimit
-	}
-	threads := o.Threads
-	if threads <= 0 {
-		threads = 2
-	}
-	q := url.Values{}
-	q.Set("memory_limit", mem)
-	q.Set("threads", fmt.Sprint(threads))
-	q.Set("temp_directory", filepath.Join(dir, "spill"))
-	q.Set("autoinstall_known_extensions", "false")
-	q.Set("preserve_insertion_order", "false")
-	connector, err := duckdb.NewConnector(filepath.Join(dir, "query.duckdb")+"?"+q.Encode(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("open evidence store %s: %w", sdir, err)
-	}
-	e.db = sql.OpenDB(connector)
 	// Attached databases belong to the database instance: every
 	// connection of the pool sees it.
 	if _, err := e.db.ExecContext(ctx, "ATTACH "+sqlString(filepath.Join(sdir, storeFile))+" AS store (READ_ONLY)"); err != nil {
 		return nil, fmt.Errorf("open evidence store %s: %w", sdir, err)
-	}
-	for _, s := range macroStatements() {
-		if _, err := e.db.ExecContext(ctx, s); err != nil {
-			return nil, fmt.Errorf("create compatibility macro (%s): %w", firstLine(s), err)
-		}
 	}
 	if err := e.db.QueryRowContext(ctx, "SELECT version()").Scan(&e.version); err != nil {
 		return nil, fmt.Errorf("read DuckDB version: %w", err)
