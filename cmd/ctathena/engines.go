@@ -64,7 +64,13 @@ func (g *globals) open(ctx context.Context, from, to time.Time, narrow *local.Na
 		started := time.Now()
 		g.progressf("reading CloudTrail files under %s for %s .. %s", g.logs, from.Format(time.RFC3339), to.Format(time.RFC3339))
 		store, progress := g.storeOptions()
-		e, err := local.Open(ctx, local.Options{Dir: g.logs, From: from, To: to, Narrow: narrow, TempDir: os.Getenv("CTATHENA_TMPDIR"), Store: store, Progress: progress, FileRead: g.read.add, MemoryLimit: g.memory})
+		o := local.Options{Dir: g.logs, From: from, To: to, Narrow: narrow, TempDir: os.Getenv("CTATHENA_TMPDIR"), Store: store, Progress: progress, MemoryLimit: g.memory}
+		if !g.noValidate {
+			// The integrity check needs each file's inflated SHA-256; with
+			// --no-validate nothing is hashed for it.
+			o.FileRead = g.read.add
+		}
+		e, err := local.Open(ctx, o)
 		if err != nil {
 			if errors.Is(err, local.ErrNoLogs) || errors.Is(err, context.Canceled) {
 				return nil, err // says which folder, and why
