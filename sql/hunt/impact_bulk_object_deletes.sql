@@ -31,8 +31,8 @@ SELECT
   min(user_agent) AS user_agent,
   from_iso8601_timestamp(min(eventtime)) AS event_time,
   from_iso8601_timestamp(max(eventtime)) AS last_seen,
-  min_by(eventid, eventtime) AS event_id,
-  max_by(eventid, eventtime) AS last_event_id
+  min_by(eventid, eventtime || eventid) AS event_id,
+  max_by(eventid, eventtime || eventid) AS last_event_id
 FROM deletes
 GROUP BY principal, source_ip, bucket, error_code
 HAVING count_if(event_name = 'DeleteObjects') > 0 OR count(*) >= 25

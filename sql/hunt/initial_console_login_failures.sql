@@ -32,8 +32,8 @@ SELECT
   min(user_agent) AS user_agent,
   from_iso8601_timestamp(min(eventtime)) AS event_time,
   from_iso8601_timestamp(max(eventtime)) AS last_seen,
-  min_by(eventid, eventtime) AS event_id,
-  max_by(eventid, eventtime) AS last_event_id
+  min_by(eventid, eventtime || eventid) AS event_id,
+  max_by(eventid, eventtime || eventid) AS last_event_id
 FROM failures
 GROUP BY source_ip
 HAVING count(*) >= 5
