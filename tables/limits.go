@@ -51,7 +51,7 @@ const (
 	// partitions read (the scans are disjoint; the total is the same), only
 	// text and parameters: at 2,000 accounts × 17 regions × 46 days (exfil's
 	// 30-day window and 14-day baseline) a reference is 32 scans, some 2,600
-	// parameters and 12 KB of text, far inside Athena's limits. And a
+	// parameters and 11 KB of text, far inside Athena's limits. And a
 	// budget of 10,000 ("many thousands") would make 157 scans of that
 	// reference and repeat the region list in each, for no fewer
 	// partitions.

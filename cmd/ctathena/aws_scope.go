@@ -147,6 +147,14 @@ func (s *athenaScopes) exfilPairs(ctx context.Context, values map[string]string,
 		}
 	}
 	defer close(r.done)
+	pairs, err := s.readPartitions(ctx, v, data)
+	r.pairs = pairs
+	return pairs, err
+}
+
+// readPartitions runs exfil/read_partitions over every folder of the data
+// table and returns the folders it names that exist; nil for every folder.
+func (s *athenaScopes) readPartitions(ctx context.Context, v map[string]string, data sql.Scope) ([]sql.Pair, error) {
 	note := func(format string, a ...any) {
 		s.mu.Lock()
 		s.notes = append(s.notes, fmt.Sprintf(format, a...))
