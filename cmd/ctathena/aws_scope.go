@@ -270,3 +270,61 @@ func (g *globals) dryScopes(ctx context.Context) *athenaScopes {
 	}
 	return s
 }
+
+// spanFolders bounds the account/region folders whose year, month and day
+// folders are listed to tell where the logs' days fall.
+const spanFolders = 8
+
+// windowCoverage makes an empty window on Athena an incomplete answer, as
+// the local engine's is (investigate.Completeness): when the listing of
+// the window's partitions holds no log file in any table the queries read,
+// but the tables hold files on other days, the coverage says which days
+// those are (and that it counted: no file, so no event).
+func (s *athenaScopes) windowCoverage(ctx context.Context, cov *engine.Coverage, w investigate.Window) {
+	if s == nil || s.eng == nil || cov == nil || w.Since.IsZero() {
+		return
+	}
+	from, to := investigate.Days(w.Since, w.Until)
+	s.mu.Lock()
+	var tbls []string
+	for t := range s.folders {
+		tbls = append(tbls, t)
+	}
+	s.mu.Unlock()
+	slices.Sort(tbls)
+	if len(tbls) == 0 {
+		return
+	}
+	for _, t := range tbls {
+		est, err := s.est.Query(ctx, engine.Query{Name: "window", SQL: t, Args: []any{from, to}})
+		if err != nil || est.Objects > 0 {
+			return
+		}
+	}
+	var first, last string
+	listed, of := 0, 0
+	for _, t := range tbls {
+		f, l, n, m, err := s.est.Span(ctx, t, spanFolders)
+		if err != nil {
+			return
+		}
+		listed, of = listed+n, of+m
+		if f != "" && (first == "" || f < first) {
+			first = f
+		}
+		if l > last {
+			last = l
+		}
+	}
+	if first == "" {
+		return
+	}
+	cov.Counted = true
+	cov.FilesRead, cov.Events = 0, 0
+	cov.LogsFirstDay = strings.ReplaceAll(first, "/", "-")
+	cov.LogsLastDay = strings.ReplaceAll(last, "/", "-")
+	line := fmt.Sprintf("The S3 listing shows no log file in the window's partitions (days %s to %s) of any account/region folder; the logs' days (%s to %s) were read from the year, month and day folder names of %d of the %d folders.",
+		from, to, first, last, listed, of)
+	cov.Sources = append(cov.Sources, line)
+	s.eng.AddSource(line)
+}

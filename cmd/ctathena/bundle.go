@@ -213,6 +213,7 @@ func (g *globals) finish(ctx context.Context, r run, b *backend, out *investigat
 	if len(cov.Sources) == 0 {
 		cov.Sources = b.sources
 	}
+	b.scopes.windowCoverage(ctx, &cov, r.window) // Athena: an empty window
 	dir := g.outDir
 	if dir == "" {
 		if err := g.prepareOut(r.command); err != nil {

@@ -465,3 +465,99 @@ func daysBetween(from, to string) []string {
 	}
 	return out
 }
+
+// Span is the first and last day (YYYY/MM/DD) of any log file in the
+// table's account/region folders, from their year, month and day folder
+// names (delimited listings, never an object's content): at most
+// maxFolders folders, spread over the listing, at most six calls each.
+// listed and of say how many folders it read of how many there are.
+func (e *Estimator) Span(ctx context.Context, table string, maxFolders int) (first, last string, listed, of int, err error) {
+	var loc *Location
+	for i := range e.locs {
+		if e.locs[i].Table == table {
+			loc = &e.locs[i]
+		}
+	}
+	if loc == nil {
+		return "", "", 0, 0, fmt.Errorf("no configured table %s", table)
+	}
+	parts, err := e.partitions(ctx, *loc)
+	if err != nil {
+		return "", "", 0, 0, err
+	}
+	pick := parts
+	if maxFolders > 0 && len(parts) > maxFolders {
+		pick = nil
+		for i := 0; i < maxFolders; i++ {
+			pick = append(pick, parts[i*(len(parts)-1)/(maxFolders-1)])
+		}
+	}
+	for _, p := range pick {
+		acct, region, _ := strings.Cut(p, "/")
+		prefix := loc.Root + acct + "/CloudTrail/" + region + "/"
+		lo, hi, err := e.folderSpan(ctx, loc.Bucket, prefix)
+		if err != nil {
+			return "", "", 0, 0, err
+		}
+		if lo != "" && (first == "" || lo < first) {
+			first = lo
+		}
+		if hi > last {
+			last = hi
+		}
+	}
+	return first, last, len(pick), len(parts), nil
+}
+
+// folderSpan is the least and greatest yyyy/MM/dd folder under prefix.
+func (e *Estimator) folderSpan(ctx context.Context, bucket, prefix string) (lo, hi string, err error) {
+	children := func(p string) ([]string, error) {
+		var out []string
+		in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(p), Delimiter: aws.String("/")}
+		for {
+			e.count()
+			page, err := e.s3.ListObjectsV2(ctx, in)
+			if err != nil {
+				return nil, fmt.Errorf("list s3://%s/%s: %w", bucket, p, err)
+			}
+			for _, c := range page.CommonPrefixes {
+				name := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(c.Prefix), p), "/")
+				if name != "" && strings.Trim(name, "0123456789") == "" {
+					out = append(out, name)
+				}
+			}
+			if !aws.ToBool(page.IsTruncated) || page.NextContinuationToken == nil {
+				break
+			}
+			in.ContinuationToken = page.NextContinuationToken
+		}
+		slices.Sort(out)
+		return out, nil
+	}
+	// end walks down year, month, day taking the first (or last) folder.
+	end := func(last bool) (string, error) {
+		p, day := prefix, ""
+		for range 3 {
+			kids, err := children(p)
+			if err != nil || len(kids) == 0 {
+				return "", err
+			}
+			k := kids[0]
+			if last {
+				k = kids[len(kids)-1]
+			}
+			p += k + "/"
+			day += k + "/"
+		}
+		day = strings.TrimSuffix(day, "/")
+		if !dayArgRe.MatchString(day) {
+			return "", nil
+		}
+		return day, nil
+	}
+	if lo, err = end(false); err != nil || lo == "" {
+		return "", "", err
+	}
+	hi, err = end(true)
+	return lo, hi, err
+}
