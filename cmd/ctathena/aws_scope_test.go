@@ -83,7 +83,7 @@ func TestAthenaInventoryAndEmptyWindow(t *testing.T) {
 		root + "111111111111/CloudTrail/us-east-1/2026/10/30/111111111111_CloudTrail_us-east-1_b.json.gz": 420,
 		root + "222222222222/CloudTrail/eu-west-1/2026/10/30/222222222222_CloudTrail_eu-west-1_c.json.gz": 530,
 		// Outside the window's partitions, and not a log file: never listed.
-		root + "111111111111/CloudTrail/us-east-1/2026/10/20/111111111111_CloudTrail_us-east-1_d.json.gz": 640,
+		root + "111111111111/CloudTrail/us-east-1/2026/10/20/111111111111_CloudTrail_us-east-1_d.json.gz":               640,
 		root + "111111111111/CloudTrail-Digest/us-east-1/2026/10/30/111111111111_CloudTrail-Digest_us-east-1_e.json.gz": 750,
 	}
 	etags := map[string]string{}
