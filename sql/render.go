@@ -265,7 +265,7 @@ func (q *Query) RenderScoped(tables map[string]string, values map[string]string,
 	}
 	r.SQL = strings.TrimSpace(sb.String()) + "\n"
 	if len(r.SQL) > MaxQueryBytes && len(r.Scans) > 0 {
-		return nil, &ScopeError{Msg: fmt.Sprintf("query %s would be %d bytes of SQL, more than the %d Athena takes, with its %d partition scans: narrow the window or the accounts set up", q.Name, len(r.SQL), MaxQueryBytes, len(r.Scans))}
+		return nil, &UsageError{Msg: fmt.Sprintf("query %s would be %d bytes of SQL, more than the %d Athena takes, with its %d partition scans: narrow the window or the accounts set up", q.Name, len(r.SQL), MaxQueryBytes, len(r.Scans))}
 	}
 	if len(r.SQL) > MaxQueryBytes {
 		return nil, &UsageError{Msg: fmt.Sprintf("query %s would be %d bytes of SQL, more than the %d Athena takes: give fewer values", q.Name, len(r.SQL), MaxQueryBytes)}
@@ -286,7 +286,9 @@ func (r *Rendered) writeScans(sb *strings.Builder, q *Query, role, quoted string
 	}
 	shards, err := Shard(sc.Pairs, days, sc.Budget)
 	if err != nil {
-		return &ScopeError{Msg: fmt.Sprintf("query %s cannot be scoped to the partitions of its %s table%s: %v", q.Name, role, where, err)}
+		// The user's window or setup is what does not fit: exit code 2,
+		// before any query starts.
+		return &UsageError{Msg: fmt.Sprintf("query %s cannot be scoped to the partitions of its %s table%s: %v", q.Name, role, where, err)}
 	}
 	sb.WriteByte('(')
 	for i, sh := range shards {

@@ -224,3 +224,21 @@ func TestScopedCatalogAgainstTrinoGrammar(t *testing.T) {
 		}
 	}
 }
+
+// A scoped query that cannot fit is the user's to narrow: a UsageError
+// (exit code 2) naming the query and the count, before anything runs.
+func TestRenderScopedRefusesWhatCannotFit(t *testing.T) {
+	cat, err := sql.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := cat.MustGet("exfil/read_partitions")
+	vals := map[string]string{"buckets": "b-1", "since": "2000-01-01T00:00:00Z", "until": "2026-11-01T00:00:00Z",
+		"day_from": "1999/12/31", "day_to": "2026/11/02"}
+	tbl := map[string]string{sql.TableManagement: "ct.m", sql.TableData: "ct.m"}
+	_, err = q.RenderScoped(tbl, vals, map[string]sql.Scope{sql.TableData: {Pairs: orgPairs(1, []string{"us-east-1"}), Budget: 9_000}})
+	var ue *sql.UsageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "query exfil/read_partitions cannot be scoped") || !strings.Contains(err.Error(), "9804 days is 9804 partitions, more than the 9000") {
+		t.Errorf("got %v", err)
+	}
+}

@@ -169,7 +169,7 @@ func runQuery(cmd *cobra.Command, g *globals, o *queryOptions, name string) erro
 	}
 	r := run{command: "query", window: w, params: params(), primary: name}
 	if g.dryRun {
-		env := &investigate.Env{Catalog: cat, Tables: g.dryRunTables(ctx), DryRun: true}
+		env := &investigate.Env{Catalog: cat, Tables: g.dryRunTables(ctx), DryRun: true, Scopes: g.dryScopes(ctx).fn()}
 		runs, err := env.RunAll(ctx, plan)
 		if err != nil {
 			return err
