@@ -66,7 +66,7 @@ func openAthenaBackend(ctx context.Context, g *globals) (*backend, error) {
 	e := athena.New(cl.athena, cl.s3, athena.Options{
 		Workgroup: c.Workgroup, Database: c.Database, OutputLocation: c.ResultsLocation,
 		Logf: g.progressf, Sources: sources, Estimator: est, MaxCostUSD: g.maxCostUSD(),
-		Inventory: g.inventory,
+		Inventory: g.inventory, MaxScanPartitions: tables.ScanPartitionsMax,
 	})
 	// Every query reads only the partition folders that exist (see
 	// aws_scope.go and tables/limits.go).

@@ -160,8 +160,8 @@ func newExecutions(t *testing.T, ac *athena.Client, seen map[string]bool, manife
 
 // scaleFigures are what one organization size sent to Athena.
 type scaleFigures struct {
-	queries, maxParam, maxText  int
-	maxParamQuery, maxTextQuery string
+	queries, maxParam, maxText, maxParams       int
+	maxParamQuery, maxTextQuery, maxParamsQuery string
 	// before is what each query projected with the account enum (accounts
 	// set up × regions × days); projected, maxScan and scans what its
 	// scoped scans project in all, at most in one, and how many.
@@ -318,6 +318,9 @@ func TestAthenaOrganizationScale(t *testing.T) {
 				}
 				for _, r := range recs {
 					f.queries++
+					if len(r.params) > f.maxParams {
+						f.maxParams, f.maxParamsQuery = len(r.params), r.name
+					}
 					checkScans(t, r, db, f)
 					if len(r.text) > maxQueryBytes {
 						t.Errorf("%s: query text of %d bytes, over Athena's %d", r.name, len(r.text), maxQueryBytes)
@@ -346,8 +349,8 @@ func TestAthenaOrganizationScale(t *testing.T) {
 			for _, o := range f.overParam {
 				t.Errorf("parameter over Athena's %d characters as sent: %s", maxParamChars, o)
 			}
-			t.Logf("%d accounts: %d queries in %s; largest parameter %d chars (%s), longest query %d bytes (%s)",
-				n, f.queries, time.Since(started).Round(time.Millisecond), f.maxParam, f.maxParamQuery, f.maxText, f.maxTextQuery)
+			t.Logf("%d accounts: %d queries in %s; largest parameter %d chars (%s), longest query %d bytes (%s), most parameters %d (%s)",
+				n, f.queries, time.Since(started).Round(time.Millisecond), f.maxParam, f.maxParamQuery, f.maxText, f.maxTextQuery, f.maxParams, f.maxParamsQuery)
 			names := make([]string, 0, len(f.before))
 			for q := range f.before {
 				names = append(names, q)

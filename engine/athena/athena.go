@@ -78,6 +78,11 @@ type Options struct {
 	// Coverage list every log file (S3 key, size, ETag) in the partitions
 	// the queries that ran read, from the estimate's listing: no extra call.
 	Inventory bool
+	// MaxScanPartitions, if positive, refuses to start a query one of
+	// whose table scans would project more partitions (with an
+	// Estimator): Trino's per-scan limit, which a scoped query never
+	// reaches (sql.RenderScoped) but a table read whole may.
+	MaxScanPartitions int64
 	// MaxCostUSD, if positive, refuses to start a query whose estimate
 	// would bring the estimated total over it (the command checks the
 	// whole plan first; this catches queries planned later, such as the
@@ -256,6 +261,8 @@ func (e *Engine) Run(ctx context.Context, q engine.Query) (*engine.Result, error
 		case err != nil:
 			estBytes = -1
 			e.o.Logf("%s: no estimate: %v", q.Name, err)
+		case e.o.MaxScanPartitions > 0 && est.MaxScan > e.o.MaxScanPartitions:
+			return nil, fmt.Errorf("run %s: not started: one of its table scans would project %d partitions, more than the %d one scan may read; it would fail or time out", q.Name, est.MaxScan, e.o.MaxScanPartitions)
 		default:
 			estBytes, estCost = est.Bytes, est.CostUSD
 			e.mu.Lock()
