@@ -83,6 +83,13 @@ const (
 //
 // A table made by an earlier setup (enum of accounts) works with the same
 // queries: the constraint only narrows its projection.
+//
+// Not proven on real Athena (moto accepts any query): whether the
+// injected check accepts other predicates on the column beside the scans'
+// IN lists. One catalog query has one: exfil/baseline_days keeps
+// `account || '/' || region IN (SELECT …)` in its outer WHERE, which the
+// scans make redundant on Athena (they already name only the bucket
+// owners' folders).
 
 // MetadataSize is the gzip-compressed size of the table definition setup
 // sends to Glue: what Glue's 1 MB limit applies to.
