@@ -276,9 +276,13 @@ func TestAthenaOrganizationScale(t *testing.T) {
 			if strings.Contains(errs, "a Trino table scan reads by default") {
 				t.Errorf("the dry run plans a scan over Trino's limit:\n%s", errs)
 			}
-			// The dry run prints the SQL as it will be sent: scoped.
-			if !strings.Contains(out, "WHERE account IN (?") {
-				t.Errorf("the dry run's SQL is not scoped to the account folders")
+			// The dry run prints the SQL as it will be sent: scoped, with
+			// exfil/read_partitions first, which it prices too.
+			if !strings.Contains(out, "WHERE account IN (?") || !strings.HasPrefix(out, "-- query: exfil/read_partitions\n") {
+				t.Errorf("the dry run's SQL is not scoped to the account folders, or does not start with exfil/read_partitions:\n%.300s", out)
+			}
+			if got := estimatedBytes(t, errs, "exfil/read_partitions"); got != wantWindow {
+				t.Errorf("exfil/read_partitions estimated at %d bytes, want the window's files' %d", got, wantWindow)
 			}
 
 			t.Logf("dry run %s", time.Since(started))
