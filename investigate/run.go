@@ -38,6 +38,11 @@ type Env struct {
 	// Tally, if set, counts the queries started and finished (for the
 	// message an interrupted run prints).
 	Tally *Tally
+	// Scopes, if set, gives the partitions each table role of a query may
+	// read (Athena: the S3 listing's account/region folders); RunAll
+	// renders the query's table references as scans of them
+	// (sql.RenderScoped). Nil reads tables whole (the local engine).
+	Scopes func(ctx context.Context, query string, values map[string]string) (map[string]sql.Scope, error)
 }
 
 // Tally counts queries across an investigation's rounds.
@@ -129,6 +134,17 @@ func (e *Env) RunAll(ctx context.Context, plans []Planned) ([]reports.QueryRun, 
 	rendered, err := e.Render(plans)
 	if err != nil {
 		return nil, err
+	}
+	if e.Scopes != nil {
+		for i, p := range plans {
+			sc, err := e.Scopes(ctx, p.Name, p.Values)
+			if err != nil {
+				return nil, err
+			}
+			if rendered[i], err = e.Catalog.MustGet(p.Name).RenderScoped(e.Tables, p.Values, sc); err != nil {
+				return nil, err
+			}
+		}
 	}
 	runs := make([]reports.QueryRun, len(rendered))
 	for i, r := range rendered {

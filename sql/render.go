@@ -96,6 +96,9 @@ type Rendered struct {
 	// Params are the declared parameters with their validated values, in
 	// declaration order.
 	Params []Bound
+	// Scans are the table scans a scoped render made (RenderScoped), in
+	// text order; empty when the tables are read whole.
+	Scans []Scan
 }
 
 // UsageError is a bad parameter value: the user's fault, exit code 2.
@@ -126,6 +129,15 @@ func QuoteTable(id string) (string, error) {
 // identifiers. Values not declared by q are an error; optional parameters
 // left out are bound as the empty string.
 func (q *Query) Render(tables map[string]string, values map[string]string) (*Rendered, error) {
+	return q.RenderScoped(tables, values, nil)
+}
+
+// RenderScoped is Render with each reference to a table role in scopes
+// replaced by scans of that scope's partitions (see Shard): a
+// parenthesised SELECT * of the table constrained by account, region and
+// the query's day range, or a UNION ALL of such scans, every value a
+// parameter. Roles not in scopes are read whole, as Render reads them.
+func (q *Query) RenderScoped(tables map[string]string, values map[string]string, scopes map[string]Scope) (*Rendered, error) {
 	var unknown []string
 	for k := range values {
 		if _, ok := q.Param(k); !ok {
@@ -241,14 +253,71 @@ func (q *Query) Render(tables map[string]string, values map[string]string) (*Ren
 			if err != nil {
 				return nil, fmt.Errorf("render %s: %w", q.Name, err)
 			}
-			sb.WriteString(quoted)
+			sc, scoped := scopes[s.text]
+			if !scoped {
+				sb.WriteString(quoted)
+				continue
+			}
+			if err := r.writeScans(&sb, q, s.text, quoted, sc, args, value); err != nil {
+				return nil, err
+			}
 		}
 	}
 	r.SQL = strings.TrimSpace(sb.String()) + "\n"
+	if len(r.SQL) > MaxQueryBytes && len(r.Scans) > 0 {
+		return nil, &UsageError{Msg: fmt.Sprintf("query %s would be %d bytes of SQL, more than the %d Athena takes, with its %d partition scans: narrow the window or the accounts set up", q.Name, len(r.SQL), MaxQueryBytes, len(r.Scans))}
+	}
 	if len(r.SQL) > MaxQueryBytes {
 		return nil, &UsageError{Msg: fmt.Sprintf("query %s would be %d bytes of SQL, more than the %d Athena takes: give fewer values", q.Name, len(r.SQL), MaxQueryBytes)}
 	}
 	return r, nil
+}
+
+// writeScans writes one scoped table reference.
+func (r *Rendered) writeScans(sb *strings.Builder, q *Query, role, quoted string, sc Scope, args map[string]any, value func(string, any)) error {
+	from, to := q.dayBounds(args)
+	days := int64(DaysIn(from, to))
+	if days == 0 {
+		return fmt.Errorf("render %s: the query has no partition day range to scope {{%s}} by", q.Name, role)
+	}
+	where := ""
+	if sc.Where != "" {
+		where = " under " + sc.Where
+	}
+	shards, err := Shard(sc.Pairs, days, sc.Budget)
+	if err != nil {
+		// The user's window or setup is what does not fit: exit code 2,
+		// before any query starts.
+		return &UsageError{Msg: fmt.Sprintf("query %s cannot be scoped to the partitions of its %s table%s: %v", q.Name, role, where, err)}
+	}
+	sb.WriteByte('(')
+	for i, sh := range shards {
+		if i > 0 {
+			sb.WriteString("\n  UNION ALL ")
+		}
+		tag := fmt.Sprintf("%s scan %d/%d", role, i+1, len(shards))
+		sb.WriteString("SELECT * FROM " + quoted + " WHERE account IN (")
+		for j, a := range sh[0] {
+			if j > 0 {
+				sb.WriteString(", ")
+			}
+			value(fmt.Sprintf("%s account[%d]", tag, j+1), a)
+		}
+		sb.WriteString(") AND region IN (")
+		for j, g := range sh[1] {
+			if j > 0 {
+				sb.WriteString(", ")
+			}
+			value(fmt.Sprintf("%s region[%d]", tag, j+1), g)
+		}
+		sb.WriteString(") AND day BETWEEN ")
+		value(tag+" day_from", from)
+		sb.WriteString(" AND ")
+		value(tag+" day_to", to)
+		r.Scans = append(r.Scans, Scan{Role: role, Table: quoted, Accounts: sh[0], Regions: sh[1], DayFrom: from, DayTo: to})
+	}
+	sb.WriteByte(')')
+	return nil
 }
 
 func (q *Query) paramNames() string {

@@ -128,15 +128,18 @@ func (s Spec) LocationTemplate() string {
 }
 
 // Parameters are the table parameters: partition projection plus the
-// ctathena ownership mark.
+// ctathena ownership mark. The account column is injected: each query
+// names the accounts it reads (account IN (?, …), from the S3 listing of
+// the account folders, see sql.RenderScoped), so the definition does not
+// grow with the organization and no query projects an account it does not
+// name (tables/limits.go). Regions stay an enum: AWS has a few dozen.
 func (s Spec) Parameters() map[string]string {
 	start, _ := NormalizeDay(s.start())
 	return map[string]string{
 		"EXTERNAL":                     "TRUE",
 		"classification":               "cloudtrail",
 		"projection.enabled":           "true",
-		"projection.account.type":      "enum",
-		"projection.account.values":    strings.Join(sortedUnique(s.Accounts), ","),
+		"projection.account.type":      "injected",
 		"projection.region.type":       "enum",
 		"projection.region.values":     strings.Join(sortedUnique(s.Regions), ","),
 		"projection.day.type":          "date",

@@ -11,8 +11,9 @@ import "strings"
 
 // SchemaVersion is bumped whenever Columns, the SerDe or the projection
 // parameters change, so setup can tell an outdated table it made from a
-// current one.
-const SchemaVersion = "1"
+// current one. Version 2 projects the account column as injected (it was
+// an enum of every account).
+const SchemaVersion = "2"
 
 // Storage classes of a CloudTrail table, as Athena's CloudTrail
 // documentation prescribes.

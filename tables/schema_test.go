@@ -48,8 +48,8 @@ func TestParametersProjection(t *testing.T) {
 	p := testSpec().Parameters()
 	checks := map[string]string{
 		"projection.enabled":           "true",
-		"projection.account.type":      "enum",
-		"projection.account.values":    "111111111111,222222222222",
+		"projection.account.type":      "injected",
+		"projection.account.values":    "",
 		"projection.region.values":     "eu-west-1,us-east-1",
 		"projection.day.type":          "date",
 		"projection.day.format":        "yyyy/MM/dd",

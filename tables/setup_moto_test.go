@@ -132,7 +132,8 @@ func TestSetupConvergesOnMoto(t *testing.T) {
 	p := tb.Parameters
 	for k, v := range map[string]string{
 		"projection.enabled":        "true",
-		"projection.account.values": "111111111111,222222222222",
+		"projection.account.type":   "injected",
+		"projection.account.values": "",
 		"projection.region.values":  "eu-west-1,us-east-1",
 		"projection.day.range":      "2026/01/01,NOW",
 		"projection.day.format":     "yyyy/MM/dd",
@@ -175,7 +176,9 @@ func TestSetupConvergesOnMoto(t *testing.T) {
 		t.Errorf("no 'no change' note: %v", res.Notes)
 	}
 
-	// A new account starts delivering: the table is updated, not recreated.
+	// A new account starts delivering (in a new region): the table is
+	// updated for the region, not recreated; the account is injected, so
+	// only the config names it.
 	m.upload(t, "new-account", "org-trail", "cloudtrail")
 	res, err = Setup(ctx, m.clients, orgOptions())
 	if err != nil {
@@ -184,11 +187,14 @@ func TestSetupConvergesOnMoto(t *testing.T) {
 	if got := mutating(res); !slices.Equal(got, []string{"UpdateTable ctathena.management"}) {
 		t.Fatalf("drift actions = %v", got)
 	}
-	if d := res.Actions[0].Detail; !strings.Contains(d, "+333333333333") || !strings.Contains(d, "+ap-southeast-2") {
-		t.Errorf("update detail %q does not name the new account and region", d)
+	if d := res.Actions[0].Detail; !strings.Contains(d, "+ap-southeast-2") {
+		t.Errorf("update detail %q does not name the new region", d)
 	}
-	if got := m.table(t, "management").Parameters["projection.account.values"]; got != "111111111111,222222222222,333333333333" {
-		t.Errorf("accounts after drift = %q", got)
+	if got := m.table(t, "management").Parameters["projection.account.values"]; got != "" {
+		t.Errorf("the table lists accounts %q; they are injected", got)
+	}
+	if got := strings.Join(res.Config.Accounts, ","); got != "111111111111,222222222222,333333333333" {
+		t.Errorf("config accounts after drift = %q", got)
 	}
 
 	// Setup restricted to one account keeps the ones already projected.

@@ -66,6 +66,13 @@ func openAthenaBackend(ctx context.Context, g *globals) (*backend, error) {
 	e := athena.New(cl.athena, cl.s3, athena.Options{
 		Workgroup: c.Workgroup, Database: c.Database, OutputLocation: c.ResultsLocation,
 		Logf: g.progressf, Sources: sources, Estimator: est, MaxCostUSD: g.maxCostUSD(),
+		Inventory: g.inventory, MaxScanPartitions: tables.ScanPartitionsMax,
 	})
-	return &backend{eng: e, tables: tbl, accounts: c.Accounts, sources: sources}, nil
+	// Every query reads only the partition folders that exist (see
+	// aws_scope.go and tables/limits.go).
+	sc, err := newAthenaScopes(est, tbl, e)
+	if err != nil {
+		return nil, err
+	}
+	return &backend{eng: e, tables: tbl, accounts: c.Accounts, sources: sources, scopes: sc}, nil
 }

@@ -43,12 +43,14 @@ type cachedListings struct {
 }
 
 func (g *globals) sharedListings(region string) *athena.Listings {
-	key := strings.Join([]string{g.getenv("AWS_ENDPOINT_URL"), g.getenv("AWS_ENDPOINT_URL_S3"), g.profile, g.getenv("AWS_PROFILE"), region}, "|")
+	// A listing made without the files' keys cannot serve --inventory.
+	key := strings.Join([]string{g.getenv("AWS_ENDPOINT_URL"), g.getenv("AWS_ENDPOINT_URL_S3"), g.profile, g.getenv("AWS_PROFILE"), region, fmt.Sprint(g.inventory)}, "|")
 	listingsMu.Lock()
 	defer listingsMu.Unlock()
 	c, ok := listings[key]
 	if !ok || g.now().Sub(c.made) >= estimatorTTL {
 		c = cachedListings{l: athena.NewListings(), made: g.now()}
+		c.l.KeepFiles = g.inventory
 		listings[key] = c
 	}
 	return c.l
@@ -98,7 +100,7 @@ func tableLocations(c *tables.Config) ([]athena.Location, error) {
 
 // estimator builds (once) the estimator over the configured tables.
 func (g *globals) estimator(ctx context.Context, c *tables.Config) (*athena.Estimator, error) {
-	key := g.configPath()
+	key := g.configPath() + "|" + fmt.Sprint(g.inventory)
 	if c, ok := estimators.Load(key); ok && g.now().Sub(c.(cachedEstimator).made) < estimatorTTL {
 		return c.(cachedEstimator).e, nil
 	}
@@ -158,8 +160,8 @@ func estimateRun(ctx context.Context, g *globals, out *investigate.Outcome) erro
 		if g.dryRun {
 			line = func(format string, a ...any) { g.warnf(format, a...) }
 		}
-		line("estimate %s: %s (%d bytes) in %d files; %d partitions with logs of %d projected (days %s..%s); $%.4f",
-			q.Name, investigate.HumanBytes(float64(e.Bytes)), e.Bytes, e.Objects, e.Partitions, e.Projected, e.DayFrom, e.DayTo, e.CostUSD)
+		line("estimate %s: %s (%d bytes) in %d files; %d partitions with logs of %d projected in %d scans of at most %d (days %s..%s); $%.4f",
+			q.Name, investigate.HumanBytes(float64(e.Bytes)), e.Bytes, e.Objects, e.Partitions, e.Projected, e.Scans, e.MaxScan, e.DayFrom, e.DayTo, e.CostUSD)
 		if w := partitionWarning(q.Name, e); w != "" {
 			g.warnf("%s", w)
 		}
@@ -189,16 +191,14 @@ func planned(q reports.QueryRun) engine.Query {
 	return engine.Query{Name: q.Name, SQL: q.SQL, Args: args}
 }
 
-// partitionWarning names a query whose projection goes past what Athena
-// and Trino document (see tables/limits.go), with what it would take.
+// partitionWarning names a query one of whose scans projects more
+// partitions than Trino reads in one scan (see tables/limits.go); scoped
+// queries never do (sql.RenderScoped splits them), so this is a table
+// read whole, such as a query over a table not set up by ctathena.
 func partitionWarning(name string, e athena.Estimate) string {
-	switch {
-	case e.Projected > tables.ScanPartitionsMax:
-		return fmt.Sprintf("%s projects %d partitions (%d hold logs), more than the %d a Trino table scan reads by default: Athena may refuse it or time out; narrow the window",
-			name, e.Projected, e.Partitions, tables.ScanPartitionsMax)
-	case e.Projected > tables.ManyThousands:
-		return fmt.Sprintf("%s projects %d partitions (%d hold logs): Athena warns that queries over many thousands of partitions may time out",
-			name, e.Projected, e.Partitions)
+	if e.MaxScan > tables.ScanPartitionsMax {
+		return fmt.Sprintf("%s projects %d partitions in one scan (%d hold logs), more than the %d a Trino table scan reads by default: Athena may refuse it or time out; narrow the window",
+			name, e.MaxScan, e.Partitions, tables.ScanPartitionsMax)
 	}
 	return ""
 }

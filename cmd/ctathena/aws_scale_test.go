@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
+	gluetypes "github.com/aws/aws-sdk-go-v2/service/glue/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	engathena "github.com/ctathena/ctathena/engine/athena"
@@ -158,10 +160,14 @@ func newExecutions(t *testing.T, ac *athena.Client, seen map[string]bool, manife
 
 // scaleFigures are what one organization size sent to Athena.
 type scaleFigures struct {
-	queries, maxParam, maxText  int
-	maxParamQuery, maxTextQuery string
-	projected                   map[string]int64
-	overParam                   []string
+	queries, maxParam, maxText, maxParams       int
+	maxParamQuery, maxTextQuery, maxParamsQuery string
+	// before is what each query projected with the account enum (accounts
+	// set up × regions × days); projected, maxScan and scans what its
+	// scoped scans project in all, at most in one, and how many.
+	before, projected, maxScan map[string]int64
+	scans                      map[string]int
+	overParam                  []string
 }
 
 // TestAthenaOrganizationScale runs setup, exfil, access, identity --pivot
@@ -170,7 +176,8 @@ type scaleFigures struct {
 // Athena's limits: the query text, each parameter as sent, and the
 // partitions the query projects (tables/limits.go).
 func TestAthenaOrganizationScale(t *testing.T) {
-	_, cfg := scaleEnv(t)
+	srv, cfg := scaleEnv(t)
+	tableSizes := map[int]int{}
 	ctx := context.Background()
 	// Checksums only where S3 requires them: the layout is thousands of
 	// small writes, and moto verifies a trailing checksum slowly.
@@ -201,7 +208,7 @@ func TestAthenaOrganizationScale(t *testing.T) {
 	for _, n := range []int{2000, 500, 80} {
 		t.Run(fmt.Sprintf("%d_accounts", n), func(t *testing.T) {
 			started := time.Now()
-			f := &scaleFigures{projected: map[string]int64{}}
+			f := &scaleFigures{before: map[string]int64{}, projected: map[string]int64{}, maxScan: map[string]int64{}, scans: map[string]int{}}
 			summary[n] = f
 			accounts := all[:n]
 			dir := t.TempDir()
@@ -228,19 +235,21 @@ func TestAthenaOrganizationScale(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := strings.Count(tbl.Table.Parameters["projection.account.values"], ",") + 1; got != n {
-				t.Errorf("table projects %d accounts, want %d", got, n)
+			// The account column is injected: the definition does not grow
+			// with the organization.
+			if p := tbl.Table.Parameters; p["projection.account.type"] != "injected" || p["projection.account.values"] != "" {
+				t.Errorf("table projects accounts as %q with values %.80q; want injected", p["projection.account.type"], p["projection.account.values"])
 			}
-			size, err := tables.MetadataSize(tables.Spec{Database: db, Name: c.Tables["management"].Name, Bucket: bucket,
-				OrgID: c.OrgID, Accounts: c.Accounts, Regions: c.Regions})
-			if err != nil || size > tables.GlueTableMetadataMax {
-				t.Errorf("table definition is %d bytes gzip-compressed (limit %d): %v", size, tables.GlueTableMetadataMax, err)
+			size := glueSize(t, tbl.Table)
+			if size > tables.GlueTableMetadataMax || size > 8<<10 {
+				t.Errorf("table definition is %d bytes gzip-compressed (Glue's limit %d; injected accounts keep it under 8 KB)", size, tables.GlueTableMetadataMax)
 			}
+			tableSizes[n] = size
 			if len(c.Regions) > tables.EnumAdvice {
 				t.Errorf("%d regions projected, more than AWS's few dozen", len(c.Regions))
 			}
-			if n > tables.EnumAdvice && !strings.Contains(errs, "more than the few dozen AWS advises") {
-				t.Errorf("setup does not say the account enum is past AWS's advice:\n%s", errs)
+			if strings.Contains(errs, "more than the few dozen AWS advises") {
+				t.Errorf("setup says an enum is past AWS's advice:\n%s", errs)
 			}
 			t.Logf("%d accounts: table definition %d bytes gzip-compressed (Glue limit %d)", n, size, tables.GlueTableMetadataMax)
 
@@ -264,8 +273,16 @@ func TestAthenaOrganizationScale(t *testing.T) {
 					t.Errorf("%s estimated at %d bytes, want the files' %d", q, got, want)
 				}
 			}
-			if p := n * len(scaleRegions) * 47; p > tables.ScanPartitionsMax && !strings.Contains(errs, fmt.Sprintf("exfil/baseline projects %d partitions", p)) {
-				t.Errorf("the dry run does not name the projection over the limit:\n%s", errs)
+			if strings.Contains(errs, "a Trino table scan reads by default") {
+				t.Errorf("the dry run plans a scan over Trino's limit:\n%s", errs)
+			}
+			// The dry run prints the SQL as it will be sent: scoped, with
+			// exfil/read_partitions first, which it prices too.
+			if !strings.Contains(out, "WHERE account IN (?") || !strings.HasPrefix(out, "-- query: exfil/read_partitions\n") {
+				t.Errorf("the dry run's SQL is not scoped to the account folders, or does not start with exfil/read_partitions:\n%.300s", out)
+			}
+			if got := estimatedBytes(t, errs, "exfil/read_partitions"); got != wantWindow {
+				t.Errorf("exfil/read_partitions estimated at %d bytes, want the window's files' %d", got, wantWindow)
 			}
 
 			t.Logf("dry run %s", time.Since(started))
@@ -281,6 +298,11 @@ func TestAthenaOrganizationScale(t *testing.T) {
 			}
 			for _, args := range runs {
 				bundle := filepath.Join(dir, args[0])
+				if args[0] == "exfil" {
+					// exfil/read_partitions runs first; the bucket's reads are
+					// in two folders (and one it names that does not exist).
+					queueReadPartitions(t, srv, readFolders)
+				}
 				code, _, errs := runMain(t, append(args, "--config", conf, "--out", bundle)...)
 				if code != 0 && code != exitPartial {
 					t.Fatalf("%s on athena: exit %d\n%s", args[0], code, errs)
@@ -290,8 +312,20 @@ func TestAthenaOrganizationScale(t *testing.T) {
 				if len(recs) == 0 {
 					t.Fatalf("%s started no query", args[0])
 				}
+				if args[0] == "exfil" {
+					for _, l := range strings.Split(errs, "\n") {
+						if strings.Contains(l, "read_partitions") {
+							t.Logf("exfil said: %.300s", l)
+						}
+					}
+					checkExfilNarrowed(t, recs, readFolders, n, bundle)
+				}
 				for _, r := range recs {
 					f.queries++
+					if len(r.params) > f.maxParams {
+						f.maxParams, f.maxParamsQuery = len(r.params), r.name
+					}
+					checkScans(t, r, db, f)
 					if len(r.text) > maxQueryBytes {
 						t.Errorf("%s: query text of %d bytes, over Athena's %d", r.name, len(r.text), maxQueryBytes)
 					}
@@ -313,31 +347,156 @@ func TestAthenaOrganizationScale(t *testing.T) {
 						t.Errorf("%s: no partition day range among its parameters %q", r.name, r.params)
 						continue
 					}
-					f.projected[r.name] = int64(n) * int64(len(scaleRegions)) * int64(dayCount(t, from, to))
+					f.before[r.name] = int64(n) * int64(len(scaleRegions)) * int64(dayCount(t, from, to))
 				}
 			}
 			for _, o := range f.overParam {
 				t.Errorf("parameter over Athena's %d characters as sent: %s", maxParamChars, o)
 			}
-			t.Logf("%d accounts: %d queries in %s; largest parameter %d chars (%s), longest query %d bytes (%s)",
-				n, f.queries, time.Since(started).Round(time.Millisecond), f.maxParam, f.maxParamQuery, f.maxText, f.maxTextQuery)
-			names := make([]string, 0, len(f.projected))
-			for q := range f.projected {
+			t.Logf("%d accounts: %d queries in %s; largest parameter %d chars (%s), longest query %d bytes (%s), most parameters %d (%s)",
+				n, f.queries, time.Since(started).Round(time.Millisecond), f.maxParam, f.maxParamQuery, f.maxText, f.maxTextQuery, f.maxParams, f.maxParamsQuery)
+			names := make([]string, 0, len(f.before))
+			for q := range f.before {
 				names = append(names, q)
 			}
 			sort.Strings(names)
-			var over []string
+			var sigmaMax, sigmaBefore int64
+			sigmaN := 0
 			for _, q := range names {
-				p := f.projected[q]
-				if p > tables.ScanPartitionsMax {
-					over = append(over, fmt.Sprintf("%s %d", q, p))
+				if strings.HasPrefix(q, "sigma/") {
+					sigmaN++
+					sigmaMax, sigmaBefore = max(sigmaMax, f.maxScan[q]), max(sigmaBefore, f.before[q])
+					continue
 				}
-				t.Logf("%d accounts: %-40s projects %8d partitions", n, q, p)
+				t.Logf("%d accounts: %-40s enum projection %8d partitions; now %3d scans of at most %6d (%7d in all)",
+					n, q, f.before[q], f.scans[q], f.maxScan[q], f.projected[q])
 			}
-			if len(over) > 0 {
-				t.Logf("%d accounts: over the %d-partition scan limit: %s", n, tables.ScanPartitionsMax, strings.Join(over, ", "))
-			}
+			t.Logf("%d accounts: %d sigma/ queries: enum projection %d partitions each; now at most %d in one scan", n, sigmaN, sigmaBefore, sigmaMax)
 		})
+	}
+	// The definition is the same size at every organization size (but for
+	// the database name's digits).
+	if a, b := tableSizes[80], tableSizes[2000]; a > 0 && b > 0 && (b-a > 8 || a-b > 8) {
+		t.Errorf("table definition %d bytes at 80 accounts, %d at 2,000: it grows with the organization", tableSizes[80], tableSizes[2000])
+	}
+}
+
+// glueSize is the gzip-compressed size of a Glue table's definition as
+// GetTable returns it: what Glue's ~1 MB limit applies to.
+func glueSize(t *testing.T, tb *gluetypes.Table) int {
+	t.Helper()
+	raw, err := json.Marshal(tb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write(raw)
+	zw.Close()
+	return b.Len()
+}
+
+// checkScans holds each table scan of a recorded query to the per-scan
+// budget, computed from the scan's own rendered constraints: accounts ×
+// regions × days of its `account IN (…) AND region IN (…) AND day BETWEEN
+// … AND …`, bound to the parameters moto recorded. Every reference to a
+// table must be such a scan (an unconstrained one would project the whole
+// table, and fail on an injected column).
+func checkScans(t *testing.T, r recorded, db string, f *scaleFigures) {
+	t.Helper()
+	args := make([]any, len(r.params))
+	for i, p := range r.params {
+		args[i] = strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(p, "'"), "'"), "''", "'")
+	}
+	scans := engathena.ParseScans(r.text, args)
+	if refs := strings.Count(r.text, `FROM "`+db+`".`); refs != len(scans) || refs == 0 {
+		t.Errorf("%s: %d table references but %d constrained scans:\n%.2000s", r.name, refs, len(scans), r.text)
+	}
+	f.scans[r.name] = len(scans)
+	for _, s := range scans {
+		p := s.Partitions()
+		if p <= 0 || p > tables.ScanBudget || p > tables.ScanPartitionsMax {
+			t.Errorf("%s: a scan projects %d partitions (%d accounts × %d regions × %s..%s), over the budget of %d",
+				r.name, p, len(s.Accounts), len(s.Regions), s.DayFrom, s.DayTo, tables.ScanBudget)
+		}
+		for _, a := range s.Accounts {
+			if !tables.IsAccountID(a) {
+				t.Errorf("%s: scan account %q", r.name, a)
+			}
+		}
+		for _, g := range s.Regions {
+			if !tables.IsRegion(g) {
+				t.Errorf("%s: scan region %q", r.name, g)
+			}
+		}
+		f.maxScan[r.name] = max(f.maxScan[r.name], p)
+		f.projected[r.name] += p
+	}
+}
+
+// readFolders are where the moto layout holds files of accounts 0 and 18
+// (orgLayout puts account i in region i%17), and one folder that does not
+// exist, which the narrowing must drop.
+var readFolders = [][2]string{
+	{"300000000000", "af-south-1"}, {"300000142542", "ap-east-1"}, {"300000000000", "us-west-2"},
+}
+
+// queueReadPartitions gives exfil/read_partitions its answer.
+func queueReadPartitions(t *testing.T, srv *moto.Server, folders [][2]string) {
+	t.Helper()
+	res := moto.AthenaResult{Rows: []moto.Row{{Data: []moto.Datum{{VarCharValue: moto.Str("account")}, {VarCharValue: moto.Str("region")}}}},
+		ColumnInfo: []moto.ColumnInfo{{Name: "account", Type: "varchar"}, {Name: "region", Type: "varchar"}}}
+	for _, f := range folders {
+		res.Rows = append(res.Rows, moto.Row{Data: []moto.Datum{{VarCharValue: moto.Str(f[0])}, {VarCharValue: moto.Str(f[1])}}})
+	}
+	if err := srv.QueueAthenaResults(context.Background(), moto.Region, res); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkExfilNarrowed: exfil/read_partitions ran first over every folder;
+// the object-read queries then read only the folders it found that exist;
+// bucket_changes (management events) every folder; the bundle says so.
+func checkExfilNarrowed(t *testing.T, recs []recorded, folders [][2]string, n int, bundle string) {
+	t.Helper()
+	if len(recs) == 0 || !strings.Contains(recs[0].text, "SELECT DISTINCT account, region") {
+		t.Fatalf("exfil's first query is not exfil/read_partitions")
+	}
+	want := map[string]bool{}
+	for _, f := range folders[:2] {
+		want[f[0]+"/"+f[1]] = true
+	}
+	for _, r := range recs {
+		args := make([]any, len(r.params))
+		for i, p := range r.params {
+			args[i] = strings.Trim(p, "'")
+		}
+		got := map[string]bool{}
+		for _, s := range engathena.ParseScans(r.text, args) {
+			for _, a := range s.Accounts {
+				for _, g := range s.Regions {
+					got[a+"/"+g] = true
+				}
+			}
+		}
+		switch {
+		case strings.Contains(r.text, "SELECT DISTINCT account, region"), r.name == "exfil/bucket_changes":
+			if len(got) != n {
+				t.Errorf("%s reads %d folders, want all %d", r.name, len(got), n)
+			}
+		default:
+			if len(got) != len(want) || !got[folders[0][0]+"/"+folders[0][1]] || !got[folders[1][0]+"/"+folders[1][1]] {
+				t.Errorf("%s reads folders %v, want only %v", r.name, got, want)
+			}
+		}
+	}
+	m, err := os.ReadFile(filepath.Join(bundle, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(m), "read only the 2 of "+strconv.Itoa(n)+" account/region folders where exfil/read_partitions found") ||
+		!strings.Contains(string(m), `"name": "exfil/read_partitions"`) {
+		t.Errorf("the manifest does not say which folders exfil read and why, or omits exfil/read_partitions")
 	}
 }
 

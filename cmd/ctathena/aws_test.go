@@ -84,8 +84,7 @@ func TestAthenaEndToEnd(t *testing.T) {
 		t.Fatalf("tables after setup: %v %v", tbls, err)
 	}
 	params := tbls.TableList[0].Parameters
-	if params["projection.enabled"] != "true" || !strings.Contains(params["projection.account.values"], "111111111111") ||
-		!strings.Contains(params["projection.account.values"], "222222222222") ||
+	if params["projection.enabled"] != "true" || params["projection.account.type"] != "injected" ||
 		!strings.Contains(params["storage.location.template"], "s3://org-trail/AWSLogs/o-a1b2c3d4e5/${account}/CloudTrail/${region}/${day}") {
 		t.Errorf("table parameters: %v", params)
 	}
@@ -114,8 +113,10 @@ func TestAthenaEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(l.QueryExecutionIds) != len(investigate.ExfilQueries) {
-		t.Fatalf("%d query executions, want %d (one per exfil query)", len(l.QueryExecutionIds), len(investigate.ExfilQueries))
+	// exfil/read_partitions first (which folders hold the window's reads),
+	// then one per exfil query.
+	if len(l.QueryExecutionIds) != len(investigate.ExfilQueries)+1 {
+		t.Fatalf("%d query executions, want %d (exfil/read_partitions, then one per exfil query)", len(l.QueryExecutionIds), len(investigate.ExfilQueries)+1)
 	}
 	for _, id := range l.QueryExecutionIds {
 		qe, err := ac.GetQueryExecution(ctx, &athena.GetQueryExecutionInput{QueryExecutionId: aws.String(id)})
@@ -128,6 +129,10 @@ func TestAthenaEndToEnd(t *testing.T) {
 		}
 		if !strings.Contains(q, `"ctathena"."`) {
 			t.Errorf("query does not read the configured table:\n%s", q)
+		}
+		// Every scan names its partitions (the account column is injected).
+		if strings.Count(q, `FROM "ctathena".`) != strings.Count(q, ` WHERE account IN (`) {
+			t.Errorf("a table scan is not constrained to its account folders:\n%s", q)
 		}
 		found := false
 		for _, p := range qe.QueryExecution.ExecutionParameters {

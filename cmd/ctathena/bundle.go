@@ -51,10 +51,12 @@ func (g *globals) investigate(ctx context.Context, r run, from, to time.Time, p 
 	}
 	g.printWindow(r.window)
 	if g.dryRun || (!g.useLocal() && estimatePlan != nil) {
-		out, err := p(&investigate.Env{Catalog: cat, Tables: g.dryRunTables(ctx), DryRun: true}, nil)
+		dry := g.dryScopes(ctx)
+		out, err := p(&investigate.Env{Catalog: cat, Tables: g.dryRunTables(ctx), DryRun: true, Scopes: dry.fn()}, nil)
 		if err != nil {
 			return err
 		}
+		dry.finish(out)
 		if g.dryRun {
 			for _, n := range out.Notes {
 				g.warnf("%s", n)
@@ -88,10 +90,11 @@ func (g *globals) investigate(ctx context.Context, r run, from, to time.Time, p 
 		return err
 	}
 	defer b.eng.Close()
-	out, err := p(&investigate.Env{Engine: b.eng, Catalog: cat, Tables: b.tables, Progress: g.progressf, Tally: &g.tally}, b)
+	out, err := p(&investigate.Env{Engine: b.eng, Catalog: cat, Tables: b.tables, Progress: g.progressf, Tally: &g.tally, Scopes: b.scopes.fn()}, b)
 	if err != nil {
 		return err
 	}
+	b.scopes.finish(out)
 	for _, n := range out.Notes {
 		g.warnf("%s", n)
 	}
@@ -210,6 +213,7 @@ func (g *globals) finish(ctx context.Context, r run, b *backend, out *investigat
 	if len(cov.Sources) == 0 {
 		cov.Sources = b.sources
 	}
+	b.scopes.windowCoverage(ctx, &cov, r.window) // Athena: an empty window
 	dir := g.outDir
 	if dir == "" {
 		if err := g.prepareOut(r.command); err != nil {

@@ -21,6 +21,9 @@ type backend struct {
 	// folders or recipient accounts locally).
 	accounts []string
 	sources  []string
+	// scopes constrain each query to the partitions that exist (Athena;
+	// nil locally).
+	scopes *athenaScopes
 }
 
 // openAthena is set by athena.go; nil until the AWS side is wired.

@@ -169,7 +169,7 @@ func runQuery(cmd *cobra.Command, g *globals, o *queryOptions, name string) erro
 	}
 	r := run{command: "query", window: w, params: params(), primary: name}
 	if g.dryRun {
-		env := &investigate.Env{Catalog: cat, Tables: g.dryRunTables(ctx), DryRun: true}
+		env := &investigate.Env{Catalog: cat, Tables: g.dryRunTables(ctx), DryRun: true, Scopes: g.dryScopes(ctx).fn()}
 		runs, err := env.RunAll(ctx, plan)
 		if err != nil {
 			return err
@@ -199,10 +199,12 @@ func runQuery(cmd *cobra.Command, g *globals, o *queryOptions, name string) erro
 		g.warnf("%s: the organization's accounts are taken to be the %d accounts in the logs (%s); pass --param org_accounts to say otherwise", name, len(b.accounts), clipValue(values["org_accounts"]))
 		r.params = params()
 	}
-	env = &investigate.Env{Engine: b.eng, Catalog: cat, Tables: b.tables, Progress: g.progressf, Tally: &g.tally}
+	env = &investigate.Env{Engine: b.eng, Catalog: cat, Tables: b.tables, Progress: g.progressf, Tally: &g.tally, Scopes: b.scopes.fn()}
 	runs, err := env.RunAll(ctx, plan)
 	if err != nil {
 		return err
 	}
-	return g.finish(ctx, r, b, &investigate.Outcome{Queries: runs})
+	out := &investigate.Outcome{Queries: runs}
+	b.scopes.finish(out)
+	return g.finish(ctx, r, b, out)
 }

@@ -68,6 +68,7 @@ type globals struct {
 	noValidate bool
 	publicKeys string
 	maxCost    float64
+	inventory  bool
 	loadSpan   [2]time.Time
 	// read are the files the local engine read, with their hashes.
 	read   readSet
@@ -257,6 +258,7 @@ Times are UTC. --since/--until take RFC 3339, YYYY-MM-DD or a duration back from
 	f.StringVar(&g.format, "format", "table", "stdout format: table, csv or json")
 	f.BoolVar(&g.dryRun, "dry-run", false, "print the rendered SQL and parameters, run nothing")
 	f.Float64Var(&g.maxCost, "max-cost", 0, "on Athena, refuse a run whose estimated cost is over this many US dollars (also max_cost_usd in the config)")
+	f.BoolVar(&g.inventory, "inventory", false, "on Athena, record in the manifest the S3 key, size and ETag of every log file in the partitions the queries read (from the cost estimate's listing)")
 	f.BoolVar(&g.quiet, "quiet", false, "print only results and errors")
 	f.BoolVar(&g.debug, "debug", false, "print progress and details on stderr")
 	f.StringVar(&g.geoip, "geoip", "", "MaxMind-format database (.mmdb) to add country, city and ASN to source IPs")

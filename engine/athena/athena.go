@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,6 +74,15 @@ type Options struct {
 	// partitions it reads before starting it; the estimate is recorded in
 	// its Stats.
 	Estimator *Estimator
+	// Inventory, with an Estimator whose Listings keep files, makes
+	// Coverage list every log file (S3 key, size, ETag) in the partitions
+	// the queries that ran read, from the estimate's listing: no extra call.
+	Inventory bool
+	// MaxScanPartitions, if positive, refuses to start a query one of
+	// whose table scans would project more partitions (with an
+	// Estimator): Trino's per-scan limit, which a scoped query never
+	// reaches (sql.RenderScoped) but a table read whole may.
+	MaxScanPartitions int64
 	// MaxCostUSD, if positive, refuses to start a query whose estimate
 	// would bring the estimated total over it (the command checks the
 	// whole plan first; this catches queries planned later, such as the
@@ -91,6 +101,7 @@ type Engine struct {
 	scanned   int64
 	estimated float64
 	version   string
+	ran       []engine.Query // queries that succeeded, for the inventory
 }
 
 // ErrOverBudget is a query refused because its estimate would bring the
@@ -174,10 +185,42 @@ func (e *Engine) Version(ctx context.Context) string {
 	return v
 }
 
-// Coverage reports the configured sources and the bytes scanned so far;
-// Athena does not say which files or partitions a query read.
+// AddSource adds a line to Coverage's sources: how the queries were
+// scoped, which partitions they read and why.
+func (e *Engine) AddSource(line string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !slices.Contains(e.o.Sources, line) {
+		e.o.Sources = append(e.o.Sources, line)
+	}
+}
+
+// Coverage reports the configured sources and, with Inventory, the log
+// files in the partitions the queries read (from the estimate's listing;
+// Athena itself does not say which files a query read).
 func (e *Engine) Coverage(ctx context.Context) (engine.Coverage, error) {
-	return engine.Coverage{Sources: slices.Clone(e.o.Sources)}, nil
+	e.mu.Lock()
+	cov := engine.Coverage{Sources: slices.Clone(e.o.Sources)}
+	ran := slices.Clone(e.ran)
+	e.mu.Unlock()
+	if !e.o.Inventory || e.o.Estimator == nil {
+		return cov, nil
+	}
+	seen := map[string]bool{}
+	for _, q := range ran {
+		_, files, err := e.o.Estimator.read(ctx, q, true)
+		if err != nil {
+			return cov, fmt.Errorf("inventory: %w", err)
+		}
+		for _, f := range files {
+			if !seen[f.Path] {
+				seen[f.Path] = true
+				cov.Files = append(cov.Files, f)
+			}
+		}
+	}
+	slices.SortFunc(cov.Files, func(a, b engine.SourceFile) int { return strings.Compare(a.Path, b.Path) })
+	return cov, nil
 }
 
 // BytesScanned is the total DataScannedInBytes of the queries run so far.
@@ -218,6 +261,8 @@ func (e *Engine) Run(ctx context.Context, q engine.Query) (*engine.Result, error
 		case err != nil:
 			estBytes = -1
 			e.o.Logf("%s: no estimate: %v", q.Name, err)
+		case e.o.MaxScanPartitions > 0 && est.MaxScan > e.o.MaxScanPartitions:
+			return nil, fmt.Errorf("run %s: not started: one of its table scans would project %d partitions, more than the %d one scan may read; it would fail or time out", q.Name, est.MaxScan, e.o.MaxScanPartitions)
 		default:
 			estBytes, estCost = est.Bytes, est.CostUSD
 			e.mu.Lock()
@@ -269,6 +314,9 @@ func (e *Engine) Run(ctx context.Context, q engine.Query) (*engine.Result, error
 		return nil, err
 	}
 	res.Stats = stats
+	e.mu.Lock()
+	e.ran = append(e.ran, q)
+	e.mu.Unlock()
 	e.o.Logf("%s: %d rows, %d bytes scanned, $%.4f", q.Name, len(res.Rows), stats.BytesScanned, stats.CostUSD)
 	return res, nil
 }

@@ -50,6 +50,9 @@ type Estimate struct {
 	// projection makes the query consider (existing or not).
 	Partitions int64
 	Projected  int64
+	// Scans counts the table scans; MaxScan is the most partitions one of
+	// them projects (what Trino's per-scan limit applies to).
+	Scans, MaxScan int64
 	// Days is the partition day range the query reads (inclusive).
 	DayFrom, DayTo string
 	// CostUSD is Athena's charge for Bytes ($5 per TB, 10 MB minimum).
@@ -77,6 +80,9 @@ type Listings struct {
 	// Requests counts the ListObjectsV2 calls made, for tests and the
 	// progress line.
 	Requests int64
+	// KeepFiles keeps each listed object's key, size and ETag (for
+	// --inventory); set it before the first listing.
+	KeepFiles bool
 }
 
 // NewListings returns an empty listing cache.
@@ -86,8 +92,9 @@ func NewListings() *Listings {
 
 type listed struct {
 	from, to string
-	size     map[string]int64 // day -> bytes
-	count    map[string]int64 // day -> objects
+	size     map[string]int64               // day -> bytes
+	count    map[string]int64               // day -> objects
+	files    map[string][]engine.SourceFile // day -> objects (KeepFiles)
 }
 
 // NewEstimator returns an Estimator over the given tables. parallel bounds
@@ -141,24 +148,58 @@ func (e *Estimator) Tables(sql string) []Location {
 }
 
 // Query estimates one query. A query that names no configured table or no
-// day range cannot be estimated: that is an error, never a zero.
+// day range cannot be estimated: that is an error, never a zero. A query
+// whose table references are scoped (ParseScans) reads only the folders its
+// scans name, and projects what they name.
 func (e *Estimator) Query(ctx context.Context, q engine.Query) (Estimate, error) {
+	est, _, err := e.read(ctx, q, false)
+	return est, err
+}
+
+// read lists what q reads and, with files, returns the log files themselves
+// (Listings.KeepFiles must be set for them to be known).
+func (e *Estimator) read(ctx context.Context, q engine.Query, files bool) (Estimate, []engine.SourceFile, error) {
 	from, to, ok := DayRange(q.Args)
 	if !ok {
-		return Estimate{}, fmt.Errorf("estimate %s: the query has no partition day range", q.Name)
+		return Estimate{}, nil, fmt.Errorf("estimate %s: the query has no partition day range", q.Name)
 	}
 	locs := e.Tables(q.SQL)
 	if len(locs) == 0 {
-		return Estimate{}, fmt.Errorf("estimate %s: the query reads no configured table", q.Name)
+		return Estimate{}, nil, fmt.Errorf("estimate %s: the query reads no configured table", q.Name)
 	}
 	est := Estimate{DayFrom: from, DayTo: to}
+	var out []engine.SourceFile
 	ndays := int64(len(daysBetween(from, to)))
+	scans := ParseScans(q.SQL, q.Args)
 	for _, l := range locs {
-		est.Projected += int64(len(l.Accounts)) * int64(len(l.Regions)) * ndays
 		parts, err := e.partitions(ctx, l)
 		if err != nil {
-			return Estimate{}, fmt.Errorf("estimate %s: %w", q.Name, err)
+			return Estimate{}, nil, fmt.Errorf("estimate %s: %w", q.Name, err)
 		}
+		scoped := map[string]bool{}
+		n := 0
+		for _, s := range scans {
+			if s.Table != l.Table {
+				continue
+			}
+			n++
+			p := s.Partitions()
+			est.Projected += p
+			est.MaxScan = max(est.MaxScan, p)
+			for _, a := range s.Accounts {
+				for _, r := range s.Regions {
+					scoped[a+"/"+r] = true
+				}
+			}
+		}
+		if n > 0 {
+			parts = slices.DeleteFunc(parts, func(p string) bool { return !scoped[p] })
+		} else {
+			p := int64(len(l.Accounts)) * int64(len(l.Regions)) * ndays
+			est.Projected += p
+			est.MaxScan = max(est.MaxScan, p)
+		}
+		est.Scans += int64(max(n, 1))
 		// Every partition under this table is listed over the range, in
 		// parallel, once per investigation.
 		sem := make(chan struct{}, e.parallel)
@@ -185,17 +226,33 @@ func (e *Estimator) Query(ctx context.Context, q engine.Query) (Estimate, error)
 						est.Partitions++
 						est.Objects += n
 						est.Bytes += d.size[day]
+						if files {
+							out = append(out, d.files[day]...)
+						}
 					}
 				}
 			}()
 		}
 		wg.Wait()
 		if firstErr != nil {
-			return Estimate{}, fmt.Errorf("estimate %s: %w", q.Name, firstErr)
+			return Estimate{}, nil, fmt.Errorf("estimate %s: %w", q.Name, firstErr)
 		}
 	}
 	est.CostUSD = Cost(est.Bytes)
-	return est, nil
+	return est, out, nil
+}
+
+// Folders are the account/region folders ("account/region") of the table
+// queries name table (quoted), among the accounts and regions it is set up
+// for, from one listing per investigation; where is its S3 location.
+func (e *Estimator) Folders(ctx context.Context, table string) (folders []string, where string, err error) {
+	for _, l := range e.locs {
+		if l.Table == table {
+			f, err := e.partitions(ctx, l)
+			return f, "s3://" + l.Bucket + "/" + l.Root, err
+		}
+	}
+	return nil, "", fmt.Errorf("no configured table %s", table)
 }
 
 // YearDelimiter rolls a listing up at the first "/2" after the prefix: in
@@ -355,7 +412,10 @@ func (e *Estimator) list(ctx context.Context, l Location, part, from, to string)
 	bucket := l.Bucket
 	acct, region, _ := strings.Cut(part, "/")
 	prefix := l.Root + acct + "/CloudTrail/" + region + "/"
-	d := &listed{from: from, to: to, size: map[string]int64{}, count: map[string]int64{}}
+	d := &listed{from: from, to: to, size: map[string]int64{}, count: map[string]int64{}, files: map[string][]engine.SourceFile{}}
+	e.mu.Lock()
+	keep := e.KeepFiles
+	e.mu.Unlock()
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix),
 		// Keys sort by day folder: start right before from's folder.
 		StartAfter: aws.String(prefix + from)}
@@ -379,6 +439,10 @@ func (e *Estimator) list(ctx context.Context, l Location, part, from, to string)
 			}
 			d.size[day] += aws.ToInt64(o.Size)
 			d.count[day]++
+			if keep {
+				d.files[day] = append(d.files[day], engine.SourceFile{Path: "s3://" + bucket + "/" + aws.ToString(o.Key),
+					Size: aws.ToInt64(o.Size), ETag: strings.Trim(aws.ToString(o.ETag), `"`)})
+			}
 		}
 		if !aws.ToBool(page.IsTruncated) || page.NextContinuationToken == nil {
 			return d, nil
@@ -400,4 +464,100 @@ func daysBetween(from, to string) []string {
 		t = t.AddDate(0, 0, 1)
 	}
 	return out
+}
+
+// Span is the first and last day (YYYY/MM/DD) of any log file in the
+// table's account/region folders, from their year, month and day folder
+// names (delimited listings, never an object's content): at most
+// maxFolders folders, spread over the listing, at most six calls each.
+// listed and of say how many folders it read of how many there are.
+func (e *Estimator) Span(ctx context.Context, table string, maxFolders int) (first, last string, listed, of int, err error) {
+	var loc *Location
+	for i := range e.locs {
+		if e.locs[i].Table == table {
+			loc = &e.locs[i]
+		}
+	}
+	if loc == nil {
+		return "", "", 0, 0, fmt.Errorf("no configured table %s", table)
+	}
+	parts, err := e.partitions(ctx, *loc)
+	if err != nil {
+		return "", "", 0, 0, err
+	}
+	pick := parts
+	if maxFolders > 0 && len(parts) > maxFolders {
+		pick = nil
+		for i := 0; i < maxFolders; i++ {
+			pick = append(pick, parts[i*(len(parts)-1)/(maxFolders-1)])
+		}
+	}
+	for _, p := range pick {
+		acct, region, _ := strings.Cut(p, "/")
+		prefix := loc.Root + acct + "/CloudTrail/" + region + "/"
+		lo, hi, err := e.folderSpan(ctx, loc.Bucket, prefix)
+		if err != nil {
+			return "", "", 0, 0, err
+		}
+		if lo != "" && (first == "" || lo < first) {
+			first = lo
+		}
+		if hi > last {
+			last = hi
+		}
+	}
+	return first, last, len(pick), len(parts), nil
+}
+
+// folderSpan is the least and greatest yyyy/MM/dd folder under prefix.
+func (e *Estimator) folderSpan(ctx context.Context, bucket, prefix string) (lo, hi string, err error) {
+	children := func(p string) ([]string, error) {
+		var out []string
+		in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(p), Delimiter: aws.String("/")}
+		for {
+			e.count()
+			page, err := e.s3.ListObjectsV2(ctx, in)
+			if err != nil {
+				return nil, fmt.Errorf("list s3://%s/%s: %w", bucket, p, err)
+			}
+			for _, c := range page.CommonPrefixes {
+				name := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(c.Prefix), p), "/")
+				if name != "" && strings.Trim(name, "0123456789") == "" {
+					out = append(out, name)
+				}
+			}
+			if !aws.ToBool(page.IsTruncated) || page.NextContinuationToken == nil {
+				break
+			}
+			in.ContinuationToken = page.NextContinuationToken
+		}
+		slices.Sort(out)
+		return out, nil
+	}
+	// end walks down year, month, day taking the first (or last) folder.
+	end := func(last bool) (string, error) {
+		p, day := prefix, ""
+		for range 3 {
+			kids, err := children(p)
+			if err != nil || len(kids) == 0 {
+				return "", err
+			}
+			k := kids[0]
+			if last {
+				k = kids[len(kids)-1]
+			}
+			p += k + "/"
+			day += k + "/"
+		}
+		day = strings.TrimSuffix(day, "/")
+		if !dayArgRe.MatchString(day) {
+			return "", nil
+		}
+		return day, nil
+	}
+	if lo, err = end(false); err != nil || lo == "" {
+		return "", "", err
+	}
+	hi, err = end(true)
+	return lo, hi, err
 }
