@@ -68,10 +68,10 @@ func chooseLayout(ws []float64, shrink []bool) ([]float64, layout) {
 	budget := landscapePt * 0.97 / (float64(minScalePct) / 100)
 	for printWidth(ws) > budget {
 		// Narrow the widest shrinkable column by one character at a time,
-		// never below 12 characters.
+		// never below 14 characters (a 12-digit account id and its padding).
 		best := -1
 		for i, w := range ws {
-			if i < len(shrink) && shrink[i] && w > 12 && (best < 0 || w > ws[best]) {
+			if i < len(shrink) && shrink[i] && w > 14 && (best < 0 || w > ws[best]) {
 				best = i
 			}
 		}

@@ -161,6 +161,7 @@ func runKey(r timelineRow) string {
 // other events, one line per finding they support first.
 func briefLines(rows []timelineRow, serious func(n int) bool) (runs, minor []briefLine) {
 	byFinding := map[int]int{}
+	prev := -1 // the last row in runs
 	for i, r := range rows {
 		if len(r.findings) > 0 && !serious(r.findings[0]) {
 			// Findings are numbered most serious first.
@@ -173,14 +174,14 @@ func briefLines(rows []timelineRow, serious func(n int) bool) (runs, minor []bri
 			minor[k] = append(minor[k], i)
 			continue
 		}
-		if n := len(runs); n > 0 {
-			last := runs[n-1][len(runs[n-1])-1]
-			if last == i-1 && runKey(rows[last]) == runKey(r) {
-				runs[n-1] = append(runs[n-1], i)
-				continue
-			}
+		// Consecutive among these rows: a minor event between two alike
+		// ones does not break their run.
+		if n := len(runs); n > 0 && runKey(rows[prev]) == runKey(r) {
+			runs[n-1] = append(runs[n-1], i)
+		} else {
+			runs = append(runs, briefLine{i})
 		}
-		runs = append(runs, briefLine{i})
+		prev = i
 	}
 	sort.SliceStable(minor, func(a, b int) bool { return rows[minor[a][0]].findings[0] < rows[minor[b][0]].findings[0] })
 	return runs, minor
