@@ -99,8 +99,8 @@ func (w *writer) writeTimeline(f *excelize.File, st *styles) error {
 	desc := "Every event a finding rests on, once each, in time order (UTC). \"Finding\" gives the numbers on the Findings sheet; the event ID finds the event in CloudTrail and in the results files."
 	brief := needsBrief(rows)
 	if brief {
-		desc += fmt.Sprintf(" PRINTED IN PART: this sheet's %s events print on the %s sheet, one line per run of alike events; "+
-			"every event, with its event ID, is on this sheet in the workbook.", groupThousands(int64(len(rows))), sheetTimelineBrief)
+		desc += fmt.Sprintf(" PRINTED IN PART: only this heading prints; the %s sheet, before this one, prints this sheet's %s events shortened. "+
+			"Every event, with its event ID, is on this sheet in the workbook.", sheetTimelineBrief, groupThousands(int64(len(rows))))
 	}
 	g.title("Timeline", desc)
 	g.header(heads...)
