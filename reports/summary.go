@@ -181,7 +181,11 @@ func (w *writer) subject() string {
 		case "ip":
 			parts = append(parts, "IP address "+strings.ReplaceAll(v, ",", ", "))
 		case "pack":
-			parts = append(parts, "detection packs "+strings.ReplaceAll(v, ",", ", "))
+			if strings.EqualFold(v, "all") {
+				parts = append(parts, "every detection pack")
+			} else {
+				parts = append(parts, plural(len(strings.Split(v, ",")), "detection pack ", "detection packs ")+strings.ReplaceAll(v, ",", ", "))
+			}
 		}
 	}
 	return strings.Join(parts, "; ")
