@@ -328,11 +328,14 @@ func (w *writer) writeQueries(f *excelize.File, st *styles) error {
 	g.section("The queries, one line each")
 	for i, q := range w.b.Queries {
 		state := strings.ToLower(q.Stats.State)
-		if state == "" {
-			state = "derived"
+		switch {
+		case q.Derived:
+			state = "derived by the investigation"
+		case state == "":
+			state = "state unknown"
 		}
-		line := fmt.Sprintf("%s: %s, %s %s on sheet %s (results file %s).", strings.TrimSuffix(q.Summary, "."), state,
-			groupThousands(int64(len(q.Rows))), plural(len(q.Rows), "row", "rows"), strings.Join(w.sheet[i], ", "), w.csvs[i])
+		line := fmt.Sprintf("%s; %s %s on sheet %s (results file %s). What it lists: %s.", strings.ToUpper(state[:1])+state[1:],
+			groupThousands(int64(len(q.Rows))), plural(len(q.Rows), "row", "rows"), strings.Join(w.sheet[i], ", "), w.csvs[i], strings.TrimSuffix(q.Summary, "."))
 		if q.Err != "" {
 			g.line(styled{fmt.Sprintf("%d. %s", i+1, q.Name), st.bold}, styled{line + " Error: " + q.Err, st.statusBad})
 			continue
