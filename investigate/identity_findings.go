@@ -280,7 +280,7 @@ func activityFindings(a *reports.QueryRun, window string) []reports.Finding {
 		}
 		t := per[p]
 		fs = append(fs, reports.Finding{Severity: sevInfo, Query: "identity/activity", Time: t.first,
-			Text: fmt.Sprintf("Principal %s made %s to %s between %s and %s: %s changed something (readOnly false) and %s failed.",
+			Text: fmt.Sprintf("Principal %s made %s to %s between %s and %s: %s of them changed something (CloudTrail did not mark them read-only) and %s failed.",
 				p, plural(t.events, "call", "calls"), plural(int64(len(t.sources)), "AWS service", "AWS services"),
 				when(t.first), when(t.last), Comma(t.mutating), Comma(t.errors))})
 	}

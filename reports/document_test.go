@@ -2,6 +2,7 @@ package reports
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -240,5 +241,78 @@ func TestActivity(t *testing.T) {
 	}
 	if k := actionKind(Event{Action: "read object (GetObject)", Result: "AccessDenied"}); k != 3 {
 		t.Errorf("a refused read is kind %d", k)
+	}
+}
+
+// TestPrintAreas: what of each sheet prints. The Queries sheet prints its
+// one line per query and the headings, and stops before the queries in
+// full; a short query sheet prints whole; a Timeline too long to print has
+// the Timeline in brief before it and prints only its heading.
+func TestPrintAreas(t *testing.T) {
+	dir, _ := writeSample(t)
+	f := openBook(t, dir)
+	areas := map[string]string{}
+	for _, dn := range f.GetDefinedName() {
+		if dn.Name == "_xlnm.Print_Area" {
+			areas[dn.Scope] = dn.RefersTo
+		}
+	}
+	rows, err := f.GetRows(sheetQueries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := -1
+	for i, r := range rows {
+		if len(r) > 0 && r[0] == "The queries in full" {
+			full = i + 1
+		}
+	}
+	// Two blank rows (and a page break) separate the headings from the
+	// queries in full.
+	want := fmt.Sprintf("'Queries'!$A$1:$B$%d", full-3)
+	if full < 0 || areas[sheetQueries] != want {
+		t.Errorf("Queries print area %q, want %q (the queries in full start at row %d)", areas[sheetQueries], want, full)
+	}
+	queries := sheetText(t, dir, sheetQueries)
+	for _, s := range []string{"1. exfil/top_readers\tSucceeded; 4 rows on sheet exfil.top_readers (results file results/exfil__top_readers.csv). What it lists: principals",
+		"3. exfil/policy_changes\tFailed; 0 rows", "Error: start query exfil/policy_changes: AccessDenied", "4. identity/pivot_edges\tDerived by the investigation; 1 row"} {
+		if !strings.Contains(queries, s) {
+			t.Errorf("the Queries sheet's one line each lacks %q", s)
+		}
+	}
+	if a, ok := areas["exfil.top_readers"]; ok {
+		t.Errorf("a 4-row query sheet prints in part: %s", a)
+	}
+	if _, ok := areas[sheetTimeline]; ok {
+		t.Errorf("a 6-event Timeline prints in part")
+	}
+
+	b := longTimelineBundle()
+	dir = filepath.Join(t.TempDir(), "long")
+	if _, err := Write(dir, b); err != nil {
+		t.Fatal(err)
+	}
+	f = openBook(t, dir)
+	sheets := strings.Join(f.GetSheetList(), ",")
+	if !strings.Contains(sheets, sheetFindings+","+sheetTimelineBrief+","+sheetTimeline+",") {
+		t.Errorf("sheets %s: the Timeline in brief is not just before the Timeline", sheets)
+	}
+	area := ""
+	for _, dn := range f.GetDefinedName() {
+		if dn.Name == "_xlnm.Print_Area" && dn.Scope == sheetTimeline {
+			area = dn.RefersTo
+		}
+	}
+	if area != "'Timeline'!$A$1:$I$3" {
+		t.Errorf("Timeline print area %q, want its title, description and heading", area)
+	}
+	brief := sheetText(t, dir, sheetTimelineBrief)
+	for _, s := range []string{"1 ... 151\t", "\t149\t", "2 ... 320\t", "\t20\t", "20 addresses"} {
+		if !strings.Contains(brief, s) {
+			t.Errorf("Timeline in brief lacks %q:\n%s", s, brief)
+		}
+	}
+	if !strings.Contains(sheetText(t, dir, sheetSummary), "(printed shortened, as the Timeline in brief)") {
+		t.Errorf("the Summary does not say the Timeline prints shortened")
 	}
 }

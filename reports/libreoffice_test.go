@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -28,6 +29,53 @@ func longBundle() *Bundle {
 		Params: []Param{{"bucket", "payroll-exports"}}, Queries: []QueryRun{q}}
 }
 
+// wideBundle has a query of 17 columns and 300 rows, as a hunt's event
+// sheets have: too wide for a page and too long to print whole.
+func wideBundle() *Bundle {
+	q := QueryRun{Name: "hunt/wide_events", Summary: "events with every detail", SQL: "SELECT 1"}
+	names := []string{"eventtime", "eventname", "eventsource", "principal", "account", "region", "source_ip", "useragent",
+		"errorcode", "errormessage", "target", "request_parameters", "response_elements", "eventid", "attack_tactics", "attack_techniques", "readonly"}
+	for _, n := range names {
+		typ := engine.String
+		switch n {
+		case "eventtime":
+			typ = engine.Timestamp
+		case "readonly":
+			typ = engine.Boolean
+		}
+		q.Columns = append(q.Columns, engine.Column{Name: n, Type: typ})
+	}
+	for i := range 300 {
+		row := []any{tEvent.Add(time.Duration(i) * time.Minute)}
+		for _, n := range names[1 : len(names)-1] {
+			row = append(row, fmt.Sprintf("%s value %d of a typical length", n, i))
+		}
+		q.Rows = append(q.Rows, append(row, i%2 == 0))
+	}
+	return &Bundle{Command: "hunt", Case: "WIDE-3", GeneratedAt: tGen, Since: tSince, Until: tUntil, Queries: []QueryRun{q}}
+}
+
+// longTimelineBundle has a high finding resting on 300 reads by one
+// principal and a low one on 20 sign-in failures: too many events for the
+// Timeline to print whole.
+func longTimelineBundle() *Bundle {
+	high := Finding{Severity: "high", Text: "principal mallory read 300 objects", Time: tEvent}
+	for i := range 300 {
+		high.Events = append(high.Events, Event{Time: tEvent.Add(time.Duration(i) * time.Second), EventID: fmt.Sprintf("ev-read-%03d", i),
+			Actor: "arn:aws:iam::111122223333:user/mallory", SourceIP: "198.51.100.7", Action: "read object (GetObject)",
+			Target: fmt.Sprintf("payroll-exports/exports/part-%03d.csv", i), Result: "succeeded"})
+	}
+	// One act in the middle of the run breaks it in two.
+	high.Events[150].Action, high.Events[150].Target = "replaced the bucket policy (PutBucketPolicy)", "payroll-exports"
+	low := Finding{Severity: "low", Text: "20 failed sign-ins", Time: tEvent}
+	for i := range 20 {
+		low.Events = append(low.Events, Event{Time: tEvent.Add(time.Duration(i) * time.Hour), EventID: fmt.Sprintf("ev-signin-%02d", i),
+			Actor: "arn:aws:iam::111122223333:user/alice", SourceIP: fmt.Sprintf("203.0.113.%d", i), Action: "tried to sign in (ConsoleLogin)", Result: "Failed authentication"})
+	}
+	return &Bundle{Command: "exfil --bucket payroll-exports", Case: "TIMELINE-4", GeneratedAt: tGen, Since: tSince, Until: tUntil,
+		Findings: []Finding{low, high}}
+}
+
 // TestLibreOfficePrintsDocuments converts the reports the tests make to PDF
 // in one LibreOffice run and reads the pages as counsel would print them:
 // page 1 holds the summary and the case id, no word prints under 8 pt,
@@ -43,9 +91,11 @@ func TestLibreOfficePrintsDocuments(t *testing.T) {
 	soffice.PDFToText(t)
 	tmp := t.TempDir()
 	bundles := map[string]*Bundle{
-		"sample": sampleBundle(),
-		"long":   longBundle(),
-		"empty":  {Command: "hunt", GeneratedAt: tGen},
+		"sample":   sampleBundle(),
+		"long":     longBundle(),
+		"empty":    {Command: "hunt", GeneratedAt: tGen},
+		"wide":     wideBundle(),
+		"timeline": longTimelineBundle(),
 	}
 	books := map[string]string{}
 	var paths []string
@@ -100,6 +150,54 @@ func TestLibreOfficePrintsDocuments(t *testing.T) {
 			for _, s := range sentences {
 				if !strings.Contains(first, words(s)) {
 					t.Errorf("page 1 lacks the summary sentence %q", s)
+				}
+			}
+			// No query sheet prints more than 3 pages (its first rows), no
+			// page is a right-hand spill, and a sheet printed in part says so.
+			cut := soffice.CheckPrintedSheets(t, name, books[name], pages, 3)
+			// The Queries sheet prints one line per query, never the SQL.
+			cut = slices.DeleteFunc(cut, func(s string) bool { return s == sheetQueries })
+			sort.Strings(cut)
+			switch name {
+			case "long", "wide":
+				sheet := map[string]string{"long": "exfil.top_keys", "wide": "hunt.wide_events"}[name]
+				if strings.Join(cut, ",") != sheet {
+					t.Errorf("sheets printed in part %v, want %s", cut, sheet)
+				}
+				bySheet := soffice.PagesBySheet(pages, []string{sheet})
+				first := words(soffice.Text(pages[bySheet[sheet][0]]))
+				csv := map[string]string{"long": "results/exfil__top_keys.csv", "wide": "results/hunt__wide_events.csv"}[name]
+				if !strings.Contains(first, "PRINTED IN PART: this sheet prints the first ") || !strings.Contains(first, "in the workbook and in "+csv) {
+					t.Errorf("the first page of %s does not say which rows print and where the rest are:\n%.600s", sheet, first)
+				}
+				if name == "wide" && !strings.Contains(first, "(not printed: ") {
+					t.Errorf("the first page of %s does not name the columns that do not print:\n%.600s", sheet, first)
+				}
+			case "timeline":
+				if strings.Join(cut, ",") != sheetTimeline {
+					t.Errorf("sheets printed in part %v, want the Timeline", cut)
+				}
+				bySheet := soffice.PagesBySheet(pages, []string{sheetTimeline, sheetTimelineBrief})
+				if n := len(bySheet[sheetTimeline]); n != 1 {
+					t.Errorf("the 320-event Timeline prints on %d pages, want its heading on 1", n)
+				}
+				brief := bySheet[sheetTimelineBrief]
+				if len(brief) != 1 {
+					t.Fatalf("the Timeline in brief prints on %d pages, want 1", len(brief))
+				}
+				text := words(soffice.Text(pages[brief[0]]))
+				// Alice's first failure (row 2) falls amid Mallory's reads and
+				// does not break their run; the policy change (row 152) does.
+				for _, want := range []string{"1 ... 151", "150 distinct targets, all under payroll-exports/exports/", "152 ", "153 to 301",
+					"149 distinct targets", "replaced the bucket policy (PutBucketPolicy)", "one line per finding", "2 ... 320", "20 addresses",
+					"tried to sign in (ConsoleLogin)"} {
+					if !strings.Contains(text, want) {
+						t.Errorf("the Timeline in brief lacks %q:\n%s", want, text)
+					}
+				}
+			default:
+				if len(cut) != 0 {
+					t.Errorf("sheets printed in part %v, want none", cut)
 				}
 			}
 			if name == "long" {

@@ -68,10 +68,10 @@ func chooseLayout(ws []float64, shrink []bool) ([]float64, layout) {
 	budget := landscapePt * 0.97 / (float64(minScalePct) / 100)
 	for printWidth(ws) > budget {
 		// Narrow the widest shrinkable column by one character at a time,
-		// never below 12 characters.
+		// never below 14 characters (a 12-digit account id and its padding).
 		best := -1
 		for i, w := range ws {
-			if i < len(shrink) && shrink[i] && w > 12 && (best < 0 || w > ws[best]) {
+			if i < len(shrink) && shrink[i] && w > 14 && (best < 0 || w > ws[best]) {
 				best = i
 			}
 		}
@@ -192,4 +192,102 @@ func (w *writer) reportTitle() string {
 		t += " — " + c
 	}
 	return t
+}
+
+// What prints of a long or wide sheet. The workbook keeps every row and
+// column; the printed document is what counsel reads, so a query sheet
+// prints its first rows (the catalog's queries put the largest or earliest
+// first) and the columns that fit across one page, and says so on the
+// printed page itself, naming the results file that holds the rest.
+const (
+	// printRowsMax and printLinesMax bound a query sheet's printed rows:
+	// about two pages.
+	printRowsMax  = 50
+	printLinesMax = 70
+	// timelinePrintRows: a Timeline longer than this prints only its
+	// heading and a note; the Timeline in brief prints instead.
+	timelinePrintRows = 120
+)
+
+// printPlan is how much of a sheet prints: its first rows data rows (below
+// the heading rows) and its first cols columns.
+type printPlan struct {
+	rows, cols int
+	// omitted are the headings of the columns that do not print.
+	omitted []string
+}
+
+// cut reports whether the plan leaves anything of the sheet unprinted.
+func (p printPlan) cut(rows, cols int) bool { return p.rows < rows || p.cols < cols }
+
+// printableCols is how many of the columns of widths ws fit across one
+// page of layout l (at least one).
+func printableCols(ws []float64, l layout) int {
+	avail := portraitPt
+	if l.landscape {
+		avail = landscapePt
+	}
+	avail = avail * 0.97 * 100 / float64(max(l.scale, minScalePct))
+	n := 0
+	for n < len(ws) && printWidth(ws[:n+1]) <= avail+0.01 {
+		n++
+	}
+	return max(n, 1)
+}
+
+// planQueryPrint chooses what of rows [from, to) of q prints.
+func planQueryPrint(q *QueryRun, ws []float64, wrap []bool, l layout, from, to int) printPlan {
+	p := printPlan{cols: min(printableCols(ws, l), len(q.Columns))}
+	for _, c := range q.Columns[p.cols:] {
+		p.omitted = append(p.omitted, heading(c))
+	}
+	lines := 0
+	for r := from; r < to && p.rows < printRowsMax; r++ {
+		n := 1
+		for i, v := range q.Rows[r] {
+			if s, ok := v.(string); ok && i < len(ws) && i < len(wrap) && wrap[i] && len(s) > int(ws[i]) {
+				n = max(n, min(wrappedLines(s, int(ws[i])), queryWrapLines))
+			}
+		}
+		if p.rows > 0 && lines+n > printLinesMax {
+			break
+		}
+		lines += n
+		p.rows++
+	}
+	return p
+}
+
+// queryPrintNote says, on the printed page, what of a query sheet is not
+// printed and where it is; "" when the sheet prints in full.
+func queryPrintNote(p printPlan, rows, cols int, csv string) string {
+	if !p.cut(rows, cols) {
+		return ""
+	}
+	var what []string
+	if p.rows < rows {
+		what = append(what, fmt.Sprintf("the first %s of its %s rows", groupThousands(int64(p.rows)), groupThousands(int64(rows))))
+	} else {
+		what = append(what, "every row")
+	}
+	if p.cols < cols {
+		what = append(what, fmt.Sprintf("the first %d of its %d columns (not printed: %s)", p.cols, cols, strings.Join(p.omitted, "; ")))
+	}
+	return "PRINTED IN PART: this sheet prints " + strings.Join(what, " and ") +
+		". Every row and column is on this sheet in the workbook and in " + csv + "."
+}
+
+// setPrintArea limits what of sheet prints to rows 1 to lastRow and
+// columns 1 to lastCol.
+func setPrintArea(f *excelize.File, sheet string, lastCol, lastRow int) error {
+	col, err := excelize.ColumnNumberToName(max(lastCol, 1))
+	if err != nil {
+		return fmt.Errorf("print area of %s: %w", sheet, err)
+	}
+	if err := f.SetDefinedName(&excelize.DefinedName{
+		Name: "_xlnm.Print_Area", RefersTo: fmt.Sprintf("%s!$A$1:$%s$%d", sheetRef(sheet), col, max(lastRow, 1)), Scope: sheet,
+	}); err != nil {
+		return fmt.Errorf("print area of %s: %w", sheet, err)
+	}
+	return nil
 }

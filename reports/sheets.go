@@ -322,8 +322,33 @@ func (w *writer) chart(ch Chart, title string) (string, *excelize.Chart) {
 // wraps in its cell); then the column headings' engine names.
 func (w *writer) writeQueries(f *excelize.File, st *styles) error {
 	g := w.newGrid(f, st, sheetQueries, []float64{26, 92}, []bool{true, true})
-	g.title("Queries", "Every query exactly as it ran: its parameters in placeholder order, its SQL, how long it took, the data it scanned and what it cost. The same SQL is in the queries folder.")
+	g.title("Queries", "Every query exactly as it ran: first one line each, and the column headings' engine names; then, in full, its parameters in placeholder order, its SQL, how long it took, the data it scanned and what it cost. The same SQL is in the queries folder. "+
+		"PRINTED IN PART: the queries in full, below the column headings, do not print; they are on this sheet in the workbook, and their SQL in the queries folder.")
 	kv := func(k string, v any) { g.line(styled{k, st.bold}, v) }
+	g.section("The queries, one line each")
+	for i, q := range w.b.Queries {
+		state := strings.ToLower(q.Stats.State)
+		switch {
+		case q.Derived:
+			state = "derived by the investigation"
+		case state == "":
+			state = "state unknown"
+		}
+		line := fmt.Sprintf("%s; %s %s on sheet %s (results file %s). What it lists: %s.", strings.ToUpper(state[:1])+state[1:],
+			groupThousands(int64(len(q.Rows))), plural(len(q.Rows), "row", "rows"), strings.Join(w.sheet[i], ", "), w.csvs[i], strings.TrimSuffix(q.Summary, "."))
+		if q.Err != "" {
+			g.line(styled{fmt.Sprintf("%d. %s", i+1, q.Name), st.bold}, styled{line + " Error: " + q.Err, st.statusBad})
+			continue
+		}
+		g.line(styled{fmt.Sprintf("%d. %s", i+1, q.Name), st.bold}, line)
+	}
+	w.queryHeadings(g)
+	printed := g.row
+	g.row++
+	if g.err == nil {
+		g.err = f.InsertPageBreak(sheetQueries, "A"+strconv.Itoa(g.row+1))
+	}
+	g.section("The queries in full")
 	for i, q := range w.b.Queries {
 		g.section(fmt.Sprintf("%d. %s", i+1, q.Name))
 		kv("Summary", q.Summary)
@@ -357,6 +382,14 @@ func (w *writer) writeQueries(f *excelize.File, st *styles) error {
 			}
 		}
 	}
+	if g.err == nil {
+		g.err = setPrintArea(f, sheetQueries, 2, printed)
+	}
+	return g.done("write queries sheet", 0, 0)
+}
+
+// queryHeadings lists each human column heading with its engine names.
+func (w *writer) queryHeadings(g *grid) {
 	g.section("Column headings on the query sheets")
 	g.header("Heading on the sheet", "Column name in the results files (CSV) and the SQL")
 	seen := map[string][]string{}
@@ -376,7 +409,6 @@ func (w *writer) writeQueries(f *excelize.File, st *styles) error {
 	for _, h := range hs {
 		g.line(h, strings.Join(seen[h], ", "))
 	}
-	return g.done("write queries sheet", 0, 0)
 }
 
 func contains(xs []string, x string) bool {

@@ -181,7 +181,11 @@ func (w *writer) subject() string {
 		case "ip":
 			parts = append(parts, "IP address "+strings.ReplaceAll(v, ",", ", "))
 		case "pack":
-			parts = append(parts, "detection packs "+strings.ReplaceAll(v, ",", ", "))
+			if strings.EqualFold(v, "all") {
+				parts = append(parts, "every detection pack")
+			} else {
+				parts = append(parts, plural(len(strings.Split(v, ",")), "detection pack ", "detection packs ")+strings.ReplaceAll(v, ",", ", "))
+			}
 		}
 	}
 	return strings.Join(parts, "; ")
@@ -228,13 +232,17 @@ func (w *writer) writeSummary(f *excelize.File, st *styles) error {
 	c := b.Coverage
 	kv("Accounts in the logs", fmt.Sprintf("%d: %s", len(c.Accounts), listOrNone(c.Accounts, 8)))
 	kv("Regions in the logs", fmt.Sprintf("%d: %s", len(c.Regions), listOrNone(c.Regions, 8)))
-	kv("Days with logs", fmt.Sprintf("%d (days of the window with no logs: %d; of all days read, window and baseline: %d)", len(c.Days), len(w.missingInWindow()), len(c.MissingDays)))
+	kv("Days with logs", fmt.Sprintf("%d (days with no logs: %d in the window; %d in the window and any baseline before it together)", len(c.Days), len(w.missingInWindow()), len(c.MissingDays)))
 	kv("Log files read", fmt.Sprintf("%s (unreadable: %s; not needed or outside the window: %s)",
 		groupThousands(int64(c.FilesRead)), groupThousands(int64(len(c.Skipped))), groupThousands(int64(c.FilesPruned))))
 	kv("Events loaded", fmt.Sprintf("%s (duplicate deliveries among them, counted once: %s)", groupThousands(c.Events), groupThousands(c.DuplicateEvents)))
 	kv("Log integrity", w.integrityText())
 	g.line()
-	g.span("Where to look: Findings lists every finding with its severity; Timeline lists every event the findings rest on, in time order; "+
+	timelineText := "Timeline lists every event the findings rest on, in time order; "
+	if needsBrief(timeline(w.findings)) {
+		timelineText = "Timeline lists every event the findings rest on, in time order (printed shortened, as the Timeline in brief); "
+	}
+	g.span("Where to look: Findings lists every finding with its severity; "+timelineText+
 		"Limitations says what this report cannot see; Glossary explains the terms; Cover lists every parameter; Evidence files holds the SHA-256 of every file of the bundle. Details are on the Coverage sheet.", 0)
 	return g.done("write summary sheet", 0, 0)
 }

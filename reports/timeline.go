@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -95,9 +96,18 @@ func (w *writer) writeTimeline(f *excelize.File, st *styles) error {
 	ws = append(ws, 30, 32, 14, 10, 38)
 	wrap = append(wrap, true, true, true, true, true)
 	g := w.newGrid(f, st, sheetTimeline, ws, wrap)
-	g.title("Timeline", "Every event a finding rests on, once each, in time order (UTC). \"Finding\" gives the numbers on the Findings sheet; the event ID finds the event in CloudTrail and in the results files.")
+	desc := "Every event a finding rests on, once each, in time order (UTC). \"Finding\" gives the numbers on the Findings sheet; the event ID finds the event in CloudTrail and in the results files."
+	brief := needsBrief(rows)
+	if brief {
+		desc += fmt.Sprintf(" PRINTED IN PART: only this heading prints; the %s sheet, before this one, prints this sheet's %s events shortened. "+
+			"Every event, with its event ID, is on this sheet in the workbook.", sheetTimelineBrief, groupThousands(int64(len(rows))))
+	}
+	g.title("Timeline", desc)
 	g.header(heads...)
 	head := g.row
+	if brief && g.err == nil {
+		g.err = setPrintArea(f, sheetTimeline, len(g.ws), head)
+	}
 	g.freezeHeader()
 	if len(rows) == 0 {
 		msg := "No finding of this report names the events it rests on, so the timeline is empty; the events are in the query sheets and the results files."
@@ -123,4 +133,194 @@ func (w *writer) writeTimeline(f *excelize.File, st *styles) error {
 		g.line(vals...)
 	}
 	return g.done("write timeline sheet", head, head)
+}
+
+// sheetTimelineBrief is the printed form of a long Timeline: each run of
+// consecutive events with the same principal, address, action, result and
+// findings on one line, for the events of high and medium findings; the
+// events that support only low or info findings, one line per finding.
+const sheetTimelineBrief = "Timeline in brief"
+
+// needsBrief reports whether the Timeline of these rows is too long to
+// print, so the Timeline in brief prints in its place.
+func needsBrief(rows []timelineRow) bool { return len(rows) > timelinePrintRows }
+
+// briefLine is a set of Timeline rows (indexes, in time order) printed as
+// one line.
+type briefLine []int
+
+func runKey(r timelineRow) string {
+	e := r.ev
+	return strings.Join([]string{strconv.FormatBool(r.idOnly), strconv.FormatBool(e.Time.IsZero()),
+		e.Actor, e.SourceIP, e.Country, e.Network, e.Action, e.Result, findingRefs(r.findings)}, "\x00")
+}
+
+// briefLines groups the Timeline's rows: runs of alike consecutive events
+// that support a finding of severity high or medium (serious reports
+// whether finding n, numbered from 1, is one), in time order; then the
+// other events, one line per finding they support first.
+func briefLines(rows []timelineRow, serious func(n int) bool) (runs, minor []briefLine) {
+	byFinding := map[int]int{}
+	prev := -1 // the last row in runs
+	for i, r := range rows {
+		if len(r.findings) > 0 && !serious(r.findings[0]) {
+			// Findings are numbered most serious first.
+			k, ok := byFinding[r.findings[0]]
+			if !ok {
+				k = len(minor)
+				byFinding[r.findings[0]] = k
+				minor = append(minor, nil)
+			}
+			minor[k] = append(minor[k], i)
+			continue
+		}
+		// Consecutive among these rows: a minor event between two alike
+		// ones does not break their run.
+		if n := len(runs); n > 0 && runKey(rows[prev]) == runKey(r) {
+			runs[n-1] = append(runs[n-1], i)
+		} else {
+			runs = append(runs, briefLine{i})
+		}
+		prev = i
+	}
+	sort.SliceStable(minor, func(a, b int) bool { return rows[minor[a][0]].findings[0] < rows[minor[b][0]].findings[0] })
+	return runs, minor
+}
+
+// alike is the one value every row of a line has, or how many distinct
+// values the rows have ("3 addresses").
+func alike(rows []timelineRow, line briefLine, many string, get func(timelineRow) string) string {
+	seen := map[string]bool{}
+	first := ""
+	for _, i := range line {
+		v := get(rows[i])
+		if v == "" {
+			continue
+		}
+		if len(seen) == 0 {
+			first = v
+		}
+		seen[v] = true
+	}
+	if len(seen) <= 1 {
+		return first
+	}
+	return groupThousands(int64(len(seen))) + " " + many
+}
+
+// targetsText names a line's targets: the one target, or how many distinct
+// ones and the folder they all lie under.
+func targetsText(rows []timelineRow, line briefLine) string {
+	set := map[string]bool{}
+	var ts []string
+	for _, i := range line {
+		if t := rows[i].ev.Target; t != "" && !set[t] {
+			set[t] = true
+			ts = append(ts, t)
+		}
+	}
+	switch len(ts) {
+	case 0:
+		return ""
+	case 1:
+		return ts[0]
+	}
+	prefix := ts[0]
+	for _, t := range ts[1:] {
+		for !strings.HasPrefix(t, prefix) {
+			prefix = prefix[:len(prefix)-1]
+		}
+	}
+	if i := strings.LastIndexAny(prefix, "/:"); i >= 2 {
+		return fmt.Sprintf("%s distinct targets, all under %s", groupThousands(int64(len(ts))), prefix[:i+1])
+	}
+	return fmt.Sprintf("%s distinct targets", groupThousands(int64(len(ts))))
+}
+
+// writeTimelineBrief writes a long Timeline's lines (see briefLines).
+func (w *writer) writeTimelineBrief(f *excelize.File, st *styles) error {
+	rows := timeline(w.findings)
+	if !needsBrief(rows) {
+		return nil
+	}
+	geo := false
+	for _, r := range rows {
+		geo = geo || r.ev.Country != "" || r.ev.Network != ""
+	}
+	heads := []string{"Timeline rows", "Time (UTC)", "Events", "Principal (who)", "Source IP address"}
+	ws := []float64{13, 20, 8, 34, 16}
+	wrap := []bool{true, true, false, true, true}
+	if geo {
+		heads = append(heads, "Country", "Network (ASN)")
+		ws = append(ws, 12, 18)
+		wrap = append(wrap, true, true)
+	}
+	heads = append(heads, "Action", "Target", "Result", "Finding")
+	ws = append(ws, 30, 34, 14, 10)
+	wrap = append(wrap, true, true, true, true)
+	serious := func(n int) bool { return n >= 1 && n <= len(w.findings) && severityRank(w.findings[n-1].Severity) <= 1 }
+	runs, minor := briefLines(rows, serious)
+	g := w.newGrid(f, st, sheetTimelineBrief, ws, wrap)
+	g.title(sheetTimelineBrief, fmt.Sprintf("The Timeline's %s events, shortened for print, in time order (UTC). Each line is a run of consecutive events "+
+		"by the same principal from the same address, with the same action, result and findings, for the events of high and medium findings; "+
+		"then the events that support only low or info findings, one line per finding. The Timeline sheet lists every event, with its event ID, "+
+		"at the rows given in the first column.", groupThousands(int64(len(rows)))))
+	g.header(heads...)
+	head := g.row
+	g.freezeHeader()
+	line := func(l briefLine) {
+		a, b := rows[l[0]], rows[l[len(l)-1]]
+		where := groupThousands(int64(l[0] + 1))
+		when := stampSec(a.ev.Time)
+		if len(l) > 1 {
+			sep := " to "
+			if l[len(l)-1]-l[0] != len(l)-1 {
+				sep = " ... "
+			}
+			where += sep + groupThousands(int64(l[len(l)-1]+1))
+			when += " to " + stampSec(b.ev.Time)
+		}
+		switch {
+		case a.idOnly:
+			when = "(only the event IDs are in this report)"
+		case a.ev.Time.IsZero():
+			when = "(time unknown)"
+		}
+		ev := func(get func(Event) string) func(timelineRow) string {
+			return func(r timelineRow) string { return get(r.ev) }
+		}
+		vals := []any{where, when, int64(len(l)),
+			alike(rows, l, "principals", ev(func(e Event) string { return e.Actor })),
+			alike(rows, l, "addresses", ev(func(e Event) string { return e.SourceIP }))}
+		if geo {
+			vals = append(vals, alike(rows, l, "countries", ev(func(e Event) string { return e.Country })),
+				alike(rows, l, "networks", ev(func(e Event) string { return e.Network })))
+		}
+		vals = append(vals, alike(rows, l, "kinds of action", ev(func(e Event) string { return e.Action })), targetsText(rows, l),
+			alike(rows, l, "results", ev(func(e Event) string { return e.Result })),
+			alike(rows, l, "findings", func(r timelineRow) string { return findingRefs(r.findings) }))
+		g.line(vals...)
+	}
+	if len(runs) == 0 {
+		g.span("No event supports a high or medium finding.", 0)
+	}
+	for _, l := range runs {
+		line(l)
+	}
+	if len(minor) > 0 {
+		g.section("Events that support only low or info findings: one line per finding")
+	}
+	for _, l := range minor {
+		line(l)
+	}
+	return g.done("write timeline in brief", head, head)
+}
+
+// stampSec is a time to the second, "2026-11-05 02:10:33"; the column
+// heading says UTC.
+func stampSec(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
 }

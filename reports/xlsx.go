@@ -136,6 +136,11 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 		return fmt.Errorf("name the first sheet: %w", err)
 	}
 	for _, name := range fixedSheets[1:] {
+		if name == sheetTimeline && needsBrief(timeline(w.findings)) {
+			if _, err := f.NewSheet(sheetTimelineBrief); err != nil {
+				return fmt.Errorf("add sheet %s: %w", sheetTimelineBrief, err)
+			}
+		}
 		if _, err := f.NewSheet(name); err != nil {
 			return fmt.Errorf("add sheet %s: %w", name, err)
 		}
@@ -145,7 +150,7 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 			}
 		}
 	}
-	namer := newSheetNamer(append(append([]string(nil), fixedSheets...), sheetActivity, sheetQueries, sheetCoverage)...)
+	namer := newSheetNamer(append(append([]string(nil), fixedSheets...), sheetActivity, sheetTimelineBrief, sheetQueries, sheetCoverage)...)
 	per := maxSheetRows - queryHeadRows
 	for i := range w.b.Queries {
 		q := &w.b.Queries[i]
@@ -173,6 +178,7 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 	for _, step := range []func(*excelize.File, *styles) error{
 		w.writeSummary,
 		w.writeFindings,
+		w.writeTimelineBrief,
 		w.writeTimeline,
 		w.writeActivity,
 		w.writeLimitations,
@@ -335,19 +341,28 @@ func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, 
 	if parts > 1 {
 		desc += fmt.Sprintf(" This sheet holds data rows %s to %s.", groupThousands(int64(from+1)), groupThousands(int64(to)))
 	}
+	plan := planQueryPrint(q, widths, wrap, l, from, to)
+	if note := queryPrintNote(plan, to-from, ncol, w.csvs[qi]); note != "" && ncol > 0 {
+		desc += " " + note
+		if err := setPrintArea(f, name, plan.cols, queryHeadRows+plan.rows); err != nil {
+			return err
+		}
+	}
 	if err := sw.SetRow("A1", []any{excelize.Cell{StyleID: st.title, Value: cellText(title, where)}}, excelize.RowOpts{Height: 20}); err != nil {
 		return err
 	}
 	// The description spans the sheet's columns and wraps there: text
 	// running past the last column would print on pages of its own.
+	// (Over the printed columns only, or its end would not print.)
+	span := min(len(widths), max(plan.cols, 1))
 	var total float64
-	for _, wd := range widths {
+	for _, wd := range widths[:span] {
 		total += wd
 	}
 	descLines := 1
-	if len(widths) > 1 {
-		descLines = min(wrappedLines(desc, int(total)-2), 4)
-		last, _ := excelize.CoordinatesToCellName(len(widths), 2)
+	if span > 1 {
+		descLines = min(wrappedLines(desc, int(total)-2), 12)
+		last, _ := excelize.CoordinatesToCellName(span, 2)
 		if err := sw.MergeCell("A2", last); err != nil {
 			return err
 		}

@@ -118,6 +118,7 @@ func printsAsDocuments(t *testing.T, dir string, markings map[string]string) {
 	for name, marking := range markings {
 		pages := soffice.Pages(t, filepath.Join(out, name+".pdf"))
 		soffice.CheckPages(t, name, pages, marking, minHeight)
+		checkPrintLayout(t, name, filepath.Join(books, name+".xlsx"), pages)
 		if len(pages) > 0 {
 			first := soffice.Text(pages[0])
 			for _, want := range []string{"Summary", "Case HOSTILE-1", "Status:", "Main caveat:"} {

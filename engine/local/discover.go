@@ -70,6 +70,10 @@ type discovery struct {
 	// (see discover), included in pruned.
 	deliveredEarly int
 	ignored        int // digest/insight files
+	// digests is true when the folder holds a CloudTrail-Digest folder
+	// anywhere (in the window or not): only then can a log file's
+	// inflated hash serve the integrity check (see Options.FileRead).
+	digests bool
 	// notCT are files whose name and content say they are not CloudTrail
 	// logs (see sniff); they are listed, never read.
 	notCT []string
@@ -215,6 +219,7 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 				return nil
 			}
 			dd := dayDir{path: p, account: m[2], region: m[4], day: m[5] + "/" + m[6] + "/" + m[7], skip: m[3] != "CloudTrail"}
+			d.digests = d.digests || m[3] == "CloudTrail-Digest"
 			if dd.skip {
 				cur = dd
 				return nil
@@ -309,6 +314,7 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 				return nil
 			}
 		} else if slash := filepath.ToSlash(p); strings.Contains(slash, "/CloudTrail-Digest/") || strings.Contains(slash, "/CloudTrail-Insight/") {
+			d.digests = d.digests || strings.Contains(slash, "/CloudTrail-Digest/")
 			d.ignored++
 			return nil
 		}

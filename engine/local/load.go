@@ -58,6 +58,9 @@ type loader struct {
 	stats splitStats
 	// fileRead is Options.FileRead.
 	fileRead func(path string, sha256 []byte)
+	// inflateHash asks for each file's inflated SHA-256 for fileRead: only
+	// when the folder holds digest files, the only use of that hash.
+	inflateHash bool
 	// fields are the record columns loaded (see Options.Columns).
 	fields []field
 	// sums are the size and SHA-256 of every file read whole, by id.

@@ -72,7 +72,9 @@ type Options struct {
 	// once for every file the engine reads, with the SHA-256 of the file's
 	// whole inflated content, or nil when it did not inflate the file itself
 	// (too big to stream, or unreadable): the log integrity check uses it
-	// instead of reading every file a second time.
+	// instead of reading every file a second time. When the folder holds no
+	// CloudTrail-Digest folder at all, no digest lists any file, so the
+	// hash could serve nothing: it is not computed and the sum is nil.
 	FileRead func(path string, sha256 []byte)
 	// Store, if set, is the cache folder of evidence stores: the events
 	// are read from (and first ingested into) the store for Dir there
@@ -211,7 +213,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if _, err := e.db.ExecContext(ctx, tableDDL(table, fields)); err != nil {
 		return nil, fmt.Errorf("create events table: %w", err)
 	}
-	l := &loader{db: e.db, ceiling: e.ceiling, from: o.From, to: o.To, tmp: dir, narrow: o.Narrow, fields: fields, batch: o.BatchFiles, format: o.format, transcodeAbove: o.transcodeAbove, autodetect: o.autodetect, fileRead: o.FileRead, noHash: o.noSourceHash}
+	l := &loader{db: e.db, ceiling: e.ceiling, from: o.From, to: o.To, tmp: dir, narrow: o.Narrow, fields: fields, batch: o.BatchFiles, format: o.format, transcodeAbove: o.transcodeAbove, autodetect: o.autodetect, fileRead: o.FileRead, inflateHash: o.FileRead != nil && d.digests, noHash: o.noSourceHash}
 	if l.format == "" {
 		l.format = "unstructured"
 	}

@@ -69,7 +69,7 @@ func (l *loader) streamLoad(ctx context.Context, files []sourceFile, workers int
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sc := scratch{hash: l.fileRead != nil, noHash: l.noHash}
+			sc := scratch{hash: l.inflateHash, noHash: l.noHash}
 			wf := *filter
 			wf.stats = &stats[w]
 			for i := range jobs {

@@ -95,7 +95,7 @@ func Pages(t testing.TB, pdf string) [][]Word {
 	if err != nil {
 		t.Fatal(err)
 	}
-	unescape := strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'")
+	unescape := strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'", "&apos;", "'")
 	var pages [][]Word
 	for _, part := range pageRE.Split(string(data), -1)[1:] {
 		var words []Word
