@@ -35,7 +35,7 @@ type IdentityOptions struct {
 const DefaultMaxQueries = 40
 
 // IdentityQueries are the activity queries identity runs, in report order.
-var IdentityQueries = []string{"identity/activity", "identity/acts", "identity/mutating", "identity/errors", "identity/created"}
+var IdentityQueries = []string{"identity/activity", "identity/acts", "identity/object_reads", "identity/mutating", "identity/errors", "identity/created"}
 
 // Names of the tables the pivot derives; they go to the report as
 // reports.QueryRun{Derived: true}.

@@ -149,6 +149,18 @@ func TestIdentityLeakedKeyFindings(t *testing.T) {
 	if !minted {
 		t.Errorf("the minted-credentials finding does not rest on the AssumeRole %s", assume)
 	}
+	// The bulk download is a finding, high, resting on every read: the
+	// sample's truth is 1,514 successful reads of 1,200 objects.
+	var bulk *reports.Finding
+	for i := range fs {
+		if fs[i].Query == "identity/object_reads" && strings.Contains(fs[i].Text, "user/svc-backup made") {
+			bulk = &fs[i]
+		}
+	}
+	if bulk == nil || bulk.Severity != "high" || len(bulk.EventIDs) < 1514 || len(bulk.Events) != len(bulk.EventIDs) ||
+		!strings.Contains(bulk.Text, "1,514 reads of 1,200 distinct objects") {
+		t.Errorf("the bulk download of payroll-exports is not stated as a high finding on all its reads: %+v", bulk)
+	}
 	var texts []string
 	for _, f := range fs {
 		texts = append(texts, f.Severity+"\t"+f.Text)

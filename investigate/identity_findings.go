@@ -31,6 +31,9 @@ func identityFindings(o IdentityOptions, runs []reports.QueryRun, pv *pivot) []r
 				Text: "The identity/acts sheet stops at 100,000 calls, so acts after the first 100,000 calls are not stated; narrow the window to see them."})
 		}
 	}
+	if r := find(runs, "identity/object_reads"); r != nil && r.Err == "" {
+		fs = append(fs, objectReadFindings(r, failedActs)...)
+	}
 	if e := find(runs, "identity/errors"); e != nil && e.Err == "" {
 		fs = append(fs, failureFindings(e, failedActs)...)
 	}
@@ -304,4 +307,71 @@ func issuedKeys(run *reports.QueryRun) map[string][]string {
 		}
 	}
 	return out
+}
+
+// objectReadFindings states, per principal, the S3 objects the identities
+// read (identity/object_reads): successful reads and distinct objects apart,
+// the bytes sent out exactly, the buckets, and the addresses by kind, with
+// every read's eventID. With no baseline here (exfil compares with one),
+// severity follows what is shown: 100 or more objects read from addresses
+// on the internet is data copied out (high); any read from the internet, or
+// 100 or more from inside, is medium; a few internal reads are low. Reads
+// that all failed are an attempt (medium). Failed reads stated here are not
+// stated again by failureFindings.
+func objectReadFindings(run *reports.QueryRun, failedActs map[string]bool) []reports.Finding {
+	rows := readEvents(run)
+	by, order := readsBy(rows)
+	buckets := map[string][]string{}
+	for _, r := range rows {
+		if r.bucket != "" {
+			buckets[r.principal] = uniqWords(append(buckets[r.principal], r.bucket))
+		}
+	}
+	var fs []reports.Finding
+	for _, name := range order {
+		p := by[name]
+		if p.failed > 0 {
+			failedActs[p.principal+"\x00s3.amazonaws.com\x00"+normName("GetObject")] = true
+		}
+		from := "bucket " + strings.Join(buckets[name], ", ")
+		if len(buckets[name]) > 1 {
+			from = "buckets " + strings.Join(buckets[name], ", ")
+		} else if len(buckets[name]) == 0 {
+			from = "an unnamed bucket"
+		}
+		from = clip(from, 300)
+		f := reports.Finding{Query: "identity/object_reads", EventIDs: p.ids, Events: p.events, Time: p.first,
+			Attack: []string{"T1530"}}
+		if p.reads == 0 {
+			f.Severity = SeverityMedium
+			if len(p.events) > 0 {
+				f.Time = p.events[0].Time
+			}
+			f.Text = fmt.Sprintf("Principal %s tried to read %s from %s and every attempt failed (%s): an attempt, not an effect.",
+				clip(p.principal, 200), plural(p.failed, "object", "objects"), from, failedCodes(p.events))
+			fs = append(fs, f)
+			continue
+		}
+		switch {
+		case p.extReads >= 100:
+			f.Severity = SeverityHigh // data copied out to the internet at volume
+		case p.extReads > 0 || p.reads >= 100:
+			f.Severity = SeverityMedium
+		default:
+			f.Severity = SeverityLow
+		}
+		failed := ""
+		if p.failed > 0 {
+			failed = fmt.Sprintf("; %s failed", plural(p.failed, "more read", "more reads"))
+		}
+		f.Text = fmt.Sprintf("Principal %s made %s of %s (%s) from %s between %s and %s, from %s%s. Each read is a GetObject call that succeeded; the eventIDs of every read are on the Timeline.",
+			clip(p.principal, 200), plural(p.reads, "read", "reads"), plural(int64(len(p.keys)), "distinct object", "distinct objects"),
+			exactBytes(p.bytes), from, when(p.first), when(p.last), addressCounts(p.ips, p.kindReads), failed)
+		fs = append(fs, f)
+	}
+	if len(rows) >= 100000 {
+		fs = append(fs, reports.Finding{Severity: SeverityMedium, Query: "identity/object_reads",
+			Text: "The identity/object_reads sheet stops at 100,000 reads, so reads after the first 100,000 are not stated; narrow the window to see them."})
+	}
+	return fs
 }

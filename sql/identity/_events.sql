@@ -8,11 +8,11 @@ hits AS (
   -- the local engine's one view) that table is read once. CloudTrail
   -- delivers some events twice; the GROUP BY below keeps one.
   SELECT * FROM (
-    SELECT eventid, eventtime, eventsource, eventname, readonly, errorcode, errormessage, useridentity, sourceipaddress, useragent, requestparameters, responseelements, eventcategory, day
+    SELECT eventid, eventtime, eventsource, eventname, readonly, errorcode, errormessage, useridentity, sourceipaddress, useragent, requestparameters, responseelements, additionaleventdata, vpcendpointid, recipientaccountid, awsregion, eventcategory, day
     FROM {{management}}
     {{#own_data}}
     UNION ALL
-    SELECT eventid, eventtime, eventsource, eventname, readonly, errorcode, errormessage, useridentity, sourceipaddress, useragent, requestparameters, responseelements, eventcategory, day
+    SELECT eventid, eventtime, eventsource, eventname, readonly, errorcode, errormessage, useridentity, sourceipaddress, useragent, requestparameters, responseelements, additionaleventdata, vpcendpointid, recipientaccountid, awsregion, eventcategory, day
     FROM {{data}}
     {{/own_data}}
   ) both_tables
@@ -44,6 +44,11 @@ hits AS (
     min(eventcategory) AS event_category,
     min(requestparameters) AS request_parameters,
     min(responseelements) AS response_elements,
+    min(additionaleventdata) AS additional_event_data,
+    min(useridentity.accountid) AS account,
+    min(vpcendpointid) AS vpc_endpoint,
+    min(recipientaccountid) AS event_account,
+    min(awsregion) AS region,
     min(eventtime) AS eventtime
   FROM hits
   GROUP BY eventid
