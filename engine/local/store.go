@@ -52,7 +52,7 @@ var storeBatchBytes int64 = 24 << 20
 // storeLayout identifies the table layout; a store written with another
 // is rebuilt.
 func storeLayout() string {
-	h := sha256.Sum256([]byte("v1 " + recordType(recordFields)))
+	h := sha256.Sum256([]byte("v2 " + recordType(recordFields)))
 	return hex.EncodeToString(h[:8])
 }
 
@@ -88,6 +88,9 @@ type storedFile struct {
 	sha     string
 	events  int64
 	skipped string
+	// notCT is set when the file's content says it is not a CloudTrail log
+	// (a plain folder's other JSON, notes): listed, not a gap.
+	notCT bool
 }
 
 // diskFile is a file of the folder as the walk found it.
@@ -283,7 +286,7 @@ func readFiles(ctx context.Context, db *sql.DB, schema string, p *plan) error {
 		// read again (ingest rebuilds it).
 		return nil
 	}
-	rows, err := db.QueryContext(ctx, `SELECT id, path, size, mtime, sha256, events, skipped FROM `+schema+`files`)
+	rows, err := db.QueryContext(ctx, `SELECT id, path, size, mtime, sha256, events, skipped, notct FROM `+schema+`files`)
 	if err != nil {
 		return fmt.Errorf("read evidence store files: %w", err)
 	}
@@ -292,7 +295,7 @@ func readFiles(ctx context.Context, db *sql.DB, schema string, p *plan) error {
 		var s storedFile
 		var path string
 		var sha, skipped sql.NullString
-		if err := rows.Scan(&s.id, &path, &s.size, &s.mtime, &sha, &s.events, &skipped); err != nil {
+		if err := rows.Scan(&s.id, &path, &s.size, &s.mtime, &sha, &s.events, &skipped, &s.notCT); err != nil {
 			return fmt.Errorf("read evidence store files: %w", err)
 		}
 		s.sha, s.skipped = sha.String, skipped.String
@@ -386,7 +389,7 @@ func ingest(ctx context.Context, o Options, sdir string, disk []diskFile, rep *s
 			"DROP TABLE IF EXISTS files",
 			"DELETE FROM meta",
 			tableDDL(table, recordFields),
-			`CREATE TABLE files (id INTEGER, path VARCHAR, size BIGINT, mtime BIGINT, sha256 VARCHAR, events BIGINT, skipped VARCHAR)`,
+			`CREATE TABLE files (id INTEGER, path VARCHAR, size BIGINT, mtime BIGINT, sha256 VARCHAR, events BIGINT, skipped VARCHAR, notct BOOLEAN)`,
 			"INSERT INTO meta VALUES ('layout', " + sqlString(storeLayout()) + ")",
 		} {
 			if _, err := db.ExecContext(ctx, s); err != nil {
@@ -547,6 +550,11 @@ func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batc
 	for _, s := range l.skipped {
 		skipped[s.Path] = s.Reason
 	}
+	notCT := map[string]bool{}
+	for _, s := range l.notCT {
+		skipped[s.Path] = s.Reason
+		notCT[s.Path] = true
+	}
 	counts := map[int32]int64{}
 	rows, err := db.QueryContext(ctx, `SELECT src, count(*) FROM `+table+` WHERE src >= ? GROUP BY src`, base)
 	if err != nil {
@@ -568,6 +576,7 @@ func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batc
 		szs, mts, evs []int64
 		skipText      []string
 		skipNull      []bool
+		notCTs        []bool
 		total         int64
 	)
 	for k, i := range batch {
@@ -581,6 +590,7 @@ func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batc
 			reason, bad = "cannot open: "+f.err, true
 		}
 		skipText, skipNull = append(skipText, reason), append(skipNull, !bad)
+		notCTs = append(notCTs, notCT[f.src.path()])
 		if p.changed[i] {
 			rep.reingested = append(rep.reingested, f.rel)
 		} else {
@@ -588,8 +598,8 @@ func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batc
 		}
 	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO files SELECT unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]),
-			unnest(?::VARCHAR[]), unnest(?::BIGINT[]), CASE WHEN unnest(?::BOOLEAN[]) THEN NULL ELSE unnest(?::VARCHAR[]) END`,
-		ids, paths, szs, mts, shas, evs, skipNull, skipText); err != nil {
+			unnest(?::VARCHAR[]), unnest(?::BIGINT[]), CASE WHEN unnest(?::BOOLEAN[]) THEN NULL ELSE unnest(?::VARCHAR[]) END, unnest(?::BOOLEAN[])`,
+		ids, paths, szs, mts, shas, evs, skipNull, skipText, notCTs); err != nil {
 		return 0, fmt.Errorf("ingest into the evidence store (files): %w", err)
 	}
 	return total, nil
