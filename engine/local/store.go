@@ -197,6 +197,16 @@ func openStore(ctx context.Context, o Options) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
+	if cov.FilesRead == 0 && cov.FilesPruned == 0 && len(cov.Skipped) == 0 {
+		// No file of the folder is a CloudTrail log, by name or content
+		// (an earlier bundle): the same error as a load from the files.
+		e.Close()
+		var others []string
+		for _, f := range cov.NotCloudTrail {
+			others = append(others, f.Path)
+		}
+		return nil, noLogsError(o.Dir, others)
+	}
 	e.coverage = cov
 	return e, nil
 }
@@ -349,8 +359,13 @@ func ingest(ctx context.Context, o Options, sdir string, disk []diskFile, rep *s
 	}
 	defer os.RemoveAll(tmp)
 	mem := o.MemoryLimit
+	// A batch that runs out of memory is retried with more, up to the
+	// ceiling a load from the files has (see execLoad); --memory fixes it.
+	ceiling := DefaultCeiling()
 	if mem == "" {
 		mem = loadMemoryLimit
+	} else if ceiling, err = ParseSize(mem); err != nil {
+		return fmt.Errorf("memory limit: %w", err)
 	}
 	q := url.Values{}
 	q.Set("memory_limit", mem)
@@ -442,7 +457,7 @@ func ingest(ctx context.Context, o Options, sdir string, disk []diskFile, rep *s
 			end++
 		}
 		batch := p.todo[startAt:end]
-		n, err := ingestBatch(ctx, db, tmp, mem, p, batch, &next, rep)
+		n, err := ingestBatch(ctx, db, tmp, &mem, ceiling, p, batch, &next, rep)
 		if err != nil {
 			return err
 		}
@@ -521,7 +536,7 @@ func removeFiles(ctx context.Context, db *sql.DB, p *plan, rels []string) error 
 // ingestBatch hashes the files disk[batch], loads them into the store with
 // the loader under their new ids, and writes their files rows. It returns
 // the events ingested.
-func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batch []int, next *int32, rep *storeReport) (int64, error) {
+func ingestBatch(ctx context.Context, db *sql.DB, tmp string, mem *string, ceiling int64, p *plan, batch []int, next *int32, rep *storeReport) (int64, error) {
 	files := make([]sourceFile, len(batch))
 	base := *next
 	for k, i := range batch {
@@ -536,8 +551,10 @@ func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batc
 	// custody's SHA-256): the store records that hash, not a second read.
 	// The size and time recorded are those listed before the read, so a file
 	// written since differs next time and is read again.
-	l := &loader{db: db, tmp: tmp, fields: recordFields, format: "unstructured", transcodeAbove: defaultTranscodeAbove, memoryLimit: mem}
-	if err := l.load(ctx, files); err != nil {
+	l := &loader{db: db, tmp: tmp, fields: recordFields, format: "unstructured", transcodeAbove: defaultTranscodeAbove, memoryLimit: *mem, ceiling: ceiling}
+	err := l.load(ctx, files)
+	*mem = l.memoryLimit // a limit raised stays raised for the next batches
+	if err != nil {
 		return 0, err
 	}
 	sums := make([]string, len(batch))
