@@ -155,7 +155,7 @@ func openStore(ctx context.Context, o Options) (*Engine, error) {
 	}()
 	disk := statAll(abs, d.selected)
 	start := time.Now()
-	if err := lk.lock(false); err != nil {
+	if err := lk.lock(ctx, false); err != nil {
 		return nil, fmt.Errorf("evidence store %s: %w", sdir, err)
 	}
 	var rep storeReport
@@ -171,12 +171,12 @@ func openStore(ctx context.Context, o Options) (*Engine, error) {
 			if o.Progress != nil {
 				o.Progress(Progress{Waiting: true})
 			}
-			if err := lk.lock(true); err != nil {
+			if err := lk.lock(ctx, true); err != nil {
 				return nil, fmt.Errorf("evidence store %s: %w", sdir, err)
 			}
 		}
 		ierr := ingest(ctx, o, sdir, disk, &rep, start)
-		if err := lk.lock(false); err != nil { // flock converts the lock
+		if err := lk.lock(ctx, false); err != nil { // flock converts the lock
 			return nil, fmt.Errorf("evidence store %s: %w", sdir, err)
 		}
 		if ierr != nil {

@@ -332,3 +332,35 @@ func TestStoreCoverageParity(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreWaitStops: a command waiting for another's hold on the store
+// stops when its context does (Ctrl-C), instead of blocking in flock.
+func TestStoreWaitStops(t *testing.T) {
+	cache := t.TempDir()
+	dir, _ := filepath.Abs("../../testdata/stratus")
+	sdir, err := StoreDir(cache, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := makePrivateDir(sdir); err != nil {
+		t.Fatal(err)
+	}
+	other, err := openLock(filepath.Join(sdir, "lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.close()
+	if !other.try() {
+		t.Fatal("could not take the lock")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	t0 := time.Now()
+	_, err = Open(ctx, Options{Dir: dir, Store: cache, TempDir: t.TempDir()})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Open while another command holds the store returned %v, want the context's end", err)
+	}
+	if d := time.Since(t0); d > 20*time.Second {
+		t.Errorf("Open took %v to stop", d)
+	}
+}
