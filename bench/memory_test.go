@@ -80,7 +80,8 @@ func BenchmarkCommandMemory(b *testing.B) {
 			for _, bn := range bins {
 				out := filepath.Join(b.TempDir(), "bundle")
 				rssFile := filepath.Join(b.TempDir(), "rss")
-				args := append(append([]string{}, j.args...), "--out", out, "--quiet", "--format", "json")
+				// --no-cache: the files, as measured before the store (BenchmarkStore measures it).
+				args := append(append([]string{}, j.args...), "--out", out, "--quiet", "--format", "json", "--no-cache")
 				cmd := exec.Command(gnuTime, append([]string{"-f", "%M", "-o", rssFile, bn.path}, args...)...)
 				cmd.Env = append(os.Environ(), "CTATHENA_TMPDIR="+b.TempDir())
 				var stderr bytes.Buffer

@@ -18,7 +18,19 @@ import (
 // in testdata/script drive the real CLI as a user does, in a process of its
 // own and a folder of its own.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	// The evidence store is the default: no test of this package may
+	// write into the user's cache folder. Scripts set their own.
+	var tm testscript.TestingM = m
+	if os.Getenv("CTATHENA_CACHE") == "" {
+		dir, err := os.MkdirTemp("", "ctathena-test-cache-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Setenv("CTATHENA_CACHE", dir)
+		tm = cleanRun{m, dir}
+	}
+	testscript.Main(tm, map[string]func(){
 		"ctathena": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 		// ctathena-exit N ARGS... runs ctathena and succeeds only if it exits with code N,
 		// so scripts can assert exit codes (2 usage, 3 partial, ...), not just failure.
@@ -36,6 +48,18 @@ func TestMain(m *testing.M) {
 			os.Exit(0)
 		},
 	})
+}
+
+// cleanRun runs the tests, then removes the cache folder they used
+// (testscript.Main exits without running deferred calls).
+type cleanRun struct {
+	m   *testing.M
+	dir string
+}
+
+func (c cleanRun) Run() int {
+	defer os.RemoveAll(c.dir)
+	return c.m.Run()
 }
 
 func TestScripts(t *testing.T) {

@@ -89,8 +89,8 @@ type globals struct {
 	// noCache reads the files every time instead of the evidence store
 	// (cache.go).
 	noCache bool
-	// useCache asks for the evidence store (--cache); off by default
-	// until the store carries every completeness count a load does.
+	// useCache is --cache: the evidence store, which is the default
+	// (the flag is kept for scripts written when it was opt-in).
 	useCache bool
 
 	stdin          io.Reader
@@ -263,8 +263,8 @@ Times are UTC. --since/--until take RFC 3339, YYYY-MM-DD or a duration back from
 	f.BoolVar(&g.debug, "debug", false, "print progress and details on stderr")
 	f.StringVar(&g.geoip, "geoip", "", "MaxMind-format database (.mmdb) to add country, city and ASN to source IPs")
 	f.BoolVar(&g.noValidate, "no-validate", false, "skip the log integrity check (CloudTrail digests) of the files an investigation reads")
-	f.BoolVar(&g.useCache, "cache", false, "read the logs through the local evidence store ($CTATHENA_CACHE, see 'ctathena cache'): the first command ingests the folder, later ones read only new or changed files (preview: it does not yet count records without an eventTime)")
-	f.BoolVar(&g.noCache, "no-cache", false, "read the log files themselves, not the local evidence store (the default for now; see --cache)")
+	f.BoolVar(&g.useCache, "cache", true, "read the logs through the local evidence store ($CTATHENA_CACHE, see 'ctathena cache'), the default: the first command ingests the folder, later ones read only new or changed files")
+	f.BoolVar(&g.noCache, "no-cache", false, "read the log files themselves every time, not the local evidence store")
 	f.StringVar(&g.publicKeys, "public-keys", "", "CloudTrail public keys for the integrity check, offline: the JSON 'aws cloudtrail list-public-keys' prints (comma-separate one file per region)")
 	f.StringVar(&g.memory, "memory", "", "most memory the local engine may use, such as 2GB (default: it starts small, spills to CTATHENA_TMPDIR, and takes up to 60% of this machine's memory when a query needs it)")
 	f.StringVar(&g.marking, "marking", reports.DefaultMarking, "marking printed on every page of the report (e.g. \"Privileged & Confidential\")")

@@ -52,7 +52,7 @@ var storeBatchBytes int64 = 24 << 20
 // storeLayout identifies the table layout; a store written with another
 // is rebuilt.
 func storeLayout() string {
-	h := sha256.Sum256([]byte("v1 " + recordType(recordFields)))
+	h := sha256.Sum256([]byte("v2 " + recordType(recordFields)))
 	return hex.EncodeToString(h[:8])
 }
 
@@ -88,6 +88,9 @@ type storedFile struct {
 	sha     string
 	events  int64
 	skipped string
+	// notCT is set when the file's content says it is not a CloudTrail log
+	// (a plain folder's other JSON, notes): listed, not a gap.
+	notCT bool
 }
 
 // diskFile is a file of the folder as the walk found it.
@@ -152,7 +155,7 @@ func openStore(ctx context.Context, o Options) (*Engine, error) {
 	}()
 	disk := statAll(abs, d.selected)
 	start := time.Now()
-	if err := lk.lock(false); err != nil {
+	if err := lk.lock(ctx, false); err != nil {
 		return nil, fmt.Errorf("evidence store %s: %w", sdir, err)
 	}
 	var rep storeReport
@@ -168,12 +171,12 @@ func openStore(ctx context.Context, o Options) (*Engine, error) {
 			if o.Progress != nil {
 				o.Progress(Progress{Waiting: true})
 			}
-			if err := lk.lock(true); err != nil {
+			if err := lk.lock(ctx, true); err != nil {
 				return nil, fmt.Errorf("evidence store %s: %w", sdir, err)
 			}
 		}
 		ierr := ingest(ctx, o, sdir, disk, &rep, start)
-		if err := lk.lock(false); err != nil { // flock converts the lock
+		if err := lk.lock(ctx, false); err != nil { // flock converts the lock
 			return nil, fmt.Errorf("evidence store %s: %w", sdir, err)
 		}
 		if ierr != nil {
@@ -193,6 +196,16 @@ func openStore(ctx context.Context, o Options) (*Engine, error) {
 	if err != nil {
 		e.Close()
 		return nil, err
+	}
+	if cov.FilesRead == 0 && cov.FilesPruned == 0 && len(cov.Skipped) == 0 {
+		// No file of the folder is a CloudTrail log, by name or content
+		// (an earlier bundle): the same error as a load from the files.
+		e.Close()
+		var others []string
+		for _, f := range cov.NotCloudTrail {
+			others = append(others, f.Path)
+		}
+		return nil, noLogsError(o.Dir, others)
 	}
 	e.coverage = cov
 	return e, nil
@@ -283,7 +296,7 @@ func readFiles(ctx context.Context, db *sql.DB, schema string, p *plan) error {
 		// read again (ingest rebuilds it).
 		return nil
 	}
-	rows, err := db.QueryContext(ctx, `SELECT id, path, size, mtime, sha256, events, skipped FROM `+schema+`files`)
+	rows, err := db.QueryContext(ctx, `SELECT id, path, size, mtime, sha256, events, skipped, notct FROM `+schema+`files`)
 	if err != nil {
 		return fmt.Errorf("read evidence store files: %w", err)
 	}
@@ -292,7 +305,7 @@ func readFiles(ctx context.Context, db *sql.DB, schema string, p *plan) error {
 		var s storedFile
 		var path string
 		var sha, skipped sql.NullString
-		if err := rows.Scan(&s.id, &path, &s.size, &s.mtime, &sha, &s.events, &skipped); err != nil {
+		if err := rows.Scan(&s.id, &path, &s.size, &s.mtime, &sha, &s.events, &skipped, &s.notCT); err != nil {
 			return fmt.Errorf("read evidence store files: %w", err)
 		}
 		s.sha, s.skipped = sha.String, skipped.String
@@ -346,8 +359,13 @@ func ingest(ctx context.Context, o Options, sdir string, disk []diskFile, rep *s
 	}
 	defer os.RemoveAll(tmp)
 	mem := o.MemoryLimit
+	// A batch that runs out of memory is retried with more, up to the
+	// ceiling a load from the files has (see execLoad); --memory fixes it.
+	ceiling := DefaultCeiling()
 	if mem == "" {
 		mem = loadMemoryLimit
+	} else if ceiling, err = ParseSize(mem); err != nil {
+		return fmt.Errorf("memory limit: %w", err)
 	}
 	q := url.Values{}
 	q.Set("memory_limit", mem)
@@ -386,7 +404,7 @@ func ingest(ctx context.Context, o Options, sdir string, disk []diskFile, rep *s
 			"DROP TABLE IF EXISTS files",
 			"DELETE FROM meta",
 			tableDDL(table, recordFields),
-			`CREATE TABLE files (id INTEGER, path VARCHAR, size BIGINT, mtime BIGINT, sha256 VARCHAR, events BIGINT, skipped VARCHAR)`,
+			`CREATE TABLE files (id INTEGER, path VARCHAR, size BIGINT, mtime BIGINT, sha256 VARCHAR, events BIGINT, skipped VARCHAR, notct BOOLEAN)`,
 			"INSERT INTO meta VALUES ('layout', " + sqlString(storeLayout()) + ")",
 		} {
 			if _, err := db.ExecContext(ctx, s); err != nil {
@@ -439,7 +457,7 @@ func ingest(ctx context.Context, o Options, sdir string, disk []diskFile, rep *s
 			end++
 		}
 		batch := p.todo[startAt:end]
-		n, err := ingestBatch(ctx, db, tmp, mem, p, batch, &next, rep)
+		n, err := ingestBatch(ctx, db, tmp, &mem, ceiling, p, batch, &next, rep)
 		if err != nil {
 			return err
 		}
@@ -518,7 +536,7 @@ func removeFiles(ctx context.Context, db *sql.DB, p *plan, rels []string) error 
 // ingestBatch hashes the files disk[batch], loads them into the store with
 // the loader under their new ids, and writes their files rows. It returns
 // the events ingested.
-func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batch []int, next *int32, rep *storeReport) (int64, error) {
+func ingestBatch(ctx context.Context, db *sql.DB, tmp string, mem *string, ceiling int64, p *plan, batch []int, next *int32, rep *storeReport) (int64, error) {
 	files := make([]sourceFile, len(batch))
 	base := *next
 	for k, i := range batch {
@@ -533,8 +551,10 @@ func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batc
 	// custody's SHA-256): the store records that hash, not a second read.
 	// The size and time recorded are those listed before the read, so a file
 	// written since differs next time and is read again.
-	l := &loader{db: db, tmp: tmp, fields: recordFields, format: "unstructured", transcodeAbove: defaultTranscodeAbove, memoryLimit: mem}
-	if err := l.load(ctx, files); err != nil {
+	l := &loader{db: db, tmp: tmp, fields: recordFields, format: "unstructured", transcodeAbove: defaultTranscodeAbove, memoryLimit: *mem, ceiling: ceiling}
+	err := l.load(ctx, files)
+	*mem = l.memoryLimit // a limit raised stays raised for the next batches
+	if err != nil {
 		return 0, err
 	}
 	sums := make([]string, len(batch))
@@ -546,6 +566,11 @@ func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batc
 	skipped := map[string]string{}
 	for _, s := range l.skipped {
 		skipped[s.Path] = s.Reason
+	}
+	notCT := map[string]bool{}
+	for _, s := range l.notCT {
+		skipped[s.Path] = s.Reason
+		notCT[s.Path] = true
 	}
 	counts := map[int32]int64{}
 	rows, err := db.QueryContext(ctx, `SELECT src, count(*) FROM `+table+` WHERE src >= ? GROUP BY src`, base)
@@ -568,6 +593,7 @@ func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batc
 		szs, mts, evs []int64
 		skipText      []string
 		skipNull      []bool
+		notCTs        []bool
 		total         int64
 	)
 	for k, i := range batch {
@@ -581,6 +607,7 @@ func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batc
 			reason, bad = "cannot open: "+f.err, true
 		}
 		skipText, skipNull = append(skipText, reason), append(skipNull, !bad)
+		notCTs = append(notCTs, notCT[f.src.path()])
 		if p.changed[i] {
 			rep.reingested = append(rep.reingested, f.rel)
 		} else {
@@ -588,8 +615,8 @@ func ingestBatch(ctx context.Context, db *sql.DB, tmp, mem string, p *plan, batc
 		}
 	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO files SELECT unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]),
-			unnest(?::VARCHAR[]), unnest(?::BIGINT[]), CASE WHEN unnest(?::BOOLEAN[]) THEN NULL ELSE unnest(?::VARCHAR[]) END`,
-		ids, paths, szs, mts, shas, evs, skipNull, skipText); err != nil {
+			unnest(?::VARCHAR[]), unnest(?::BIGINT[]), CASE WHEN unnest(?::BOOLEAN[]) THEN NULL ELSE unnest(?::VARCHAR[]) END, unnest(?::BOOLEAN[])`,
+		ids, paths, szs, mts, shas, evs, skipNull, skipText, notCTs); err != nil {
 		return 0, fmt.Errorf("ingest into the evidence store (files): %w", err)
 	}
 	return total, nil

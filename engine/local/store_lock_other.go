@@ -3,6 +3,7 @@
 package local
 
 import (
+	"context"
 	"fmt"
 	"os"
 )
@@ -19,7 +20,7 @@ func openLock(path string) (*storeLock, error) {
 	return &storeLock{f: f}, nil
 }
 
-func (l *storeLock) lock(exclusive bool) error { return nil }
-func (l *storeLock) try() bool                 { return true }
-func (l *storeLock) unlock() error             { return nil }
-func (l *storeLock) close() error              { return l.f.Close() }
+func (l *storeLock) lock(ctx context.Context, exclusive bool) error { return nil }
+func (l *storeLock) try() bool                                      { return true }
+func (l *storeLock) unlock() error                                  { return nil }
+func (l *storeLock) close() error                                   { return l.f.Close() }

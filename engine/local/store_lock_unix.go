@@ -3,9 +3,11 @@
 package local
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"syscall"
+	"time"
 )
 
 // storeLock is the store's lock file: shared while a command reads the
@@ -21,20 +23,30 @@ func openLock(path string) (*storeLock, error) {
 	return &storeLock{f: f}, nil
 }
 
-// lock takes the lock, shared or exclusive, waiting for it; on a lock
-// already held it converts it.
-func (l *storeLock) lock(exclusive bool) error {
+// lock takes the lock, shared or exclusive, waiting for it until ctx is
+// done (a command waiting for another's ingest stops on Ctrl-C); on a lock
+// already held it converts it. It polls: a blocking flock cannot be
+// interrupted.
+func (l *storeLock) lock(ctx context.Context, exclusive bool) error {
 	how := syscall.LOCK_SH
 	if exclusive {
 		how = syscall.LOCK_EX
 	}
 	for {
-		err := syscall.Flock(int(l.f.Fd()), how)
-		if err != syscall.EINTR {
-			if err != nil {
-				return fmt.Errorf("lock the evidence store: %w", err)
-			}
+		err := syscall.Flock(int(l.f.Fd()), how|syscall.LOCK_NB)
+		switch err {
+		case nil:
 			return nil
+		case syscall.EINTR:
+			continue
+		case syscall.EWOULDBLOCK:
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("wait for the evidence store: %w", ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		default:
+			return fmt.Errorf("lock the evidence store: %w", err)
 		}
 	}
 }

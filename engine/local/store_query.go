@@ -97,6 +97,7 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, p *
 	list := sha256.New()
 	accounts, regions, days := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var ids, plain []int32
+	sums := make(map[int32]fileSum, len(sel))
 	for _, i := range sel {
 		// disk follows d.selected.
 		f, df := &d.selected[i], &p.disk[i]
@@ -112,14 +113,24 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, p *
 		if len(sel) <= maxStoreFilesListed {
 			st.Files = append(st.Files, engine.StoreFile{Path: df.rel, Size: s.size, ModTime: time.Unix(0, s.mtime).UTC(), SHA256: s.sha, Events: s.events, Skipped: s.skipped})
 		}
-		if s.skipped != "" {
+		// The chain of custody: the store hashed the file's bytes as it
+		// read them, as a load from the files does (Coverage.Files: every
+		// file read whole, by path relative to the folder, a file that
+		// turned out unreadable or not CloudTrail included).
+		if sum, err := hex.DecodeString(s.sha); err == nil && len(sum) == sha256.Size {
+			fs := fileSum{ok: true, size: s.size}
+			copy(fs.sha[:], sum)
+			sums[f.id] = fs
+		}
+		switch {
+		case s.notCT:
+			cov.NotCloudTrail = append(cov.NotCloudTrail, engine.SkippedFile{Path: f.path(), Reason: s.skipped})
+			continue
+		case s.skipped != "":
 			cov.Skipped = append(cov.Skipped, engine.SkippedFile{Path: f.path(), Reason: s.skipped})
 			continue
 		}
 		cov.FilesRead++
-		// The chain of custody: the store hashed the file's bytes as it
-		// read them, as a load from the files does (Coverage.Files).
-		cov.Files = append(cov.Files, engine.SourceFile{Path: f.path(), Size: s.size, SHA256: s.sha})
 		ids = append(ids, s.id)
 		if f.dir.layout {
 			accounts[f.dir.account], regions[f.dir.region], days[f.dir.day] = true, true, true
@@ -164,6 +175,18 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, p *
 			return cov, err
 		}
 	}
+	// Records without an eventTime: no window holds them, so a load from
+	// the files counts them as it drops them (RecordsWithoutTime); the
+	// store keeps them, and the view's window leaves them out.
+	if !o.From.IsZero() || !o.To.IsZero() {
+		q := `SELECT count(*) FROM store.events WHERE eventtime IS NULL`
+		if len(ids) < len(p.stored) {
+			q += ` AND src IN (SELECT src FROM win)`
+		}
+		if err := e.db.QueryRowContext(ctx, q).Scan(&cov.RecordsWithoutTime); err != nil {
+			return cov, fmt.Errorf("count records without an eventTime: %w", err)
+		}
+	}
 	var firstEv, lastEv sql.NullString
 	if err := e.db.QueryRowContext(ctx, `SELECT count(*), count(eventid) - count(DISTINCT eventid),
 		count(*) FILTER (WHERE eventid IS NULL OR eventname IS NULL), min(eventtime), max(eventtime) FROM `+View).Scan(
@@ -174,9 +197,12 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, p *
 	// What the logs hold in and out of the window, as a load measures it:
 	// the folders' delivery days and the event days of the files read.
 	cov.Counted = true
+	found := cov.NotCloudTrail
+	cov.NotCloudTrail = nil
 	for _, p := range d.notCT {
 		cov.NotCloudTrail = append(cov.NotCloudTrail, engine.SkippedFile{Path: p, Reason: "not a CloudTrail log (neither its name nor its content)"})
 	}
+	cov.NotCloudTrail = append(cov.NotCloudTrail, found...)
 	first, last := d.firstDay, d.lastDay
 	var lo, hi sql.NullString
 	q := `SELECT min(eventtime), max(eventtime) FROM store.events`
@@ -195,7 +221,7 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, p *
 		}
 	}
 	cov.LogsFirstDay, cov.LogsLastDay = strings.ReplaceAll(first, "/", "-"), strings.ReplaceAll(last, "/", "-")
-	sort.Slice(cov.Files, func(i, j int) bool { return cov.Files[i].Path < cov.Files[j].Path })
+	cov.Files = sourceFiles(o.Dir, d.selected, sums)
 	cov.Accounts, cov.Regions, cov.Days = sortedKeys(accounts), sortedKeys(regions), sortedKeys(days)
 	cov.MissingDays = []string{}
 	for _, day := range windowDays(o.From, o.To) {
