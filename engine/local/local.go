@@ -923,6 +923,9 @@ func openDuckDB(ctx context.Context, o Options, file string) (*Engine, error) {
 		return nil, fmt.Errorf("open temporary DuckDB database in %s: %w", dir, err)
 	}
 	e.db = sql.OpenDB(connector)
+	if err := registerFunctions(ctx, e.db); err != nil {
+		return nil, err
+	}
 	for _, s := range macroStatements() {
 		if _, err := e.db.ExecContext(ctx, s); err != nil {
 			return nil, fmt.Errorf("create compatibility macro (%s): %w", firstLine(s), err)
