@@ -94,7 +94,14 @@ func (w *writer) writeTimeline(f *excelize.File, st *styles) error {
 	heads = append(heads, "Action", "Target", "Result", "Finding", "Event ID")
 	ws = append(ws, 30, 32, 14, 10, 38)
 	wrap = append(wrap, true, true, true, true, true)
-	g := w.newGrid(f, st, sheetTimeline, ws, wrap)
+	var g *grid
+	if len(rows) > streamRowsAbove {
+		// Title, description and headings above the events; the headings
+		// repeat on every printed page.
+		g = w.newStreamGrid(f, st, sheetTimeline, ws, wrap, len(rows)+3, 3, 3)
+	} else {
+		g = w.newGrid(f, st, sheetTimeline, ws, wrap)
+	}
 	g.title("Timeline", "Every event a finding rests on, once each, in time order (UTC). \"Finding\" gives the numbers on the Findings sheet; the event ID finds the event in CloudTrail and in the results files.")
 	g.header(heads...)
 	head := g.row

@@ -662,12 +662,17 @@ func (e *Engine) run(ctx context.Context, q engine.Query, res *engine.Result) er
 	for i := range raw {
 		ptrs[i] = &raw[i]
 	}
+	in := newInterner()
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return fmt.Errorf("read row %d: %w", len(res.Rows)+1, err)
 		}
 		row := make([]any, len(raw))
 		for i, v := range raw {
+			if s, ok := v.(string); ok {
+				row[i] = in.value(s)
+				continue
+			}
 			cv, err := convert(v, res.Columns[i].Type)
 			if err != nil {
 				return fmt.Errorf("read row %d column %s: %w", len(res.Rows)+1, res.Columns[i].Name, err)
