@@ -20,6 +20,8 @@ import (
 //
 // CTATHENA_BENCH_BASELINE=PATH also runs the same commands with another
 // ctathena binary (say, built from main) side by side, for the ratio.
+// CTATHENA_BENCH_JOBS=exfil,hunt runs only the jobs named (by the names in
+// jobs below), on a busy machine.
 //
 //	go test ./bench -run '^$' -bench CommandMemory -benchtime 1x -timeout 60m
 //
@@ -70,6 +72,19 @@ func BenchmarkCommandMemory(b *testing.B) {
 		{"odd-policies-hunt", []string{"hunt", "--logs", filepath.Join(odd, "policies"), "--since", "2026-11-01", "--until", "2026-11-03"}},
 		{"odd-20MB-record", []string{"hunt", "--logs", filepath.Join(odd, "onerecord"), "--since", "2026-11-01", "--until", "2026-11-03"}},
 		{"odd-200MB-file", []string{"hunt", "--logs", filepath.Join(odd, "bigfile"), "--since", "2026-11-01", "--until", "2026-11-03"}},
+	}
+	if only := os.Getenv("CTATHENA_BENCH_JOBS"); only != "" {
+		want := map[string]bool{}
+		for _, n := range strings.Split(only, ",") {
+			want[strings.TrimSpace(n)] = true
+		}
+		kept := jobs[:0]
+		for _, j := range jobs {
+			if want[j.name] {
+				kept = append(kept, j)
+			}
+		}
+		jobs = kept
 	}
 	bins := []struct{ label, path string }{{"", bin}}
 	if base := os.Getenv("CTATHENA_BENCH_BASELINE"); base != "" {
