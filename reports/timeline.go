@@ -73,6 +73,10 @@ func findingRefs(ns []int) string {
 	return strings.Join(parts, ", ")
 }
 
+// timelineRows is the most rows the Timeline sheet may have (a variable
+// so a test can lower it).
+var timelineRows = maxSheetRows
+
 // writeTimeline writes every event the findings rest on, in time order.
 func (w *writer) writeTimeline(f *excelize.File, st *styles) error {
 	rows := timeline(w.findings)
@@ -94,11 +98,18 @@ func (w *writer) writeTimeline(f *excelize.File, st *styles) error {
 	heads = append(heads, "Action", "Target", "Result", "Finding", "Event ID")
 	ws = append(ws, 30, 32, 14, 10, 38)
 	wrap = append(wrap, true, true, true, true, true)
+	// A sheet holds at most maxSheetRows rows: past that the Timeline lists
+	// the earliest events and says, on its last row, how many more there
+	// are and where they are (no event is left out without a word).
+	total := len(rows)
+	if limit := timelineRows - 4; total > limit {
+		rows = rows[:limit]
+	}
 	var g *grid
 	if len(rows) > streamRowsAbove {
 		// Title, description and headings above the events; the headings
 		// repeat on every printed page.
-		g = w.newStreamGrid(f, st, sheetTimeline, ws, wrap, len(rows)+3, 3, 3)
+		g = w.newStreamGrid(f, st, sheetTimeline, ws, wrap, len(rows)+4, 3, 3)
 	} else {
 		g = w.newGrid(f, st, sheetTimeline, ws, wrap)
 	}
@@ -128,6 +139,10 @@ func (w *writer) writeTimeline(f *excelize.File, st *styles) error {
 			vals[1] = "(time unknown)"
 		}
 		g.line(vals...)
+	}
+	if total > len(rows) {
+		g.span(fmt.Sprintf("This sheet holds the earliest %s of the %s events the findings rest on (a sheet has at most %s rows). The other %s are in the findings' query sheets and results files, and their event IDs in manifest.json.",
+			groupThousands(int64(len(rows))), groupThousands(int64(total)), groupThousands(int64(timelineRows)), groupThousands(int64(total-len(rows)))), g.st.bold)
 	}
 	return g.done("write timeline sheet", head, head)
 }

@@ -121,3 +121,37 @@ func TestStreamedTimelineMatchesCellAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestTimelineCappedAtSheetRows: more events than a sheet has rows fill
+// the sheet and its last row says how many are left and where they are.
+func TestTimelineCappedAtSheetRows(t *testing.T) {
+	b := sampleBundle()
+	f := Finding{Severity: "high", Query: "exfil/top_readers", Text: "many events"}
+	for i := range 40 {
+		f.Events = append(f.Events, Event{Time: tEvent.Add(time.Duration(i) * time.Second), EventID: fmt.Sprintf("ev-%04d", i), Action: "called GetObject"})
+	}
+	b.Findings = append(b.Findings, f)
+	oldRows, oldStream := timelineRows, streamRowsAbove
+	timelineRows, streamRowsAbove = 20, 10
+	defer func() { timelineRows, streamRowsAbove = oldRows, oldStream }()
+	dir := filepath.Join(t.TempDir(), "bundle")
+	if _, err := Write(dir, b); err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenFile(filepath.Join(dir, ReportName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	rows, err := x.GetRows(sheetTimeline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 20 {
+		t.Fatalf("%d rows, want 20", len(rows))
+	}
+	last := strings.Join(rows[19], " ")
+	if !strings.Contains(last, "This sheet holds the earliest 16 of the") || !strings.Contains(last, "manifest.json") {
+		t.Errorf("last row %q does not say what was left off", last)
+	}
+}
