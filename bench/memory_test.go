@@ -20,28 +20,31 @@ import (
 //
 // CTATHENA_BENCH_BASELINE=PATH also runs the same commands with another
 // ctathena binary (say, built from main) side by side, for the ratio.
+// CTATHENA_BENCH_JOBS=exfil,hunt runs only the jobs named (by the names in
+// jobs below), on a busy machine.
 //
 //	go test ./bench -run '^$' -bench CommandMemory -benchtime 1x -timeout 60m
 //
-// Measured on the shared 2-core machine (peak RSS, exit code; "before" is
-// f922b4d, run side by side in the same benchmark; "after" is this branch,
-// a second run after --format json streamed and GOGC became 25):
+// Measured on the shared 2-core machine (peak RSS, exit code), branch p10
+// against main 55618d5 side by side in one run
+// (CTATHENA_BENCH_JOBS=exfil,access,identity,hunt):
 //
-//	                                         before          after
-//	exfil 30 days                            221 MiB 0       240 MiB 0
-//	access 30 days                           244 MiB 0       252 MiB 0
-//	identity --ip 203.0.113.0/24 30 days     (refused: 2)    296 MiB 0
-//	hunt 30 days                             537 MiB 0       368 MiB 0
-//	query hunt/recon_by_source_ip            262 MiB 0       218 MiB 0
-//	query hunt/privilege_iam, 3,000 x 3 KB   157 MiB 3 (OOM) 251 MiB 0
-//	hunt, the same 3,000 policies            165 MiB 3 (OOM) 235 MiB 0
-//	hunt, one 20 MB record                   325 MiB 3 (OOM) 584 MiB 0
-//	hunt, one 200 MB file                    576 MiB 3 (OOM) 1052 MiB 0
+//	                                         main 55618d5    p10
+//	exfil 30 days                            390 MiB 0       354 MiB 0
+//	access 30 days                           398 MiB 0       392 MiB 0
+//	identity --ip 203.0.113.0/24 30 days     497 MiB 0       399 MiB 0
+//	hunt 30 days                             1656 MiB 0      712 MiB 0
 //
-// The 256 MiB goal holds for exfil, access and query; identity and hunt
-// are above it. hunt loads every column of every event (~275 MiB for the
-// load alone, TestBenchTreeLoad) and holds every query's rows in Go until
-// the bundle is written.
+// hunt's Sigma rule aws_sts_assumerole_misuse matches 202,641 of the
+// 500,000 events (a 98 MB CSV). Before, its Timeline went through
+// excelize's cell API (300+ MiB), excelize read every streamed query sheet
+// back to mark the active tab (200 MiB), manifest.json was encoded in one
+// piece (140 MiB) and each row was copied to add the ATT&CK columns. What
+// is left above 256 MiB: the Go heap holds every query's rows and the
+// findings' events until the bundle is written (~150 MiB for hunt), the
+// integrity check's per-file state (~130 MiB for 149,182 files, after the
+// engine is closed) and the file lists, beside DuckDB's buffer pool
+// (160 MB at first) while the queries run.
 func BenchmarkCommandMemory(b *testing.B) {
 	dir := tree(b)
 	gnuTime := "/usr/bin/time"
@@ -70,6 +73,19 @@ func BenchmarkCommandMemory(b *testing.B) {
 		{"odd-policies-hunt", []string{"hunt", "--logs", filepath.Join(odd, "policies"), "--since", "2026-11-01", "--until", "2026-11-03"}},
 		{"odd-20MB-record", []string{"hunt", "--logs", filepath.Join(odd, "onerecord"), "--since", "2026-11-01", "--until", "2026-11-03"}},
 		{"odd-200MB-file", []string{"hunt", "--logs", filepath.Join(odd, "bigfile"), "--since", "2026-11-01", "--until", "2026-11-03"}},
+	}
+	if only := os.Getenv("CTATHENA_BENCH_JOBS"); only != "" {
+		want := map[string]bool{}
+		for _, n := range strings.Split(only, ",") {
+			want[strings.TrimSpace(n)] = true
+		}
+		kept := jobs[:0]
+		for _, j := range jobs {
+			if want[j.name] {
+				kept = append(kept, j)
+			}
+		}
+		jobs = kept
 	}
 	bins := []struct{ label, path string }{{"", bin}}
 	if base := os.Getenv("CTATHENA_BENCH_BASELINE"); base != "" {

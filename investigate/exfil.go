@@ -72,7 +72,7 @@ func PlanExfil(o ExfilOptions) ([]Planned, error) {
 	if o.Baseline <= 0 {
 		o.Baseline = 14 * 24 * time.Hour
 	}
-	ip, lo, hi, err := ipFilter(o.IP)
+	ip, rng, err := ipFilter(o.IP)
 	if err != nil {
 		return nil, err
 	}
@@ -93,14 +93,12 @@ func PlanExfil(o ExfilOptions) ([]Planned, error) {
 	if err != nil {
 		return nil, err
 	}
-	filtered := with(common, map[string]string{
-		"principal": principal, "principal_prefix": prefix, "ip": ip, "ip_lo": strconv.FormatInt(lo, 10), "ip_hi": strconv.FormatInt(hi, 10),
-		"key_prefix": o.KeyPrefix,
-	})
+	filtered := with(common, rng.set(map[string]string{
+		"principal": principal, "principal_prefix": prefix, "ip": ip, "key_prefix": o.KeyPrefix,
+	}))
 	baseSince := w.Since.Add(-o.Baseline)
 	baseFrom, baseTo := Days(baseSince, w.Since)
-	changes := with(common, map[string]string{
-		"principal": principal, "principal_prefix": prefix, "ip": ip, "ip_lo": strconv.FormatInt(lo, 10), "ip_hi": strconv.FormatInt(hi, 10)})
+	changes := with(common, rng.set(map[string]string{"principal": principal, "principal_prefix": prefix, "ip": ip}))
 	return []Planned{
 		{Name: "exfil/top_readers", Values: filtered},
 		{Name: "exfil/baseline", Values: with(filtered, map[string]string{
@@ -150,34 +148,55 @@ func with(base, extra map[string]string) map[string]string {
 	return out
 }
 
+// ipRange is an --ip CIDR range as the queries take it: cidr for
+// contains(cidr, TRY_CAST(source AS IPADDRESS)), which both engines compute
+// on the parsed address (IPv4, IPv6, compressed, any case, IPv4-mapped);
+// and for an IPv4 range also its numeric bounds lo..hi, which match the
+// dotted quads with leading zeros that anonymised logs write (035.1.2.3)
+// and that no IP parser accepts. No range is cidr "" and lo = hi = -1.
+type ipRange struct {
+	cidr   string
+	lo, hi int64
+}
+
+var noRange = ipRange{lo: -1, hi: -1}
+
+func (r ipRange) set(v map[string]string) map[string]string {
+	v["ip_range"], v["ip_lo"], v["ip_hi"] = r.cidr, strconv.FormatInt(r.lo, 10), strconv.FormatInt(r.hi, 10)
+	return v
+}
+
 // ipFilter turns --ip into the query's parameters: a single address goes in
-// ip; an IPv4 range becomes its numeric bounds (both engines compute the
-// number from the dotted quad).
-func ipFilter(s string) (ip string, lo, hi int64, err error) {
-	lo, hi = -1, -1
+// ip (matched as CloudTrail wrote it); a CIDR range (IPv4 or IPv6, a /32 or
+// /128 too) becomes an ipRange, matched on the parsed address.
+func ipFilter(s string) (ip string, r ipRange, err error) {
+	r = noRange
 	if s == "" {
-		return "", lo, hi, nil
+		return "", r, nil
 	}
 	if !strings.Contains(s, "/") {
 		if _, err := sql.Check("ip", s); err != nil {
-			return "", 0, 0, &sql.UsageError{Msg: "--ip: " + err.Error()}
+			return "", r, &sql.UsageError{Msg: "--ip: " + err.Error()}
 		}
-		return s, lo, hi, nil
+		return s, r, nil
 	}
 	p, perr := netip.ParsePrefix(s)
-	if perr != nil {
-		return "", 0, 0, &sql.UsageError{Msg: fmt.Sprintf("--ip: %q is not an IP address or CIDR range such as 198.51.100.0/24", s)}
+	if perr != nil || p.Addr().Zone() != "" {
+		return "", r, &sql.UsageError{Msg: fmt.Sprintf("--ip: %q is not an IP address or CIDR range such as 198.51.100.0/24 or 2001:db8::/32", s)}
 	}
 	p = p.Masked()
-	if p.Addr().Is6() {
-		if p.Bits() == 128 {
-			return p.Addr().String(), lo, hi, nil
-		}
-		return "", 0, 0, &sql.UsageError{Msg: fmt.Sprintf("--ip: IPv6 ranges are not supported yet (%s); give single IPv6 addresses", s)}
+	// An IPv4-mapped range (::ffff:198.51.100.0/120) is the IPv4 range it
+	// maps: Athena parses every mapped address as IPv4.
+	if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+		p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
 	}
-	a := p.Addr().As4()
-	start := int64(a[0])<<24 | int64(a[1])<<16 | int64(a[2])<<8 | int64(a[3])
-	return "", start, start + (int64(1) << (32 - p.Bits())) - 1, nil
+	r.cidr = p.String()
+	if p.Addr().Is4() {
+		a := p.Addr().As4()
+		start := int64(a[0])<<24 | int64(a[1])<<16 | int64(a[2])<<8 | int64(a[3])
+		r.lo, r.hi = start, start+(int64(1)<<(32-p.Bits()))-1
+	}
+	return "", r, nil
 }
 
 // Exfil runs the exfiltration pack and turns its rows into findings.

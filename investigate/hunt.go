@@ -228,9 +228,25 @@ func AddAttackColumns(run *reports.QueryRun, header []string) {
 	run.Columns = append(run.Columns,
 		engine.Column{Name: ColTactics, Type: engine.String, EngineType: "derived"},
 		engine.Column{Name: ColTechniques, Type: engine.String, EngineType: "derived"})
+	// One backing array for the widened rows, and one pair of strings per
+	// API: a hunt rule can match hundreds of thousands of events, and
+	// appending to each row doubled its capacity.
+	type refs struct{ tac, tech any }
+	byAPI := map[[2]string]refs{}
+	n := len(run.Columns)
+	flat := make([]any, n*len(run.Rows))
 	for i, row := range run.Rows {
-		tac, tech := attackFor(header, rr.str(row, "event_source"), rr.str(row, "event_name"))
-		run.Rows[i] = append(row, joinRefs(tac), joinRefs(tech))
+		api := [2]string{rr.str(row, "event_source"), rr.str(row, "event_name")}
+		r, ok := byAPI[api]
+		if !ok {
+			tac, tech := attackFor(header, api[0], api[1])
+			r = refs{joinRefs(tac), joinRefs(tech)}
+			byAPI[api] = r
+		}
+		wide := flat[i*n : (i+1)*n : (i+1)*n]
+		copy(wide, row)
+		wide[n-2], wide[n-1] = r.tac, r.tech
+		run.Rows[i] = wide
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -79,15 +78,15 @@ func PlanIdentity(o IdentityOptions) ([]Planned, error) {
 		return nil, &sql.UsageError{Msg: "--arn " + prefix + "*: a prefix cannot start a pivot (it would follow every identity it matches); run without --pivot, then pivot from the ARNs the report lists"}
 	}
 	o.ARNs = arns
-	ips, lo, hi, err := splitRange(o.IPs)
+	ips, rng, err := splitRange(o.IPs)
 	if err != nil {
 		return nil, err
 	}
-	if lo >= 0 && o.Pivot > 0 {
+	if rng.cidr != "" && o.Pivot > 0 {
 		return nil, &sql.UsageError{Msg: "--ip: a range cannot start a pivot (it would follow every address in it); run without --pivot, then pivot from the addresses the report lists"}
 	}
 	o.IPs = ips
-	if len(o.ARNs)+len(o.AccessKeys)+len(o.IPs) == 0 && prefix == "" && lo < 0 {
+	if len(o.ARNs)+len(o.AccessKeys)+len(o.IPs) == 0 && prefix == "" && rng.cidr == "" {
 		return nil, &sql.UsageError{Msg: "identity needs at least one --arn, --access-key or --ip"}
 	}
 	check := func(flag string, ty sql.Type, vals []string) error {
@@ -120,13 +119,12 @@ func PlanIdentity(o IdentityOptions) ([]Planned, error) {
 	if o.MaxQueries < 0 {
 		return nil, &sql.UsageError{Msg: "--max-queries must be a positive number of queries"}
 	}
-	return activityPlans(o.Window, prefix, lo, hi, o.ARNs, o.AccessKeys, o.IPs), nil
+	return activityPlans(o.Window, prefix, rng, o.ARNs, o.AccessKeys, o.IPs), nil
 }
 
-func activityPlans(w Window, prefix string, lo, hi int64, arns, keys, ips []string) []Planned {
-	v := selectorValues(w, arns, keys, ips)
+func activityPlans(w Window, prefix string, rng ipRange, arns, keys, ips []string) []Planned {
+	v := rng.set(selectorValues(w, arns, keys, ips))
 	v["arn_prefix"] = prefix
-	v["ip_lo"], v["ip_hi"] = strconv.FormatInt(lo, 10), strconv.FormatInt(hi, 10)
 	var plans []Planned
 	for _, q := range IdentityQueries {
 		plans = append(plans, Planned{Name: q, Values: v})
@@ -153,7 +151,7 @@ func Identity(ctx context.Context, env *Env, o IdentityOptions) (*Outcome, error
 	out := &Outcome{}
 	given, prefix, _ := splitPrefix(o.ARNs)
 	o.ARNs = given
-	givenIPs, lo, hi, _ := splitRange(o.IPs)
+	givenIPs, rng, _ := splitRange(o.IPs)
 	o.IPs = givenIPs
 	arns, keys, ips := o.ARNs, o.AccessKeys, o.IPs
 	var pv *pivot
@@ -174,7 +172,7 @@ func Identity(ctx context.Context, env *Env, o IdentityOptions) (*Outcome, error
 			}
 		}
 	}
-	runs, err := env.RunAll(ctx, activityPlans(o.Window, prefix, lo, hi, arns, keys, ips))
+	runs, err := env.RunAll(ctx, activityPlans(o.Window, prefix, rng, arns, keys, ips))
 	if a := find(runs, "identity/activity"); a != nil && a.Err == "" && !env.DryRun {
 		addAttack(a)
 	}

@@ -278,6 +278,7 @@ func Completeness(cov engine.Coverage, w Window, runs []reports.QueryRun) []stri
 var derived = map[string]string{
 	"day_from":        "--since",
 	"day_to":          "--until",
+	"ip_range":        "--param ip",
 	"ip_lo":           "--param ip",
 	"ip_hi":           "--param ip",
 	"window_since":    "--since",
@@ -328,8 +329,8 @@ func QueryValues(has func(string) bool, given map[string]string, w Window, basel
 	if has("window_day_from") {
 		values["window_day_from"], _ = Days(w.Since, w.Until)
 	}
-	if has("ip_lo") {
-		ip, lo, hi, err := ipFilter(values["ip"])
+	if has("ip_lo") || has("ip_range") {
+		ip, rng, err := ipFilter(values["ip"])
 		if err != nil {
 			return nil, err
 		}
@@ -338,7 +339,7 @@ func QueryValues(has func(string) bool, given map[string]string, w Window, basel
 		} else {
 			values["ip"] = ip
 		}
-		values["ip_lo"], values["ip_hi"] = strconv.FormatInt(lo, 10), strconv.FormatInt(hi, 10)
+		rng.set(values)
 	}
 	return values, nil
 }
@@ -379,26 +380,23 @@ func splitPrefix(vals []string) (exact []string, prefix string, err error) {
 }
 
 // splitRange takes the --ip values of identity apart: addresses, and at
-// most one IPv4 CIDR range (as numbers, -1 for none; see ipFilter, which
-// exfil --ip shares).
-func splitRange(vals []string) (ips []string, lo, hi int64, err error) {
-	lo, hi = -1, -1
+// most one CIDR range, IPv4 or IPv6 (see ipFilter, which exfil --ip shares).
+func splitRange(vals []string) (ips []string, rng ipRange, err error) {
+	rng = noRange
 	for _, v := range vals {
 		if !strings.Contains(v, "/") {
 			ips = append(ips, v)
 			continue
 		}
-		ip, l, h, err := ipFilter(v)
+		_, r, err := ipFilter(v)
 		switch {
 		case err != nil:
-			return nil, 0, 0, err
-		case ip != "":
-			ips = append(ips, ip) // a /32 or /128 is one address
-		case lo >= 0:
-			return nil, 0, 0, &sql.UsageError{Msg: "--ip: only one value may be a range; give the others as addresses"}
+			return nil, noRange, err
+		case rng.cidr != "":
+			return nil, noRange, &sql.UsageError{Msg: "--ip: only one value may be a range; give the others as addresses"}
 		default:
-			lo, hi = l, h
+			rng = r
 		}
 	}
-	return ips, lo, hi, nil
+	return ips, rng, nil
 }

@@ -1,6 +1,7 @@
 package investigate
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -34,16 +35,31 @@ func TestDaysPadByOne(t *testing.T) {
 }
 
 func TestIPFilter(t *testing.T) {
-	ip, lo, hi, err := ipFilter("198.51.100.0/24")
-	if err != nil || ip != "" || lo != 198<<24|51<<16|100<<8 || hi != lo+255 {
-		t.Fatalf("cidr: %q %d %d %v", ip, lo, hi, err)
+	ip, r, err := ipFilter("198.51.100.0/24")
+	if err != nil || ip != "" || r.cidr != "198.51.100.0/24" || r.lo != 198<<24|51<<16|100<<8 || r.hi != r.lo+255 {
+		t.Fatalf("cidr: %q %+v %v", ip, r, err)
 	}
-	ip, lo, _, err = ipFilter("035.249.253.232")
-	if err != nil || ip != "035.249.253.232" || lo != -1 {
-		t.Fatalf("single: %q %d %v", ip, lo, err)
+	ip, r, err = ipFilter("035.249.253.232")
+	if err != nil || ip != "035.249.253.232" || r != noRange {
+		t.Fatalf("single: %q %+v %v", ip, r, err)
 	}
-	for _, bad := range []string{"2001:db8::/32", "1.2.3.4/33", "x' OR '1'='1"} {
-		if _, _, _, err := ipFilter(bad); !IsUsage(err) {
+	for in, want := range map[string]ipRange{
+		"2001:DB8::/32":           {cidr: "2001:db8::/32", lo: -1, hi: -1},
+		"2001:db8:0:0:1::/80":     {cidr: "2001:db8:0:0:1::/80", lo: -1, hi: -1},
+		"2001:db8::ff/64":         {cidr: "2001:db8::/64", lo: -1, hi: -1}, // host bits dropped
+		"::ffff:198.51.100.0/120": {cidr: "198.51.100.0/24", lo: 198<<24 | 51<<16 | 100<<8, hi: 198<<24 | 51<<16 | 100<<8 | 255},
+		"::/0":                    {cidr: "::/0", lo: -1, hi: -1},
+	} {
+		ip, r, err := ipFilter(in)
+		if err != nil || ip != "" || r != want {
+			t.Errorf("%s: %q %+v %v, want %+v", in, ip, r, err, want)
+		}
+	}
+	if ip, r, err := ipFilter("2001:DB8::1/128"); err != nil || ip != "" || r.cidr != "2001:db8::1/128" {
+		t.Errorf("/128: %q %+v %v", ip, r, err)
+	}
+	for _, bad := range []string{"1.2.3.4/33", "2001:db8::/129", "fe80::/10%eth0", "fe80::%eth0/10", "2001:db8::/x", "x' OR '1'='1"} {
+		if _, _, err := ipFilter(bad); !IsUsage(err) || !strings.Contains(err.Error(), "--ip") {
 			t.Errorf("%q: %v", bad, err)
 		}
 	}

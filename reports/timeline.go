@@ -74,6 +74,10 @@ func findingRefs(ns []int) string {
 	return strings.Join(parts, ", ")
 }
 
+// timelineRows is the most rows the Timeline sheet may have (a variable
+// so a test can lower it).
+var timelineRows = maxSheetRows
+
 // writeTimeline writes every event the findings rest on, in time order.
 func (w *writer) writeTimeline(f *excelize.File, st *styles) error {
 	rows := timeline(w.findings)
@@ -95,12 +99,26 @@ func (w *writer) writeTimeline(f *excelize.File, st *styles) error {
 	heads = append(heads, "Action", "Target", "Result", "Finding", "Event ID")
 	ws = append(ws, 30, 32, 14, 10, 38)
 	wrap = append(wrap, true, true, true, true, true)
-	g := w.newGrid(f, st, sheetTimeline, ws, wrap)
 	desc := "Every event a finding rests on, once each, in time order (UTC). \"Finding\" gives the numbers on the Findings sheet; the event ID finds the event in CloudTrail and in the results files."
 	brief := needsBrief(rows)
 	if brief {
 		desc += fmt.Sprintf(" PRINTED IN PART: only this heading prints; the %s sheet, before this one, prints this sheet's %s events shortened. "+
 			"Every event, with its event ID, is on this sheet in the workbook.", sheetTimelineBrief, groupThousands(int64(len(rows))))
+	}
+	// A sheet holds at most maxSheetRows rows: past that the Timeline lists
+	// the earliest events and says, on its last row, how many more there
+	// are and where they are (no event is left out without a word).
+	total := len(rows)
+	if limit := timelineRows - 4; total > limit {
+		rows = rows[:limit]
+	}
+	var g *grid
+	if len(rows) > streamRowsAbove {
+		// Title, description and headings above the events; the headings
+		// repeat on every printed page.
+		g = w.newStreamGrid(f, st, sheetTimeline, ws, wrap, len(rows)+4, 3, 3)
+	} else {
+		g = w.newGrid(f, st, sheetTimeline, ws, wrap)
 	}
 	g.title("Timeline", desc)
 	g.header(heads...)
@@ -131,6 +149,10 @@ func (w *writer) writeTimeline(f *excelize.File, st *styles) error {
 			vals[1] = "(time unknown)"
 		}
 		g.line(vals...)
+	}
+	if total > len(rows) {
+		g.span(fmt.Sprintf("This sheet holds the earliest %s of the %s events the findings rest on (a sheet has at most %s rows). The other %s are in the findings' query sheets and results files, and their event IDs in manifest.json.",
+			groupThousands(int64(len(rows))), groupThousands(int64(total)), groupThousands(int64(timelineRows)), groupThousands(int64(total-len(rows)))), g.st.bold)
 	}
 	return g.done("write timeline sheet", head, head)
 }

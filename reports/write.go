@@ -59,11 +59,7 @@ func (w *writer) write() (*Written, error) {
 		return nil, fmt.Errorf("write %s: %w", ReportName, err)
 	}
 	m := w.manifest()
-	data, err := encodeManifest(m)
-	if err != nil {
-		return nil, err
-	}
-	if err := w.writeFile(ManifestName, func(out io.Writer) error { _, err := out.Write(data); return err }); err != nil {
+	if err := w.writeFile(ManifestName, func(out io.Writer) error { return writeManifest(out, m) }); err != nil {
 		return nil, fmt.Errorf("write %s: %w", ManifestName, err)
 	}
 	all := append([]ManifestFile(nil), w.files...)

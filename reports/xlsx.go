@@ -150,6 +150,11 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 			}
 		}
 	}
+	// The Cover is the active sheet. Set now, while the sheets are empty:
+	// excelize marks the tab on every sheet it holds, reading back any
+	// sheet already streamed, and a query sheet of 200,000 rows read back
+	// costs hundreds of MiB. Sheets added later open unselected anyway.
+	f.SetActiveSheet(0)
 	namer := newSheetNamer(append(append([]string(nil), fixedSheets...), sheetActivity, sheetTimelineBrief, sheetQueries, sheetCoverage)...)
 	per := maxSheetRows - queryHeadRows
 	for i := range w.b.Queries {
@@ -204,7 +209,6 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 	}); err != nil {
 		return fmt.Errorf("set document properties: %w", err)
 	}
-	f.SetActiveSheet(0)
 	tmp, err := os.CreateTemp("", "ctathena-report-*.xlsx")
 	if err != nil {
 		return fmt.Errorf("save workbook: %w", err)
@@ -502,6 +506,8 @@ type grid struct {
 	wrap  []bool
 	l     layout
 	w     *writer
+	// s is set when the sheet is streamed (see newStreamGrid).
+	s *gridStream
 }
 
 // newGrid sets up sheet with columns of widths ws (those marked wrap may
@@ -521,6 +527,9 @@ func (w *writer) newGrid(f *excelize.File, st *styles, sheet string, ws []float6
 
 // done applies the print setup, repeating rows [from, to] (0: none).
 func (g *grid) done(what string, from, to int) error {
+	if g.s != nil {
+		return wrapErr(what, g.streamDone())
+	}
 	if g.err == nil {
 		g.err = g.w.pageSetup(g.f, g.sheet, g.l, from, to)
 	}
@@ -541,6 +550,10 @@ type styled struct {
 }
 
 func (g *grid) line(vals ...any) {
+	if g.s != nil {
+		g.streamLine(vals)
+		return
+	}
 	g.row++
 	lines := 1
 	for i, v := range vals {
@@ -564,6 +577,10 @@ func (g *grid) line(vals ...any) {
 
 // span writes v across every column of the row, wrapped.
 func (g *grid) span(v any, style int) {
+	if g.s != nil {
+		g.streamSpan(v, style)
+		return
+	}
 	g.row++
 	if g.err != nil {
 		return
@@ -686,6 +703,11 @@ func (g *grid) section(title string) {
 	if g.row > 0 {
 		g.row++
 	}
+	if g.s != nil {
+		g.row++
+		g.emit([]any{excelize.Cell{StyleID: g.st.section, Value: cellText(title, func() string { return ManifestName })}}, 22)
+		return
+	}
 	g.line(styled{title, g.st.section})
 	if g.err == nil {
 		g.err = g.f.SetRowHeight(g.sheet, g.row, 22)
@@ -693,6 +715,10 @@ func (g *grid) section(title string) {
 }
 
 func (g *grid) freezeHeader() {
+	if g.s != nil {
+		g.streamFreeze()
+		return
+	}
 	if g.err == nil {
 		top := "A" + strconv.Itoa(g.row+1)
 		g.err = g.f.SetPanes(g.sheet, &excelize.Panes{Freeze: true, YSplit: g.row, TopLeftCell: top, ActivePane: "bottomLeft",
@@ -702,9 +728,14 @@ func (g *grid) freezeHeader() {
 
 // title writes the sheet's title row and a one-line description.
 func (g *grid) title(title, desc string) {
-	g.line(styled{title, g.st.title})
-	if g.err == nil {
-		g.err = g.f.SetRowHeight(g.sheet, g.row, 20)
+	if g.s != nil {
+		g.row++
+		g.emit([]any{excelize.Cell{StyleID: g.st.title, Value: cellText(title, func() string { return ManifestName })}}, 20)
+	} else {
+		g.line(styled{title, g.st.title})
+		if g.err == nil {
+			g.err = g.f.SetRowHeight(g.sheet, g.row, 20)
+		}
 	}
 	if desc != "" {
 		g.span(desc, 0)

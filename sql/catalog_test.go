@@ -33,7 +33,7 @@ func TestEveryQueryRendersWithoutUserText(t *testing.T) {
 		"timestamp": "2026-11-01T00:00:00Z", "day": "2026/11/01", "s3_bucket": "zz-sentinel-bucket",
 		"s3_bucket_list": "zz-sentinel-bucket,zz-other-bucket", "account_id": "987654321098",
 		"account_list": "987654321098,987654321099", "arn": "arn:aws:iam::987654321098:user/zz-sentinel",
-		"access_key": "AKIAZZSENTINEL00001", "ip": "203.0.113.254", "int": "424242",
+		"access_key": "AKIAZZSENTINEL00001", "ip": "203.0.113.254", "int": "424242", "cidr": "203.0.113.0/24",
 		"event_name": "ZzSentinelEvent", "text": "zz-sentinel text",
 		"arn_list":        "arn:aws:iam::987654321098:user/zz-sentinel,arn:aws:iam::987654321098:user/zz-sentinel2",
 		"access_key_list": "AKIAZZSENTINEL00001,ASIAZZSENTINEL00002", "ip_list": "203.0.113.254,2001:db8::254",
@@ -51,7 +51,7 @@ func TestEveryQueryRendersWithoutUserText(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", q.Name, err)
 		}
-		if strings.Contains(r.SQL, "sentinel") || strings.Contains(r.SQL, "424242") || strings.Contains(r.SQL, "203.0.113.254") {
+		if strings.Contains(r.SQL, "sentinel") || strings.Contains(r.SQL, "424242") || strings.Contains(r.SQL, "203.0.113.254") || strings.Contains(r.SQL, "203.0.113.0/24") {
 			t.Errorf("%s: a user value reached the SQL text:\n%s", q.Name, r.SQL)
 		}
 		if got, want := strings.Count(r.SQL, "?"), len(r.Args); got != want {

@@ -17,6 +17,7 @@ var Functions = map[string]string{
 	"cardinality":            "macro on DuckDB",
 	"coalesce":               "both",
 	"concat":                 "both (Trino: NULL in, NULL out; guard with coalesce)",
+	"contains":               "contains(cidr, TRY_CAST(x AS IPADDRESS)) on both (a Go function on DuckDB)",
 	"count":                  "both",
 	"count_if":               "both",
 	"date_trunc":             "both",

@@ -119,6 +119,13 @@ func init() {
 		}
 		return nil, fmt.Errorf("%q is not an IP address such as 198.51.100.7", s)
 	})
+	def("cidr", "a CIDR range, IPv4 or IPv6, without host bits (198.51.100.0/24, 2001:db8::/32)", func(s string) (any, error) {
+		p, err := netip.ParsePrefix(s)
+		if err != nil || p.Addr().Zone() != "" || p != p.Masked() || p.Addr().Is4In6() {
+			return nil, fmt.Errorf("%q is not a CIDR range such as 198.51.100.0/24 or 2001:db8::/32", s)
+		}
+		return p.String(), nil
+	})
 	// Lists of identities, keys and addresses feed the identity pivot: one
 	// query takes a whole frontier. Each element is checked by its single
 	// type and becomes its own placeholder (see Render), so no list is ever

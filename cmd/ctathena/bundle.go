@@ -245,7 +245,7 @@ func (g *globals) finish(ctx context.Context, r run, b *backend, out *investigat
 	}
 	g.reserved = false
 	abs, _ := filepath.Abs(w.Dir)
-	if err := g.printResults(r, out); err != nil {
+	if err := g.printResults(r, out, bundle.Incomplete); err != nil {
 		if !errors.Is(err, syscall.EPIPE) {
 			return err
 		}

@@ -40,7 +40,7 @@ block, replication and lifecycle.`,
 	f := cmd.Flags()
 	f.StringSliceVar(&o.buckets, "bucket", nil, "bucket to investigate (repeat or comma-separate)")
 	f.StringVar(&o.principal, "principal", "", "only this principal ARN")
-	f.StringVar(&o.ip, "ip", "", "only this source IP address or IPv4 CIDR range")
+	f.StringVar(&o.ip, "ip", "", "only this source IP address, or a CIDR range (IPv4 or IPv6)")
 	f.StringVar(&o.keyPrefix, "key-prefix", "", "only object keys starting with this")
 	f.StringVar(&o.baseline, "baseline", "14d", "length of the baseline before the window")
 	f.StringVar(&o.since, "since", "", "window start (default: 7 days before --until)")

@@ -51,7 +51,7 @@ The report gets the graph (pivot_edges), every node (pivot_nodes) and the rounds
 	f := cmd.Flags()
 	f.StringArrayVar(&o.arns, "arn", nil, "identity ARN (userIdentity.arn) to investigate (repeatable)")
 	f.StringArrayVar(&o.keys, "access-key", nil, "access key id to investigate (repeatable)")
-	f.StringArrayVar(&o.ips, "ip", nil, "source IP address, or one IPv4 CIDR range, to investigate (repeatable)")
+	f.StringArrayVar(&o.ips, "ip", nil, "source IP address, or one CIDR range (IPv4 or IPv6), to investigate (repeatable)")
 	f.IntVar(&o.pivot, "pivot", 0, "follow linked identities, keys and addresses for up to N rounds (0: no pivot)")
 	f.IntVar(&o.maxQueries, "max-queries", investigate.DefaultMaxQueries, "most queries the pivot may run (the activity queries are extra)")
 	f.StringVar(&o.since, "since", "", "window start (default: 7 days before --until)")

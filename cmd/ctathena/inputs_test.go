@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,4 +105,59 @@ func TestClosedStdoutKeepsTheBundle(t *testing.T) {
 	if code, _, stderr := runCLI(t, "verify", "b"); code != exitOK {
 		t.Errorf("the bundle does not verify: %s", stderr)
 	}
+}
+
+// --format json says whether the answer is complete, and why not, for
+// every investigation command: a script reading stdout must not take a
+// partial answer for a clean one.
+func TestJSONSaysIncomplete(t *testing.T) {
+	sample, _ := filepath.Abs("../../testdata/sample")
+	dir := t.TempDir()
+	t.Chdir(dir)
+	logs := filepath.Join(dir, "logs")
+	os.MkdirAll(logs, 0o755)
+	// One good read and one record without eventTime (counted, never
+	// dropped silently: the answer is INCOMPLETE).
+	os.WriteFile(filepath.Join(logs, "trail.json"), []byte(`{"Records":[
+{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDA1","arn":"arn:aws:iam::123456789012:user/alice","accountId":"123456789012"},"eventTime":"2026-11-05T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userAgent":"curl/8","requestParameters":{"bucketName":"data-bkt","key":"a.csv"},"additionalEventData":{"bytesTransferredOut":1000},"eventID":"e-1","readOnly":true,"eventType":"AwsApiCall","recipientAccountId":"123456789012","eventCategory":"Data"},
+{"eventVersion":"1.09","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"e-2"}
+]}`), 0o644)
+	window := []string{"--since", "2026-11-05", "--until", "2026-11-06", "--format", "json"}
+	type answer struct {
+		Command    string    `json:"command"`
+		Complete   *bool     `json:"complete"`
+		Incomplete *[]string `json:"incomplete"`
+	}
+	check := func(name string, wantComplete bool, wantExit int, args ...string) {
+		t.Helper()
+		code, stdout, stderr := runCLI(t, args...)
+		if code != wantExit {
+			t.Fatalf("%s: exit %d, want %d\n%s", name, code, wantExit, stderr)
+		}
+		var a answer
+		if err := json.Unmarshal([]byte(stdout), &a); err != nil {
+			t.Fatalf("%s: stdout is not JSON: %v\n%.500s", name, err, stdout)
+		}
+		switch {
+		case a.Complete == nil || a.Incomplete == nil:
+			t.Errorf("%s: the JSON has no complete/incomplete: %.300s", name, stdout)
+		case *a.Complete != wantComplete:
+			t.Errorf("%s: complete %v, want %v", name, *a.Complete, wantComplete)
+		case wantComplete && len(*a.Incomplete) != 0:
+			t.Errorf("%s: complete, yet incomplete lists %q", name, *a.Incomplete)
+		case !wantComplete && !strings.Contains(strings.Join(*a.Incomplete, " "), "no eventTime"):
+			t.Errorf("%s: incomplete %q does not give the reason (a record without eventTime)", name, *a.Incomplete)
+		}
+	}
+	for i, args := range [][]string{
+		{"exfil", "--logs", logs, "--bucket", "data-bkt"},
+		{"access", "--logs", logs, "--bucket", "data-bkt"},
+		{"identity", "--logs", logs, "--ip", "203.0.113.0/24"},
+		{"hunt", "--logs", logs},
+		{"query", "exfil/top_readers", "--logs", logs, "--param", "buckets=data-bkt"},
+	} {
+		check(args[0]+" (a record without eventTime)", false, exitPartial, append(append(args, window...), "--out", fmt.Sprintf("i%d", i))...)
+	}
+	check("exfil on the sample", true, exitOK, "exfil", "--logs", sample, "--bucket", "payroll-exports",
+		"--since", "2026-11-01", "--until", "2026-11-08", "--format", "json", "--out", "c")
 }

@@ -17,11 +17,13 @@ import (
 
 // printResults writes the command's results to stdout: the findings and the
 // primary query's rows as a table, CSV (primary rows only), or JSON (every
-// query).
-func (g *globals) printResults(r run, out *investigate.Outcome) error {
+// query). incomplete is why the answer is not complete (empty: it is); the
+// JSON carries it, so a script reading stdout cannot take a partial answer
+// for a clean one.
+func (g *globals) printResults(r run, out *investigate.Outcome, incomplete []string) error {
 	switch g.format {
 	case "json":
-		return g.printJSON(r, out)
+		return g.printJSON(r, out, incomplete)
 	case "csv":
 		q := primary(r, out)
 		if q == nil {
@@ -73,7 +75,7 @@ func (g *globals) printResults(r run, out *investigate.Outcome) error {
 // printJSON writes every query's rows as JSON, one row at a time: building
 // the whole document first held a copy of every row (76 MiB for hunt over
 // 500,000 events) beside the results at the end of the run.
-func (g *globals) printJSON(r run, out *investigate.Outcome) error {
+func (g *globals) printJSON(r run, out *investigate.Outcome, incomplete []string) error {
 	w := bufio.NewWriterSize(g.stdout, 64<<10)
 	var err error
 	put := func(s string) {
@@ -92,8 +94,13 @@ func (g *globals) printJSON(r run, out *investigate.Outcome) error {
 	if findings == nil {
 		findings = []reports.Finding{}
 	}
+	if incomplete == nil {
+		incomplete = []string{}
+	}
 	put("{\n  \"command\": " + val(r.command, "") + ",\n  \"since\": " + val(investigate.Stamp(r.window.Since), "") +
-		",\n  \"until\": " + val(investigate.Stamp(r.window.Until), "") + ",\n  \"findings\": " + val(findings, "  ") + ",\n  \"queries\": [")
+		",\n  \"until\": " + val(investigate.Stamp(r.window.Until), "") +
+		",\n  \"complete\": " + val(len(incomplete) == 0, "") + ",\n  \"incomplete\": " + val(incomplete, "  ") +
+		",\n  \"findings\": " + val(findings, "  ") + ",\n  \"queries\": [")
 	for qi, q := range out.Queries {
 		if qi > 0 {
 			put(",")

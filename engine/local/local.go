@@ -664,12 +664,17 @@ func (e *Engine) run(ctx context.Context, q engine.Query, res *engine.Result) er
 	for i := range raw {
 		ptrs[i] = &raw[i]
 	}
+	in := newInterner()
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return fmt.Errorf("read row %d: %w", len(res.Rows)+1, err)
 		}
 		row := make([]any, len(raw))
 		for i, v := range raw {
+			if s, ok := v.(string); ok {
+				row[i] = in.value(s)
+				continue
+			}
 			cv, err := convert(v, res.Columns[i].Type)
 			if err != nil {
 				return fmt.Errorf("read row %d column %s: %w", len(res.Rows)+1, res.Columns[i].Name, err)
@@ -925,6 +930,9 @@ func openDuckDB(ctx context.Context, o Options, file string) (*Engine, error) {
 		return nil, fmt.Errorf("open temporary DuckDB database in %s: %w", dir, err)
 	}
 	e.db = sql.OpenDB(connector)
+	if err := registerFunctions(ctx, e.db); err != nil {
+		return nil, err
+	}
 	for _, s := range macroStatements() {
 		if _, err := e.db.ExecContext(ctx, s); err != nil {
 			return nil, fmt.Errorf("create compatibility macro (%s): %w", firstLine(s), err)

@@ -10,7 +10,7 @@ type macro struct {
 // macros makes Athena SQL run unchanged on DuckDB. Where DuckDB already has
 // a function of the same name and meaning (arbitrary, split, strpos,
 // split_part, starts_with, count_if, max_by, min_by, bool_or, date_diff,
-// date_trunc, try, try_cast, regexp_extract_all, contains on lists), nothing
+// date_trunc, try, try_cast, regexp_extract_all), nothing
 // is defined. Builtins with a different meaning are shadowed by a macro in
 // the main schema and reached inside it as system.main.<name>.
 //
@@ -44,6 +44,7 @@ var macros = []macro{
 	{"array_join", `(a, sep) AS array_to_string(a, sep)`, ""},
 	{"approx_distinct", `(x) AS count(DISTINCT x)`, "exact, not approximate"},
 	{"url_extract_host", `(u) AS nullif(system.main.regexp_extract(u, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\[[^\]]*\]|[^/?#:]*)', 1), '')`, ""},
+	{"contains", ipContainsMacro, "IP form contains(cidr, CAST(x AS IPADDRESS)) parsed as Trino does (see ipaddr.go); arrays as DuckDB's list contains"},
 	{"url_extract_path", `(u) AS system.main.regexp_extract(u, '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*([^?#]*)', 1)`, ""},
 }
 
@@ -66,7 +67,7 @@ func Macros() []string {
 func NativeFunctions() []string {
 	return []string{
 		"abs", "arbitrary", "array_agg", "array_distinct", "avg", "bool_and", "bool_or", "ceil",
-		"coalesce", "concat", "concat_ws", "contains", "count", "count_if", "date_diff", "date_trunc",
+		"coalesce", "concat", "concat_ws", "count", "count_if", "date_diff", "date_trunc",
 		"floor", "greatest", "json_array_length", "least", "length", "lower", "lpad", "ltrim", "max",
 		"max_by", "min", "min_by", "nullif", "regexp_extract_all", "replace", "reverse", "round",
 		"rpad", "rtrim", "split", "split_part", "starts_with", "strpos", "substr", "sum", "trim",
@@ -75,7 +76,7 @@ func NativeFunctions() []string {
 }
 
 func macroStatements() []string {
-	out := make([]string, 0, len(macros))
+	out := append(make([]string, 0, len(typeStatements)+len(macros)), typeStatements...)
 	for _, m := range macros {
 		out = append(out, "CREATE OR REPLACE MACRO "+m.name+m.sql)
 	}

@@ -11,8 +11,9 @@
 -- param: principal_prefix text optional  only principals whose ARN starts with this (--principal ending in *)
 -- param: principal        arn optional    only this principal
 -- param: ip               ip optional     only this source IP
--- param: ip_lo            int             lowest IPv4 address as a number, -1 for no range
--- param: ip_hi            int             highest IPv4 address as a number
+-- param: ip_range         cidr optional    an --ip CIDR range (IPv4 or IPv6); empty for none
+-- param: ip_lo            int             lowest IPv4 address of an IPv4 range as a number (for dotted quads with leading zeros), -1 for none
+-- param: ip_hi            int             highest IPv4 address of the range
 -- param: key_prefix       text optional   only keys starting with this
 -- table: data
 WITH periods AS (

@@ -8,8 +8,9 @@
 -- param: principal  arn optional    only changes by this principal
 -- param: principal_prefix text optional  only changes by principals whose ARN starts with this (--principal ending in *)
 -- param: ip         ip optional     only changes from this source IP
--- param: ip_lo      int             lowest IPv4 address as a number, -1 for no range
--- param: ip_hi      int             highest IPv4 address as a number
+-- param: ip_range   cidr optional    an --ip CIDR range (IPv4 or IPv6); empty for none
+-- param: ip_lo      int             lowest IPv4 address of an IPv4 range as a number (for dotted quads with leading zeros), -1 for none
+-- param: ip_hi      int             highest IPv4 address of the range
 -- table: management
 SELECT
   from_iso8601_timestamp(min(eventtime)) AS event_time,
@@ -40,8 +41,10 @@ WHERE day BETWEEN :day_from AND :day_to
   AND (:principal = '' OR COALESCE(useridentity.arn, useridentity.invokedby, useridentity.principalid) = :principal)
   AND (:principal_prefix = '' OR starts_with(COALESCE(useridentity.arn, useridentity.invokedby, useridentity.principalid), :principal_prefix))
   AND (:ip = '' OR sourceipaddress = :ip)
-  AND (:ip_lo < 0 OR (
-        regexp_like(sourceipaddress, '^[0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}$')
+  AND ((:ip_range = '' AND :ip_lo < 0)
+    OR contains(nullif(:ip_range, ''), TRY_CAST(sourceipaddress AS IPADDRESS))
+    OR (:ip_lo >= 0
+        AND regexp_like(sourceipaddress, '^[0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}$')
         AND TRY_CAST(split_part(sourceipaddress, '.', 1) AS BIGINT) * 16777216
           + TRY_CAST(split_part(sourceipaddress, '.', 2) AS BIGINT) * 65536
           + TRY_CAST(split_part(sourceipaddress, '.', 3) AS BIGINT) * 256

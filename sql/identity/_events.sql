@@ -1,5 +1,6 @@
 -- Every event of the given identities, access keys or source addresses in
 -- the window, from both tables, one row per eventid. Needs: arns, arn_prefix, keys, ips,
+-- ip_range, ip_lo, ip_hi,
 -- since, until, day_from, day_to.
 hits AS (
   -- Both tables: management calls and S3 data events, filtered once (Trino
@@ -21,6 +22,7 @@ hits AS (
     -- An empty list is NULL, which matches nothing.
     AND (useridentity.arn IN (:arns)
       OR (:arn_prefix <> '' AND starts_with(useridentity.arn, :arn_prefix))
+      OR contains(nullif(:ip_range, ''), TRY_CAST(sourceipaddress AS IPADDRESS))
       OR (:ip_lo >= 0
         AND regexp_like(sourceipaddress, '^[0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}$')
         AND TRY_CAST(split_part(sourceipaddress, '.', 1) AS BIGINT) * 16777216

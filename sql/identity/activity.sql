@@ -2,7 +2,8 @@
 -- summary: what the identities did: calls per principal, event source and event name, with mutating calls and errors
 -- param: arns      arn_list optional         identities (userIdentity.arn) to follow
 -- param: arn_prefix text optional             identities whose ARN starts with this (--arn ending in *)
--- param: ip_lo     int                       lowest IPv4 address of an --ip range as a number, -1 for no range
+-- param: ip_range  cidr optional              an --ip CIDR range (IPv4 or IPv6); empty for none
+-- param: ip_lo     int                       lowest IPv4 address of an IPv4 range as a number (for dotted quads with leading zeros), -1 for none
 -- param: ip_hi     int                       highest IPv4 address of the range
 -- param: keys      access_key_list optional  access key ids (userIdentity.accessKeyId) to follow
 -- param: ips       ip_list optional          source IP addresses to follow
