@@ -252,6 +252,16 @@ func sigmaFindings(q *sigma.Query, run reports.QueryRun) []sigmaHit {
 		groups = append(groups, [][]any{row})
 	}
 	var out []sigmaHit
+	if total := matchedEvents(rr, run); total > int64(len(run.Rows)) {
+		f := reports.Finding{Severity: q.Severity, Query: run.Name, Attack: q.Attack, Sources: []string{src},
+			Text: fmt.Sprintf("%s matched %s in the window; this report lists the earliest %s (on the sheet of %s, in its results file and on the Timeline). "+
+				"The other %s are counted here but not listed: run hunt over a shorter window (--since/--until) to list them.",
+				rule, plural(total, "event", "events"), Comma(int64(len(run.Rows))), run.Name, Comma(total-int64(len(run.Rows))))}
+		if len(run.Rows) > 0 {
+			f.Time = rr.time(run.Rows[0], "event_time")
+		}
+		out = append(out, sigmaHit{f, rule, src})
+	}
 	for gi, g := range groups {
 		if gi == maxSigmaFindings {
 			// The rest are stated once, still traceable: every eventID
@@ -276,6 +286,19 @@ func sigmaFindings(q *sigma.Query, run reports.QueryRun) []sigmaHit {
 		out = append(out, sigmaHit{f, rule, src})
 	}
 	return out
+}
+
+// matchedEvents is how many events the rule matched in the window: the
+// query's matched_events (it lists at most sigma.MaxRows of them), or the
+// rows listed.
+func matchedEvents(rr rowReader, run reports.QueryRun) int64 {
+	if len(run.Rows) == 0 {
+		return 0
+	}
+	if n := int64(rr.num(run.Rows[0], "matched_events")); n > int64(len(run.Rows)) {
+		return n
+	}
+	return int64(len(run.Rows))
 }
 
 // addSigmaEvent adds one matching row to f: its eventID, its Timeline
@@ -450,6 +473,8 @@ func insertFinding(fs []reports.Finding, f reports.Finding) []reports.Finding {
 type sigmaCount struct {
 	rulesRan, rulesFailed, rulesHit int
 	events                          int64
+	unlisted                        int64 // matched beyond sigma.MaxRows: counted, not listed
+	rulesCapped                     int
 	failedAttempts                  int64
 	principals                      map[string]bool
 }
@@ -466,6 +491,10 @@ func countSigma(runs []reports.QueryRun) sigmaCount {
 			c.rulesHit++
 		}
 		rr := newRowReader(colNames(run.Columns))
+		if n := matchedEvents(rr, run); n > int64(len(run.Rows)) {
+			c.unlisted += n - int64(len(run.Rows))
+			c.rulesCapped++
+		}
 		for _, row := range run.Rows {
 			c.events++
 			if rr.str(row, "error_code") != "" {
@@ -494,8 +523,12 @@ func sigmaSummaryFinding(set *SigmaSet, runs []reports.QueryRun) reports.Finding
 	default:
 		text = fmt.Sprintf("Pack sigma (%s): %s matched %s (a rule's matches counted once per event and rule), %s, by %s.",
 			sigmaPackSummary, plural(int64(c.rulesHit), "rule of "+fmt.Sprint(c.rulesRan)+" that ran", "rules of "+fmt.Sprint(c.rulesRan)+" that ran"),
-			plural(c.events, "event", "events"), plural(c.failedAttempts, "failed attempt", "failed attempts"),
+			plural(c.events+c.unlisted, "event", "events"), plural(c.failedAttempts, "failed attempt", "failed attempts"),
 			plural(int64(len(c.principals)), "principal", "principals"))
+	}
+	if c.unlisted > 0 {
+		text += fmt.Sprintf(" %s of these events, matched by %s, are counted but not listed (those rules' findings say so); the failed attempts and principals are counted over the events listed.",
+			Comma(c.unlisted), plural(int64(c.rulesCapped), "rule", "rules"))
 	}
 	if c.rulesFailed > 0 && c.rulesRan > 0 {
 		text += fmt.Sprintf(" %d of its queries failed; see below.", c.rulesFailed)
@@ -524,7 +557,7 @@ func addSigmaSummaryRow(out *Outcome, set *SigmaSet, runs []reports.QueryRun) {
 			case "summary":
 				row[j] = sigmaPackSummary
 			case "hits":
-				row[j] = c.events
+				row[j] = c.events + c.unlisted
 			case "failed_attempts":
 				row[j] = c.failedAttempts
 			case "principals":

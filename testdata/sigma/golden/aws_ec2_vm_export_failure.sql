@@ -28,10 +28,12 @@ END) AS principal,
                       json_extract_scalar(requestparameters, '$.groupId'), json_extract_scalar(requestparameters, '$.snapshotId'),
                       json_extract_scalar(requestparameters, '$.dBInstanceIdentifier'), json_extract_scalar(requestparameters, '$.keyId'))) AS target,
   min(requestparameters) AS request_parameters,
-  eventid AS event_id
+  eventid AS event_id,
+  count(*) OVER () AS matched_events
 FROM "ctathena"."management"
 WHERE day BETWEEN ? AND ?
   AND eventtime >= ? AND eventtime < ?
   AND ((COALESCE(lower(eventname) = lower(?), FALSE) AND COALESCE(lower(eventsource) = lower(?), FALSE)) AND (NOT ((errormessage IS NOT NULL AND errormessage <> '') OR (errorcode IS NOT NULL AND errorcode <> '') OR COALESCE(lower(responseelements) LIKE lower(?) ESCAPE '\', FALSE))))
 GROUP BY eventid
 ORDER BY event_time, event_id
+LIMIT 10000

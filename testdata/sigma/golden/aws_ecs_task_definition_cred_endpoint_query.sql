@@ -31,10 +31,12 @@ END) AS principal,
                       json_extract_scalar(requestparameters, '$.groupId'), json_extract_scalar(requestparameters, '$.snapshotId'),
                       json_extract_scalar(requestparameters, '$.dBInstanceIdentifier'), json_extract_scalar(requestparameters, '$.keyId'))) AS target,
   min(requestparameters) AS request_parameters,
-  eventid AS event_id
+  eventid AS event_id,
+  count(*) OVER () AS matched_events
 FROM "ctathena"."management"
 WHERE day BETWEEN ? AND ?
   AND eventtime >= ? AND eventtime < ?
   AND (COALESCE(lower(eventsource) = lower(?), FALSE) AND COALESCE(lower(eventname) IN (lower(?), lower(?), lower(?)), FALSE) AND (COALESCE(lower(json_extract_scalar(requestparameters, '$.containerDefinitions.command')) LIKE lower(?) ESCAPE '\', FALSE) OR (json_extract_scalar(requestparameters, '$.containerDefinitions.command') IS NULL AND json_extract(requestparameters, '$.containerDefinitions') IS NOT NULL AND COALESCE(lower(requestparameters) LIKE lower(?) ESCAPE '\', FALSE))))
 GROUP BY eventid
 ORDER BY event_time, event_id
+LIMIT 10000
