@@ -31,7 +31,14 @@ func packNarrow(t *testing.T, packs ...string) *local.Narrow {
 
 func openLocal(t *testing.T, dir string, from, to time.Time) *Env {
 	t.Helper()
-	eng, err := local.Open(context.Background(), local.Options{Dir: dir, TempDir: t.TempDir(), From: from, To: to, Narrow: packNarrow(t, "identity")})
+	return openLocalNarrow(t, dir, from, to, packNarrow(t, "identity"))
+}
+
+// openLocalNarrow opens the local engine over dir for [from, to), loading
+// what narrow says (every event and column when it is nil).
+func openLocalNarrow(t *testing.T, dir string, from, to time.Time, narrow *local.Narrow) *Env {
+	t.Helper()
+	eng, err := local.Open(context.Background(), local.Options{Dir: dir, TempDir: t.TempDir(), From: from, To: to, Narrow: narrow})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/ctathena/ctathena/engine/local"
-	"github.com/ctathena/ctathena/sql"
 )
 
 // ipSources are the source addresses the range fixture's events come from,
@@ -72,16 +69,7 @@ func writeIPFixture(t *testing.T) (string, Window) {
 
 func ipEnv(t *testing.T, dir string, w Window) *Env {
 	t.Helper()
-	eng, err := local.Open(context.Background(), local.Options{Dir: dir, TempDir: t.TempDir(), From: w.Since, To: w.Until})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { eng.Close() })
-	cat, err := sql.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &Env{Engine: eng, Catalog: cat, Tables: map[string]string{"management": local.View, "data": local.View}}
+	return openLocalNarrow(t, dir, w.Since, w.Until, nil)
 }
 
 // idsIn returns the sorted distinct source names (eventID suffixes after prefix) in

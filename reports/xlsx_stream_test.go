@@ -43,16 +43,7 @@ func TestStreamedTimelineMatchesCellAPI(t *testing.T) {
 		old := streamRowsAbove
 		streamRowsAbove = threshold
 		defer func() { streamRowsAbove = old }()
-		dir := filepath.Join(t.TempDir(), "bundle")
-		if _, err := Write(dir, b); err != nil {
-			t.Fatal(err)
-		}
-		x, err := excelize.OpenFile(filepath.Join(dir, ReportName))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { x.Close() })
-		return x
+		return writeOpened(t, b)
 	}
 	cellAPI, streamed := open(1<<30), open(10)
 	sheet := sheetTimeline
@@ -134,15 +125,7 @@ func TestTimelineCappedAtSheetRows(t *testing.T) {
 	oldRows, oldStream := timelineRows, streamRowsAbove
 	timelineRows, streamRowsAbove = 20, 10
 	defer func() { timelineRows, streamRowsAbove = oldRows, oldStream }()
-	dir := filepath.Join(t.TempDir(), "bundle")
-	if _, err := Write(dir, b); err != nil {
-		t.Fatal(err)
-	}
-	x, err := excelize.OpenFile(filepath.Join(dir, ReportName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	x := writeOpened(t, b)
 	rows, err := x.GetRows(sheetTimeline)
 	if err != nil {
 		t.Fatal(err)
@@ -154,4 +137,20 @@ func TestTimelineCappedAtSheetRows(t *testing.T) {
 	if !strings.Contains(last, "This sheet holds the earliest 16 of the") || !strings.Contains(last, "manifest.json") {
 		t.Errorf("last row %q does not say what was left off", last)
 	}
+}
+
+// writeOpened writes b as a bundle in a temporary folder and opens its
+// workbook (closed when the test ends).
+func writeOpened(t *testing.T, b *Bundle) *excelize.File {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "bundle")
+	if _, err := Write(dir, b); err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenFile(filepath.Join(dir, ReportName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	return x
 }
