@@ -527,8 +527,12 @@ func sigmaSummaryFinding(set *SigmaSet, runs []reports.QueryRun) reports.Finding
 			plural(int64(len(c.principals)), "principal", "principals"))
 	}
 	if c.unlisted > 0 {
-		text += fmt.Sprintf(" %s of these events, matched by %s, are counted but not listed (those rules' findings say so); the failed attempts and principals are counted over the events listed.",
-			Comma(c.unlisted), plural(int64(c.rulesCapped), "rule", "rules"))
+		whose := "that rule's findings say so"
+		if c.rulesCapped > 1 {
+			whose = "each of those rules' findings says so"
+		}
+		text += fmt.Sprintf(" %s of these events, matched by %s, are counted but not listed (%s); the failed attempts and principals are counted over the events listed.",
+			Comma(c.unlisted), plural(int64(c.rulesCapped), "rule", "rules"), whose)
 	}
 	if c.rulesFailed > 0 && c.rulesRan > 0 {
 		text += fmt.Sprintf(" %d of its queries failed; see below.", c.rulesFailed)
