@@ -166,7 +166,7 @@ func sigmaRuleName(r *sigma.Rule) string {
 	} else {
 		author = "by " + author
 	}
-	return fmt.Sprintf("Sigma rule “%s” (%s, %s, level %s)", sigmaClip(r.Title, 160), from, sigmaClip(author, 120), orLevel(r.Level))
+	return fmt.Sprintf("Sigma rule “%s” (%s, %s, level %s)", clip(r.Title, 160), from, clip(author, 120), orLevel(r.Level))
 }
 
 func orLevel(l string) string {
@@ -174,20 +174,6 @@ func orLevel(l string) string {
 		return "not stated"
 	}
 	return l
-}
-
-// sigmaClip keeps a statement readable; the whole value is on the sheet.
-func sigmaClip(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "… (clipped; full text on the sheet)"
-	}
-	return s
 }
 
 // sigmaAttack names the rule's ATT&CK techniques and tactics, as its tags
@@ -333,7 +319,7 @@ func sigmaStatement(q *sigma.Query, rr rowReader, rows [][]any) string {
 	b.WriteString(sigmaRuleName(q.Rule))
 	b.WriteString(" matched: ")
 	if len(rows) == 1 {
-		fmt.Fprintf(&b, "at %s, %s called %s", when(rr.time(row, "event_time")), sigmaClip(rr.str(row, "principal"), 200), sigmaClip(rr.str(row, "event_name"), 100))
+		fmt.Fprintf(&b, "at %s, %s called %s", when(rr.time(row, "event_time")), clip(rr.str(row, "principal"), 200), clip(rr.str(row, "event_name"), 100))
 	} else {
 		var first, last time.Time
 		for _, r := range rows {
@@ -346,8 +332,8 @@ func sigmaStatement(q *sigma.Query, rr rowReader, rows [][]any) string {
 				}
 			}
 		}
-		fmt.Fprintf(&b, "between %s and %s, %s called %s %s", when(first), when(last), sigmaClip(rr.str(row, "principal"), 200),
-			sigmaClip(rr.str(row, "event_name"), 100), plural(int64(len(rows)), "time", "times"))
+		fmt.Fprintf(&b, "between %s and %s, %s called %s %s", when(first), when(last), clip(rr.str(row, "principal"), 200),
+			clip(rr.str(row, "event_name"), 100), plural(int64(len(rows)), "time", "times"))
 	}
 	targets := map[string]bool{}
 	for _, r := range rows {
@@ -357,18 +343,18 @@ func sigmaStatement(q *sigma.Query, rr rowReader, rows [][]any) string {
 	}
 	switch {
 	case len(targets) == 1:
-		fmt.Fprintf(&b, " on %s", sigmaClip(rr.str(row, "target"), 200))
+		fmt.Fprintf(&b, " on %s", clip(rr.str(row, "target"), 200))
 	case len(targets) > 1:
 		fmt.Fprintf(&b, " on %d different targets", len(targets))
 	}
 	if ip := rr.str(row, "source_ip"); ip != "" {
-		fmt.Fprintf(&b, " from %s", sigmaClip(ip, 100))
+		fmt.Fprintf(&b, " from %s", clip(ip, 100))
 	}
 	if a := rr.str(row, "account"); a != "" {
-		fmt.Fprintf(&b, " in account %s", sigmaClip(a, 40))
+		fmt.Fprintf(&b, " in account %s", clip(a, 40))
 	}
 	if r := rr.str(row, "region"); r != "" {
-		fmt.Fprintf(&b, " (%s)", sigmaClip(r, 40))
+		fmt.Fprintf(&b, " (%s)", clip(r, 40))
 	}
 	code := rr.str(row, "error_code")
 	switch {
@@ -377,9 +363,9 @@ func sigmaStatement(q *sigma.Query, rr rowReader, rows [][]any) string {
 	case code == "":
 		b.WriteString("; all succeeded")
 	case len(rows) == 1:
-		fmt.Fprintf(&b, "; it failed with %s", sigmaClip(code, 80))
+		fmt.Fprintf(&b, "; it failed with %s", clip(code, 80))
 	default:
-		fmt.Fprintf(&b, "; all failed with %s", sigmaClip(code, 80))
+		fmt.Fprintf(&b, "; all failed with %s", clip(code, 80))
 	}
 	b.WriteString(sigmaAttack(q))
 	b.WriteString(".")
@@ -628,7 +614,7 @@ func sigmaNotes(set *SigmaSet) []string {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		b.WriteString(sigmaClip(r.String(), 300))
+		b.WriteString(clip(r.String(), 300))
 	}
 	b.WriteString(".")
 	return []string{b.String()}
