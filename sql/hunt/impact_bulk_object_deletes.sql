@@ -26,13 +26,7 @@ SELECT
   's3.amazonaws.com' AS event_source,
   count(*) AS events,
   count_if(event_name = 'DeleteObjects') AS bulk_calls,
-  min(account) AS account,
-  min(region) AS region,
-  min(user_agent) AS user_agent,
-  from_iso8601_timestamp(min(eventtime)) AS event_time,
-  from_iso8601_timestamp(max(eventtime)) AS last_seen,
-  min_by(eventid, eventtime || eventid) AS event_id,
-  max_by(eventid, eventtime || eventid) AS last_event_id
+  {{> hunt/_group_tail}}
 FROM deletes
 GROUP BY principal, source_ip, bucket, error_code
 HAVING count_if(event_name = 'DeleteObjects') > 0 OR count(*) >= 25

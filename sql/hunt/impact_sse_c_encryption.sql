@@ -26,13 +26,7 @@ SELECT
   min(event_name) AS event_name,
   's3.amazonaws.com' AS event_source,
   count(*) AS events,
-  min(account) AS account,
-  min(region) AS region,
-  min(user_agent) AS user_agent,
-  from_iso8601_timestamp(min(eventtime)) AS event_time,
-  from_iso8601_timestamp(max(eventtime)) AS last_seen,
-  min_by(eventid, eventtime || eventid) AS event_id,
-  max_by(eventid, eventtime || eventid) AS last_event_id
+  {{> hunt/_group_tail}}
 FROM writes
 GROUP BY principal, source_ip, bucket, error_code
 ORDER BY event_time, principal, source_ip, target, error_code

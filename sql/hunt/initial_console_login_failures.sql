@@ -27,13 +27,7 @@ SELECT
   min(principal) AS principal,
   count(DISTINCT tried_user) AS users_tried,
   min(tried_user) AS target,
-  min(account) AS account,
-  min(region) AS region,
-  min(user_agent) AS user_agent,
-  from_iso8601_timestamp(min(eventtime)) AS event_time,
-  from_iso8601_timestamp(max(eventtime)) AS last_seen,
-  min_by(eventid, eventtime || eventid) AS event_id,
-  max_by(eventid, eventtime || eventid) AS last_event_id
+  {{> hunt/_group_tail}}
 FROM failures
 GROUP BY source_ip
 HAVING count(*) >= 5
