@@ -36,6 +36,10 @@ var layoutDirRe = regexp.MustCompile(`(?:^|/)AWSLogs/(?:(o-[a-z0-9]{10,32})/)?([
 // and the partition strings in every entry).
 type folder struct {
 	path string
+	// rel is path relative to the walked folder, with slashes ("" for the
+	// folder itself): a file's relative path is rel + "/" + name, built
+	// only where it is needed (see (*sourceFile).rel).
+	rel string
 	// layout is true for an AWSLogs day folder; its files' partition
 	// columns come from the path. Plain files take them from each event.
 	layout               bool
@@ -57,6 +61,71 @@ type sourceFile struct {
 
 // path is the file's path.
 func (f *sourceFile) path() string { return f.dir.path + string(filepath.Separator) + f.name }
+
+// rel is the file's path relative to the walked folder, with slashes.
+func (f *sourceFile) rel() string {
+	if f.dir.rel == "" {
+		return f.name
+	}
+	return f.dir.rel + "/" + f.name
+}
+
+// compareRel compares f.rel() with p, without building f.rel().
+func (f *sourceFile) compareRel(p string) int {
+	dir := f.dir.rel
+	if dir == "" {
+		return strings.Compare(f.name, p)
+	}
+	n := min(len(dir), len(p))
+	if c := strings.Compare(dir[:n], p[:n]); c != 0 {
+		return c
+	}
+	if len(p) == n { // p is dir or a prefix of it: the file's path is longer
+		return 1
+	}
+	if p[n] != '/' {
+		if '/' < p[n] {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(f.name, p[n+1:])
+}
+
+// relLess reports whether a.rel() < b.rel(), without building them.
+func relLess(a, b *sourceFile) bool {
+	if a.dir.rel == b.dir.rel {
+		return a.name < b.name
+	}
+	// Files of different folders: rare next to each other (once per
+	// folder), so byte by byte.
+	at := func(f *sourceFile, i int) (byte, bool) {
+		d := f.dir.rel
+		switch {
+		case d == "":
+			if i < len(f.name) {
+				return f.name[i], true
+			}
+		case i < len(d):
+			return d[i], true
+		case i == len(d):
+			return '/', true
+		case i-len(d)-1 < len(f.name):
+			return f.name[i-len(d)-1], true
+		}
+		return 0, false
+	}
+	for i := 0; ; i++ {
+		x, okA := at(a, i)
+		y, okB := at(b, i)
+		switch {
+		case !okA || !okB:
+			return !okA && okB
+		case x != y:
+			return x < y
+		}
+	}
+}
 
 // discovery is what walking the logs folder found.
 type discovery struct {
@@ -240,7 +309,7 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 						return nil
 					}
 				}
-				fold := &folder{path: p, layout: true, account: dd.account, region: dd.region, day: dd.day}
+				fold := &folder{path: p, rel: relTo(abs, p), layout: true, account: dd.account, region: dd.region, day: dd.day}
 				files := make([]sourceFile, 0, len(ents))
 				for _, c := range ents {
 					name := c.Name()
@@ -326,7 +395,7 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 			}
 		}
 		if fold == nil || fold.path != parent {
-			fold = &folder{path: parent}
+			fold = &folder{path: parent, rel: relTo(abs, parent)}
 			if parent == cur.path {
 				fold.layout, fold.account, fold.region, fold.day = true, cur.account, cur.region, cur.day
 			}
@@ -361,6 +430,22 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 		d.selected[i].id = int32(i)
 	}
 	return d, nil
+}
+
+// relTo is p relative to root (a folder the walk found under it), with
+// slashes; "" for root itself.
+func relTo(root, p string) string {
+	if p == root {
+		return ""
+	}
+	if rel, ok := strings.CutPrefix(p, strings.TrimSuffix(root, string(filepath.Separator))+string(filepath.Separator)); ok {
+		return filepath.ToSlash(rel)
+	}
+	rel, err := filepath.Rel(root, p)
+	if err != nil {
+		return filepath.ToSlash(p)
+	}
+	return filepath.ToSlash(rel)
 }
 
 // noLogsError says that dir holds no CloudTrail file, naming a few of the

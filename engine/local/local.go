@@ -508,7 +508,10 @@ func sourceFiles(root string, fs []sourceFile, sums map[int32]fileSum) []engine.
 	out := make([]engine.SourceFile, 0, len(sums))
 	// Every path discovery made starts with the folder it walked: cutting
 	// the prefix is what filepath.Rel would do, at a fraction of its cost
-	// over 150,000 files.
+	// over 150,000 files. Discovery's paths are absolute, so is the root.
+	if abs, err := filepath.Abs(root); err == nil {
+		root = abs
+	}
 	prefix := strings.TrimSuffix(root, string(filepath.Separator)) + string(filepath.Separator)
 	for i := range fs {
 		s, ok := sums[fs[i].id]

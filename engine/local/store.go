@@ -32,6 +32,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -122,6 +123,12 @@ type storeReport struct {
 }
 
 // openStore is Open for a store under o.Store.
+//
+// A command over a folder the store already holds (the second of an
+// investigation) walks the folder, stats its files and reads the store's
+// files table through the engine's own attachment of the store (one
+// DuckDB open), matching the two in path order; it ingests only when that
+// finds a file new, changed or gone.
 func openStore(ctx context.Context, o Options) (*Engine, error) {
 	defer leanGC()()
 	defer debug.FreeOSMemory()
@@ -153,17 +160,42 @@ func openStore(ctx context.Context, o Options) (*Engine, error) {
 			lk.close()
 		}
 	}()
-	disk := statAll(abs, d.selected)
 	start := time.Now()
 	if err := lk.lock(ctx, false); err != nil {
 		return nil, fmt.Errorf("evidence store %s: %w", sdir, err)
 	}
+	// The query engine opens while the files are statted (DuckDB's open
+	// is CPU, the stats mostly the kernel's).
+	type opened struct {
+		e   *Engine
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		e, err := openStoreQuery(ctx, o, sdir)
+		ch <- opened{e, err}
+	}()
+	stats := statFiles(d.selected)
+	r := <-ch
+	if r.err != nil {
+		return nil, r.err
+	}
+	e := r.e
+	defer func() {
+		if e != nil {
+			e.Close()
+		}
+	}()
 	var rep storeReport
-	p, err := readPlan(ctx, sdir, disk, false)
+	h, err := e.readHeld(ctx, sdir, d.selected, stats)
 	if err != nil {
 		return nil, err
 	}
-	if p.work() {
+	if h.work {
+		// The engine lets the store go while it is written (two DuckDB
+		// instances of one process must not hold one file).
+		e.Close()
+		e = nil
 		if err := lk.unlock(); err != nil {
 			return nil, err
 		}
@@ -175,32 +207,27 @@ func openStore(ctx context.Context, o Options) (*Engine, error) {
 				return nil, fmt.Errorf("evidence store %s: %w", sdir, err)
 			}
 		}
-		ierr := ingest(ctx, o, sdir, disk, &rep, start)
+		ierr := ingest(ctx, o, sdir, diskFiles(d.selected, stats), &rep, start)
 		if err := lk.lock(ctx, false); err != nil { // flock converts the lock
 			return nil, fmt.Errorf("evidence store %s: %w", sdir, err)
 		}
 		if ierr != nil {
 			return nil, ierr
 		}
-		if p, err = readPlan(ctx, sdir, disk, false); err != nil {
+		if e, err = openStoreQuery(ctx, o, sdir); err != nil {
+			return nil, err
+		}
+		if h, err = e.readHeld(ctx, sdir, d.selected, stats); err != nil {
 			return nil, err
 		}
 	}
-	e, err := openStoreQuery(ctx, o, sdir)
+	cov, err := e.storeCoverage(ctx, o, d, h, sdir, &rep)
 	if err != nil {
-		return nil, err
-	}
-	e.release = lk.close
-	locked = false
-	cov, err := e.storeCoverage(ctx, o, d, p, sdir, &rep)
-	if err != nil {
-		e.Close()
 		return nil, err
 	}
 	if cov.FilesRead == 0 && cov.FilesPruned == 0 && len(cov.Skipped) == 0 {
 		// No file of the folder is a CloudTrail log, by name or content
 		// (an earlier bundle): the same error as a load from the files.
-		e.Close()
 		var others []string
 		for _, f := range cov.NotCloudTrail {
 			others = append(others, f.Path)
@@ -208,7 +235,11 @@ func openStore(ctx context.Context, o Options) (*Engine, error) {
 		return nil, noLogsError(o.Dir, others)
 	}
 	e.coverage = cov
-	return e, nil
+	e.release = lk.close
+	locked = false
+	done := e
+	e = nil
+	return done, nil
 }
 
 func makePrivateDir(dir string) error {
@@ -231,57 +262,214 @@ func writePrivate(path string, b []byte) error {
 	return os.Chmod(path, 0o600)
 }
 
-// statAll reads the size and modification time of every file, with a few
-// goroutines (the walk does not keep them).
-func statAll(abs string, files []sourceFile) []diskFile {
-	out := make([]diskFile, len(files))
+// fileStat is a file's size and modification time as this command found
+// them; err is set when the stat failed.
+type fileStat struct {
+	size, mtime int64
+	err         string
+}
+
+// statFiles stats every file (files are sorted by folder), a folder at a
+// time, with a few goroutines.
+func statFiles(files []sourceFile) []fileStat {
+	out := make([]fileStat, len(files))
+	type run struct{ lo, hi int }
+	var runs []run
+	for i := 0; i < len(files); {
+		j := i + 1
+		for j < len(files) && files[j].dir == files[i].dir {
+			j++
+		}
+		runs = append(runs, run{i, j})
+		i = j
+	}
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	const workers = 4
-	for w := 0; w < workers; w++ {
+	for range min(4, len(runs)) {
 		wg.Add(1)
-		go func(w int) {
+		go func() {
 			defer wg.Done()
-			for i := w; i < len(files); i += workers {
-				f := &files[i]
-				p := f.path()
-				rel, err := filepath.Rel(abs, p)
-				if err != nil {
-					rel = p
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(runs) {
+					return
 				}
-				df := diskFile{src: f, rel: filepath.ToSlash(rel)}
-				if st, err := os.Stat(p); err != nil {
-					df.err = err.Error()
-				} else {
-					df.size, df.mtime = st.Size(), st.ModTime().UnixNano()
-				}
-				out[i] = df
+				r := runs[k]
+				statFolder(files[r.lo].dir.path, files[r.lo:r.hi], out[r.lo:r.hi])
 			}
-		}(w)
+		}()
 	}
 	wg.Wait()
 	return out
 }
 
-// readPlan compares the folder with the store's files table. With hash it
-// also hashes the files whose size or time changed, to tell a touched file
-// from a changed one; without, any such file is work.
-func readPlan(ctx context.Context, sdir string, disk []diskFile, hash bool) (*plan, error) {
-	p := &plan{disk: disk, stored: map[string]storedFile{}, changed: map[int]bool{}}
-	path := filepath.Join(sdir, storeFile)
-	if _, err := os.Stat(path); err == nil {
-		db, err := openStoreDB(path, true, "")
-		if err != nil {
-			return nil, err
+// statEach is statFolder by path, file by file.
+func statEach(files []sourceFile, out []fileStat) {
+	for i := range files {
+		if st, err := os.Stat(files[i].path()); err != nil {
+			out[i] = fileStat{err: err.Error()}
+		} else {
+			out[i] = fileStat{size: st.Size(), mtime: st.ModTime().UnixNano()}
 		}
-		err = readFiles(ctx, db, "", p)
-		db.Close()
-		if err != nil {
-			return nil, err
-		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("evidence store: %w", err)
 	}
-	return planFrom(p, hash)
+}
+
+// diskFiles is the folder's files as ingest takes them.
+func diskFiles(files []sourceFile, stats []fileStat) []diskFile {
+	out := make([]diskFile, len(files))
+	for i := range files {
+		out[i] = diskFile{src: &files[i], rel: files[i].rel(), size: stats[i].size, mtime: stats[i].mtime, err: stats[i].err}
+	}
+	return out
+}
+
+// heldFiles is what the store holds of the folder's files.
+type heldFiles struct {
+	// held counts the files table's rows (none when the store was written
+	// with another table layout, which ingest rebuilds).
+	held int
+	// work is set when a file is new, changed (size or time) or gone.
+	work bool
+	// files are the files rows, by index into the discovery's files.
+	files []heldFile
+}
+
+// heldFile is a files row of the store.
+type heldFile struct {
+	id                  int32 // -1: the store does not hold the file
+	notCT, hasSum       bool
+	size, mtime, events int64
+	sum                 [32]byte
+	skipped             string
+}
+
+// readHeld reads the store's files table and matches it with the folder's
+// files (stats: their sizes and times), both in path order: no map of
+// paths (with the table's rows in one, the 30-day benchmark tree's open
+// held 48 MiB of Go heap for it).
+func (e *Engine) readHeld(ctx context.Context, sdir string, files []sourceFile, stats []fileStat) (*heldFiles, error) {
+	h := &heldFiles{files: make([]heldFile, len(files))}
+	for i := range h.files {
+		h.files[i].id = -1
+	}
+	if _, err := os.Stat(filepath.Join(sdir, storeFile)); err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("evidence store: %w", err)
+		}
+		h.work = len(files) > 0
+		return h, nil
+	}
+	// Attached databases belong to the database instance: every
+	// connection of the pool sees it.
+	if _, err := e.db.ExecContext(ctx, "ATTACH "+sqlString(filepath.Join(sdir, storeFile))+" AS store (READ_ONLY)"); err != nil {
+		return nil, fmt.Errorf("open evidence store %s: %w", sdir, err)
+	}
+	var layout sql.NullString
+	if err := e.db.QueryRowContext(ctx, `SELECT max(value) FROM store.meta WHERE key = 'layout'`).Scan(&layout); err != nil {
+		return nil, fmt.Errorf("read evidence store: %w", err)
+	}
+	if layout.String != storeLayout() {
+		// Written by another version of the table layout: everything is
+		// read again (ingest rebuilds it).
+		h.work = len(files) > 0
+		return h, nil
+	}
+	order := relOrder(files)
+	at := func(k int) int {
+		if order != nil {
+			return int(order[k])
+		}
+		return k
+	}
+	rows, err := e.db.QueryContext(ctx, `SELECT path, size, mtime, id, sha256, events, skipped, notct FROM store.files ORDER BY path`)
+	if err != nil {
+		return nil, fmt.Errorf("read evidence store files: %w", err)
+	}
+	defer rows.Close()
+	k := 0
+	for rows.Next() {
+		var path string
+		var row heldFile
+		var sha, skipped sql.NullString
+		if err := rows.Scan(&path, &row.size, &row.mtime, &row.id, &sha, &row.events, &skipped, &row.notCT); err != nil {
+			return nil, fmt.Errorf("read evidence store files: %w", err)
+		}
+		h.held++
+		for k < len(files) && files[at(k)].compareRel(path) < 0 {
+			h.work = true // new: in the folder, not in the store
+			k++
+		}
+		if k == len(files) || files[at(k)].compareRel(path) != 0 {
+			h.work = true // gone from the folder
+			continue
+		}
+		i := at(k)
+		k++
+		if sha.String != "" {
+			if !decodeSum(&row.sum, sha.String) {
+				return nil, fmt.Errorf("read evidence store files: %s has no SHA-256 but %q", path, sha.String)
+			}
+			row.hasSum = true
+		}
+		row.skipped = skipped.String
+		h.files[i] = row
+		if stats[i].size != row.size || stats[i].mtime != row.mtime {
+			h.work = true // changed or touched
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read evidence store files: %w", err)
+	}
+	if k < len(files) {
+		h.work = true
+	}
+	return h, nil
+}
+
+// relOrder is the order of files by relative path, nil when it is theirs
+// already (discovery sorts by folder, then name: the same order unless a
+// folder's name sorts differently against a longer one's, as "a-b" and
+// "a/b" do).
+func relOrder(files []sourceFile) []int32 {
+	sorted := true
+	for i := 1; i < len(files) && sorted; i++ {
+		sorted = !relLess(&files[i], &files[i-1])
+	}
+	if sorted {
+		return nil
+	}
+	order := make([]int32, len(files))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sort.SliceStable(order, func(a, b int) bool { return relLess(&files[order[a]], &files[order[b]]) })
+	return order
+}
+
+// decodeSum reads a SHA-256 as the store writes it (64 lowercase hex
+// digits) into sum.
+func decodeSum(sum *[32]byte, s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	val := func(c byte) (byte, bool) {
+		switch {
+		case '0' <= c && c <= '9':
+			return c - '0', true
+		case 'a' <= c && c <= 'f':
+			return c - 'a' + 10, true
+		}
+		return 0, false
+	}
+	for i := range sum {
+		hi, ok1 := val(s[2*i])
+		lo, ok2 := val(s[2*i+1])
+		if !ok1 || !ok2 {
+			return false
+		}
+		sum[i] = hi<<4 | lo
+	}
+	return true
 }
 
 // readFiles reads the files table (in schema, "" = the current database)

@@ -15,28 +15,18 @@ import (
 )
 
 // openStoreQuery opens the engine over a store: a temporary database (for
-// the macros, the window's file list and spilling) with the store attached
-// read-only, so commands that do not ingest read it side by side.
+// the macros, the window's file list and spilling) to which readHeld
+// attaches the store read-only, so commands that do not ingest read it
+// side by side.
 func openStoreQuery(ctx context.Context, o Options, sdir string) (*Engine, error) {
 	e, err := openDuckDB(ctx, o, "query.duckdb")
 	if err != nil {
 		return nil, fmt.Errorf("open evidence store %s: %w", sdir, err)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			e.Close()
-		}
-	}()
-	// Attached databases belong to the database instance: every
-	// connection of the pool sees it.
-	if _, err := e.db.ExecContext(ctx, "ATTACH "+sqlString(filepath.Join(sdir, storeFile))+" AS store (READ_ONLY)"); err != nil {
-		return nil, fmt.Errorf("open evidence store %s: %w", sdir, err)
-	}
 	if err := e.db.QueryRowContext(ctx, "SELECT version()").Scan(&e.version); err != nil {
+		e.Close()
 		return nil, fmt.Errorf("read DuckDB version: %w", err)
 	}
-	ok = true
 	return e, nil
 }
 
@@ -75,7 +65,7 @@ const maxStoreFilesListed = 5000
 
 // storeCoverage creates the view over the window's files and events, and
 // measures Coverage the way measure does for a load.
-func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, p *plan, sdir string, rep *storeReport) (engine.Coverage, error) {
+func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, h *heldFiles, sdir string, rep *storeReport) (engine.Coverage, error) {
 	abs, _ := filepath.Abs(o.Dir)
 	sel, pruned, early := windowFiles(d.selected, o.From, o.To)
 	cov := engine.Coverage{Sources: []string{abs}, FilesPruned: pruned, Skipped: []engine.SkippedFile{}}
@@ -83,7 +73,7 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, p *
 		cov.Sources = append(cov.Sources, fmt.Sprintf("%d files named as delivered before %s were not opened (a CloudTrail file holds only events from before its delivery)",
 			early, o.From.UTC().Add(-deliveryMargin).Format(time.RFC3339)))
 	}
-	st := &engine.StoreCoverage{Path: filepath.Join(sdir, storeFile), Held: len(p.stored),
+	st := &engine.StoreCoverage{Path: filepath.Join(sdir, storeFile), Held: h.held,
 		Added: rep.added, Reingested: rep.reingested, Removed: rep.removed}
 	if st.Added == nil {
 		st.Added = []string{}
@@ -95,32 +85,43 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, p *
 		st.Removed = []string{}
 	}
 	list := sha256.New()
+	var line []byte
 	accounts, regions, days := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var ids, plain []int32
-	sums := make(map[int32]fileSum, len(sel))
+	// The chain of custody: the store hashed each file's bytes as it read
+	// them, as a load from the files does (Coverage.Files: every file read
+	// whole, by path relative to the folder, a file that turned out
+	// unreadable or not CloudTrail included).
+	custody := make([]engine.SourceFile, 0, len(sel))
 	for _, i := range sel {
-		// disk follows d.selected.
-		f, df := &d.selected[i], &p.disk[i]
-		s, ok := p.stored[df.rel]
-		if !ok {
+		f, s := &d.selected[i], &h.files[i]
+		if s.id < 0 {
 			// Listed by the walk but not ingested (it vanished between
 			// the walk and the ingest): reported, never silently missing.
 			cov.Skipped = append(cov.Skipped, engine.SkippedFile{Path: f.path(), Reason: "not in the evidence store (changed while it was read)"})
 			continue
 		}
-		fmt.Fprintf(list, "%s  %s\n", s.sha, df.rel)
+		// One "<sha256>  <path>" line per file (sha256sum's format).
+		line = line[:0]
+		if s.hasSum {
+			line = hex.AppendEncode(line, s.sum[:])
+		}
+		line = append(line, "  "...)
+		if f.dir.rel != "" {
+			line = append(append(line, f.dir.rel...), '/')
+		}
+		line = append(append(line, f.name...), '\n')
+		list.Write(line)
 		st.FilesRead++
 		if len(sel) <= maxStoreFilesListed {
-			st.Files = append(st.Files, engine.StoreFile{Path: df.rel, Size: s.size, ModTime: time.Unix(0, s.mtime).UTC(), SHA256: s.sha, Events: s.events, Skipped: s.skipped})
+			sf := engine.StoreFile{Path: f.rel(), Size: s.size, ModTime: time.Unix(0, s.mtime).UTC(), Events: s.events, Skipped: s.skipped}
+			if s.hasSum {
+				sf.SHA256 = hex.EncodeToString(s.sum[:])
+			}
+			st.Files = append(st.Files, sf)
 		}
-		// The chain of custody: the store hashed the file's bytes as it
-		// read them, as a load from the files does (Coverage.Files: every
-		// file read whole, by path relative to the folder, a file that
-		// turned out unreadable or not CloudTrail included).
-		if sum, err := hex.DecodeString(s.sha); err == nil && len(sum) == sha256.Size {
-			fs := fileSum{ok: true, size: s.size}
-			copy(fs.sha[:], sum)
-			sums[f.id] = fs
+		if s.hasSum {
+			custody = append(custody, engine.SourceFile{Path: f.rel(), Size: s.size, SHA256: hex.EncodeToString(s.sum[:])})
 		}
 		switch {
 		case s.notCT:
@@ -138,10 +139,13 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, p *
 			plain = append(plain, s.id)
 		}
 	}
+	if !sort.SliceIsSorted(custody, func(i, j int) bool { return custody[i].Path < custody[j].Path }) {
+		sort.Slice(custody, func(i, j int) bool { return custody[i].Path < custody[j].Path })
+	}
 	sort.Slice(cov.Skipped, func(i, j int) bool { return cov.Skipped[i].Path < cov.Skipped[j].Path })
 	// Rows of the window's files only, when the window leaves some out.
 	var where []string
-	if len(ids) < len(p.stored) {
+	if len(ids) < h.held {
 		if _, err := e.db.ExecContext(ctx, `CREATE TABLE win AS SELECT unnest(?::INTEGER[]) AS src`, ids); err != nil {
 			return cov, fmt.Errorf("select the window's files: %w", err)
 		}
@@ -180,7 +184,7 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, p *
 	// store keeps them, and the view's window leaves them out.
 	if !o.From.IsZero() || !o.To.IsZero() {
 		q := `SELECT count(*) FROM store.events WHERE eventtime IS NULL`
-		if len(ids) < len(p.stored) {
+		if len(ids) < h.held {
 			q += ` AND src IN (SELECT src FROM win)`
 		}
 		if err := e.db.QueryRowContext(ctx, q).Scan(&cov.RecordsWithoutTime); err != nil {
@@ -206,7 +210,7 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, p *
 	first, last := d.firstDay, d.lastDay
 	var lo, hi sql.NullString
 	q := `SELECT min(eventtime), max(eventtime) FROM store.events`
-	if len(ids) < len(p.stored) {
+	if len(ids) < h.held {
 		q += ` WHERE src IN (SELECT src FROM win)`
 	}
 	if err := e.db.QueryRowContext(ctx, q).Scan(&lo, &hi); err != nil {
@@ -221,7 +225,7 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, p *
 		}
 	}
 	cov.LogsFirstDay, cov.LogsLastDay = strings.ReplaceAll(first, "/", "-"), strings.ReplaceAll(last, "/", "-")
-	cov.Files = sourceFiles(o.Dir, d.selected, sums)
+	cov.Files = custody
 	cov.Accounts, cov.Regions, cov.Days = sortedKeys(accounts), sortedKeys(regions), sortedKeys(days)
 	cov.MissingDays = []string{}
 	for _, day := range windowDays(o.From, o.To) {
