@@ -147,7 +147,7 @@ type Coverage struct {
 	// Files are the source log files read, each with its size and SHA-256
 	// taken from the bytes as they were read (chain of custody), sorted by
 	// path. Paths are relative to the logs folder (local engine).
-	Files []SourceFile `json:"files"`
+	Files SourceFiles `json:"files"`
 	// Store, if set, says the events came from the local engine's evidence
 	// store, and which files (with which hashes) it holds for the window.
 	Store *StoreCoverage `json:"store,omitempty"`

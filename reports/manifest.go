@@ -198,7 +198,6 @@ func normCoverage(c engine.Coverage) engine.Coverage {
 	c.Days = orEmpty(c.Days)
 	c.MissingDays = orEmpty(c.MissingDays)
 	c.Skipped = orEmpty(c.Skipped)
-	c.Files = orEmpty(c.Files)
 	return c
 }
 

@@ -27,8 +27,8 @@ func writeManifest(out io.Writer, m *Manifest) error {
 		list        any
 	}
 	var lists []splice
-	if len(m.Coverage.Files) > 0 {
-		small.Coverage.Files = []engine.SourceFile{}
+	if m.Coverage.Files.Len() > 0 {
+		small.Coverage.Files = engine.SourceFiles{}
 		lists = append(lists, splice{"coverage", "files", "    ", m.Coverage.Files})
 	}
 	if len(m.Findings) > 0 {
@@ -78,6 +78,9 @@ func writeManifest(out io.Writer, m *Manifest) error {
 // writeList writes list (a non-empty slice) as encoding/json indents it
 // under a key at indent.
 func writeList(out io.Writer, indent string, list any) error {
+	if l, ok := list.(engine.SourceFiles); ok {
+		return l.WriteIndented(out, indent, "  ")
+	}
 	v := reflect.ValueOf(list)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -24,7 +24,11 @@ func TestManifestStreamedExactly(t *testing.T) {
 		"long lists": func(m *Manifest) {
 			for i := range 300 {
 				s := odd[i%len(odd)]
-				m.Coverage.Files = append(m.Coverage.Files, engine.SourceFile{Path: fmt.Sprintf("AWSLogs/%d/%s.json.gz", i, s), Size: int64(i), SHA256: "ab"})
+				sha := "ab"
+				if i%3 == 0 {
+					sha = fmt.Sprintf("%064x", i)
+				}
+				m.Coverage.Files.Append(engine.SourceFile{Path: fmt.Sprintf("AWSLogs/%d/%s.json.gz", i, s), Size: int64(i), SHA256: sha})
 				m.Findings = append(m.Findings, ManifestFinding{Number: i, Severity: "high", Text: s, EventIDs: []string{s, "e"}, Attack: []string{}})
 				m.Files = append(m.Files, ManifestFile{Path: s, SHA256: "cd", Bytes: int64(i)})
 				m.Integrity.Files = append(m.Integrity.Files, IntegrityFile{Path: s, SHA256: "ef", Status: "verified"})
@@ -32,10 +36,10 @@ func TestManifestStreamedExactly(t *testing.T) {
 			m.Coverage.Store = &engine.StoreCoverage{Files: []engine.StoreFile{{}}}
 		},
 		"empty lists": func(m *Manifest) {
-			m.Coverage.Files, m.Findings, m.Files, m.Integrity.Files = []engine.SourceFile{}, []ManifestFinding{}, []ManifestFile{}, []IntegrityFile{}
+			m.Coverage.Files, m.Findings, m.Files, m.Integrity.Files = engine.SourceFiles{}, []ManifestFinding{}, []ManifestFile{}, []IntegrityFile{}
 		},
 		"nil lists": func(m *Manifest) {
-			m.Coverage.Files, m.Findings, m.Files, m.Integrity.Files = nil, nil, nil, nil
+			m.Coverage.Files, m.Findings, m.Files, m.Integrity.Files = engine.SourceFiles{}, nil, nil, nil
 		},
 	}
 	for name, change := range variants {

@@ -61,7 +61,7 @@ func (w *writer) writeCover(f *excelize.File, st *styles) error {
 	kv("Files read", int64(c.FilesRead))
 	kv("Files pruned (outside the window, or not needed: see Coverage)", int64(c.FilesPruned))
 	kv("Files skipped (unreadable)", int64(len(c.Skipped)))
-	kv("Source files hashed (SHA-256 in manifest.json)", int64(len(c.Files)))
+	kv("Source files hashed (SHA-256 in manifest.json)", int64(c.Files.Len()))
 	kv("Events", c.Events)
 	kv("Duplicate deliveries (of the events loaded)", c.DuplicateEvents)
 	if c.EventsNotLoaded > 0 {
@@ -438,7 +438,7 @@ func (w *writer) writeCoverage(f *excelize.File, st *styles) error {
 	kv("Files read", int64(c.FilesRead))
 	kv("Files pruned (outside the window, or not needed: see Sources)", int64(c.FilesPruned))
 	kv("Files skipped (unreadable)", int64(len(c.Skipped)))
-	kv("Source files hashed (SHA-256 and size in manifest.json)", int64(len(c.Files)))
+	kv("Source files hashed (SHA-256 and size in manifest.json)", int64(c.Files.Len()))
 	kv("Events", c.Events)
 	kv("Duplicate deliveries (same eventID, of the events loaded)", c.DuplicateEvents)
 	kv("Events not needed by these queries (not loaded; see Sources)", c.EventsNotLoaded)

@@ -115,10 +115,10 @@ func TestAthenaInventoryAndEmptyWindow(t *testing.T) {
 		}
 	}
 	slices.SortFunc(want, func(a, b engine.SourceFile) int { return strings.Compare(a.Path, b.Path) })
-	if !slices.Equal(m.Coverage.Files, want) {
-		t.Errorf("inventory:\n got %+v\nwant %+v", m.Coverage.Files, want)
+	if !slices.Equal(m.Coverage.Files.List(), want) {
+		t.Errorf("inventory:\n got %+v\nwant %+v", m.Coverage.Files.List(), want)
 	}
-	for _, f := range m.Coverage.Files {
+	for _, f := range m.Coverage.Files.List() {
 		if f.ETag == "" || f.SHA256 != "" {
 			t.Errorf("inventory entry %+v: want the ETag and no hash (Athena reads no object)", f)
 		}
@@ -131,8 +131,8 @@ func TestAthenaInventoryAndEmptyWindow(t *testing.T) {
 	if code, _, errs := runMain(t, "access", "--config", conf, "--bucket", "payroll-exports", "--since", "2026-10-29", "--until", "2026-10-31", "--out", plain); code != 0 {
 		t.Fatalf("access: exit %d\n%s", code, errs)
 	}
-	if m := readManifest(t, plain); len(m.Coverage.Files) != 0 {
-		t.Errorf("%d files listed without --inventory", len(m.Coverage.Files))
+	if m := readManifest(t, plain); m.Coverage.Files.Len() != 0 {
+		t.Errorf("%d files listed without --inventory", m.Coverage.Files.Len())
 	}
 
 	// A window with no log file in its partitions: INCOMPLETE, exit 3, on

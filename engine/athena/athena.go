@@ -207,6 +207,7 @@ func (e *Engine) Coverage(ctx context.Context) (engine.Coverage, error) {
 		return cov, nil
 	}
 	seen := map[string]bool{}
+	var list []engine.SourceFile
 	for _, q := range ran {
 		_, files, err := e.o.Estimator.read(ctx, q, true)
 		if err != nil {
@@ -215,11 +216,12 @@ func (e *Engine) Coverage(ctx context.Context) (engine.Coverage, error) {
 		for _, f := range files {
 			if !seen[f.Path] {
 				seen[f.Path] = true
-				cov.Files = append(cov.Files, f)
+				list = append(list, f)
 			}
 		}
 	}
-	slices.SortFunc(cov.Files, func(a, b engine.SourceFile) int { return strings.Compare(a.Path, b.Path) })
+	slices.SortFunc(list, func(a, b engine.SourceFile) int { return strings.Compare(a.Path, b.Path) })
+	cov.Files = engine.NewSourceFiles(list)
 	return cov, nil
 }
 

@@ -12,7 +12,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -452,7 +451,13 @@ func (e *Engine) measure(ctx context.Context, o Options, d *discovery, l *loader
 			o.Narrow.Before.UTC().Add(-deliveryMargin).Format(time.RFC3339), o.Narrow.Partitions.Why, list, d.partitionPruned)
 		cov.Sources = append(cov.Sources, line)
 	}
-	cov.Files = sourceFiles(o.Dir, d.selected, l.sums)
+	cov.Files = custody(d.selected, nil, func(i int) (int64, *[32]byte) {
+		s, ok := l.sums[d.selected[i].id]
+		if !ok {
+			return 0, nil
+		}
+		return s.size, &s.sha
+	})
 	accounts, regions, days := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, f := range d.selected {
 		if l.skippedIDs[f.id] {
@@ -502,36 +507,6 @@ func (e *Engine) measure(ctx context.Context, o Options, d *discovery, l *loader
 	return cov, nil
 }
 
-// sourceFiles lists every file read whole with its size and SHA-256, by
-// path relative to the logs folder (chain of custody).
-func sourceFiles(root string, fs []sourceFile, sums map[int32]fileSum) []engine.SourceFile {
-	out := make([]engine.SourceFile, 0, len(sums))
-	// Every path discovery made starts with the folder it walked: cutting
-	// the prefix is what filepath.Rel would do, at a fraction of its cost
-	// over 150,000 files. Discovery's paths are absolute, so is the root.
-	if abs, err := filepath.Abs(root); err == nil {
-		root = abs
-	}
-	prefix := strings.TrimSuffix(root, string(filepath.Separator)) + string(filepath.Separator)
-	for i := range fs {
-		s, ok := sums[fs[i].id]
-		if !ok {
-			continue
-		}
-		p := fs[i].path()
-		if rel, ok := strings.CutPrefix(p, prefix); ok {
-			p = rel
-		} else if rel, err := filepath.Rel(root, p); err == nil {
-			p = rel
-		}
-		out = append(out, engine.SourceFile{Path: filepath.ToSlash(p), Size: s.size, SHA256: hex.EncodeToString(s.sha[:])})
-	}
-	if !sort.SliceIsSorted(out, func(i, j int) bool { return out[i].Path < out[j].Path }) {
-		sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	}
-	return out
-}
-
 func plainIDs(fs []sourceFile) []int32 {
 	out := []int32{}
 	for _, f := range fs {
@@ -567,7 +542,6 @@ func (e *Engine) Coverage(ctx context.Context) (engine.Coverage, error) {
 	c.Days = append([]string(nil), c.Days...)
 	c.MissingDays = append([]string(nil), c.MissingDays...)
 	c.Skipped = append([]engine.SkippedFile(nil), c.Skipped...)
-	c.Files = append([]engine.SourceFile(nil), c.Files...)
 	return c, nil
 }
 

@@ -52,7 +52,7 @@ func TestSourceFilesHashed(t *testing.T) {
 			defer e.Close()
 			cov, _ := e.Coverage(context.Background())
 			got := map[string]string{}
-			for _, f := range cov.Files {
+			for _, f := range cov.Files.List() {
 				got[f.Path] = fmt.Sprintf("%d %s", f.Size, f.SHA256)
 			}
 			if len(got) != len(want) {
@@ -228,7 +228,7 @@ func BenchmarkSourceHash(b *testing.B) {
 					e.Close()
 					switch way {
 					case custody:
-						files = len(cov.Files)
+						files = cov.Files.Len()
 					case validate:
 						inflated = seen
 					}

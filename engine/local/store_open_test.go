@@ -87,7 +87,7 @@ func TestStoreFolderOrder(t *testing.T) {
 	wc, _ := files.Coverage(context.Background())
 	sameCoverage(t, c2, wc)
 	var paths []string
-	for _, f := range c2.Files {
+	for _, f := range c2.Files.List() {
 		paths = append(paths, f.Path)
 	}
 	if !sort.StringsAreSorted(paths) || len(paths) != 6 {

@@ -92,7 +92,7 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, h *
 	// them, as a load from the files does (Coverage.Files: every file read
 	// whole, by path relative to the folder, a file that turned out
 	// unreadable or not CloudTrail included).
-	custody := make([]engine.SourceFile, 0, len(sel))
+	listed := make([]int, 0, len(sel))
 	for _, i := range sel {
 		f, s := &d.selected[i], &h.files[i]
 		if s.id < 0 {
@@ -121,7 +121,7 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, h *
 			st.Files = append(st.Files, sf)
 		}
 		if s.hasSum {
-			custody = append(custody, engine.SourceFile{Path: f.rel(), Size: s.size, SHA256: hex.EncodeToString(s.sum[:])})
+			listed = append(listed, i)
 		}
 		switch {
 		case s.notCT:
@@ -138,9 +138,6 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, h *
 		} else {
 			plain = append(plain, s.id)
 		}
-	}
-	if !sort.SliceIsSorted(custody, func(i, j int) bool { return custody[i].Path < custody[j].Path }) {
-		sort.Slice(custody, func(i, j int) bool { return custody[i].Path < custody[j].Path })
 	}
 	sort.Slice(cov.Skipped, func(i, j int) bool { return cov.Skipped[i].Path < cov.Skipped[j].Path })
 	// Rows of the window's files only, when the window leaves some out.
@@ -225,7 +222,7 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, h *
 		}
 	}
 	cov.LogsFirstDay, cov.LogsLastDay = strings.ReplaceAll(first, "/", "-"), strings.ReplaceAll(last, "/", "-")
-	cov.Files = custody
+	cov.Files = custody(d.selected, listed, func(i int) (int64, *[32]byte) { return h.files[i].size, &h.files[i].sum })
 	cov.Accounts, cov.Regions, cov.Days = sortedKeys(accounts), sortedKeys(regions), sortedKeys(days)
 	cov.MissingDays = []string{}
 	for _, day := range windowDays(o.From, o.To) {
@@ -252,6 +249,30 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, h *
 	st.ListSHA256 = hex.EncodeToString(list.Sum(nil))
 	cov.Store = st
 	return cov, nil
+}
+
+// custody is the chain of custody's list (Coverage.Files) of files[i],
+// for each i of idx (increasing; nil: every file) that sum gives a SHA-256
+// for, in path order, with their folders shared.
+func custody(files []sourceFile, idx []int, sum func(i int) (int64, *[32]byte)) engine.SourceFiles {
+	if idx == nil {
+		idx = make([]int, len(files))
+		for i := range idx {
+			idx[i] = i
+		}
+	}
+	less := func(a, b int) bool { return relLess(&files[idx[a]], &files[idx[b]]) }
+	if !sort.SliceIsSorted(idx, less) {
+		idx = append([]int(nil), idx...)
+		sort.SliceStable(idx, less)
+	}
+	var out engine.SourceFiles
+	for _, i := range idx {
+		if size, sha := sum(i); sha != nil {
+			out.Add(files[i].dir.rel, files[i].name, size, sha)
+		}
+	}
+	return out
 }
 
 // listSome names up to ten paths.
