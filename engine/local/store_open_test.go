@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"hash/maphash"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -33,26 +34,22 @@ func TestCompareRel(t *testing.T) {
 			t.Fatalf("relLess(%q, %q) = %v, want %v", a.rel(), b.rel(), got, want)
 		}
 	}
-	order := relOrder(files)
+	sort.SliceStable(files, func(i, j int) bool { return relLess(&files[i], &files[j]) })
 	var got, want []string
-	for k := range files {
-		i := k
-		if order != nil {
-			i = int(order[k])
-		}
+	for i := range files {
 		got = append(got, files[i].rel())
-		want = append(want, files[k].rel())
+		want = append(want, files[i].rel())
 	}
 	sort.Strings(want)
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("relOrder:\n got %q\nwant %q", got, want)
+		t.Errorf("sorted by relLess:\n got %q\nwant %q", got, want)
 	}
 }
 
 // TestStoreFolderOrder: folders whose names sort differently from the
 // paths of their files ("a-b" before "a/", "a" before "a-b" as folders)
 // are matched with the store's files table, so a second command ingests
-// nothing, and Coverage is the files' own.
+// nothing, and Coverage is the files' own, its custody list in path order.
 func TestStoreFolderOrder(t *testing.T) {
 	logs := filepath.Join(t.TempDir(), "logs")
 	src, err := os.ReadFile(filepath.Join(fixtures, "plain", "sub", "export2.json"))
@@ -68,7 +65,7 @@ func TestStoreFolderOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if d, err := discover(logs, time.Time{}, time.Time{}); err != nil || relOrder(d.selected) == nil {
+	if d, err := discover(logs, time.Time{}, time.Time{}); err != nil || sort.SliceIsSorted(d.selected, func(i, j int) bool { return relLess(&d.selected[i], &d.selected[j]) }) {
 		t.Fatalf("the walk's order is the paths' order here (%v): the test does not test the match", err)
 	}
 	cache := t.TempDir()
@@ -92,5 +89,29 @@ func TestStoreFolderOrder(t *testing.T) {
 	}
 	if !sort.StringsAreSorted(paths) || len(paths) != 6 {
 		t.Errorf("custody list %q", paths)
+	}
+}
+
+// TestPathIndexCollisions: files whose path hashes are equal are told
+// apart by their paths.
+func TestPathIndexCollisions(t *testing.T) {
+	dir := &folder{rel: "AWSLogs/1/CloudTrail/r/2026/10/01"}
+	files := []sourceFile{{dir: dir, name: "a.json"}, {dir: dir, name: "b.json"}, {dir: &folder{}, name: "c.json"}}
+	x := pathIndex(files)
+	for i, f := range files {
+		if got := x.find(files, f.rel()); got != i {
+			t.Errorf("find(%q) = %d, want %d", f.rel(), got, i)
+		}
+	}
+	// Every entry given the hash of one path: only that path is found.
+	h := maphash.String(x.seed, files[1].rel())
+	for k := range x.entries {
+		x.entries[k].hash = h
+	}
+	if got := x.find(files, files[1].rel()); got != 1 {
+		t.Errorf("with equal hashes find(%q) = %d, want 1", files[1].rel(), got)
+	}
+	if got := x.find(files, dir.rel+"/x.json"); got != -1 {
+		t.Errorf("a path not in the folder found file %d", got)
 	}
 }
