@@ -208,6 +208,9 @@ func openStore(ctx context.Context, o Options) (*Engine, error) {
 			}
 		}
 		ierr := ingest(ctx, o, sdir, diskFiles(d.selected, stats), &rep, start)
+		if ierr == nil {
+			ierr = writeDerived(ctx, sdir)
+		}
 		if err := lk.lock(ctx, false); err != nil { // flock converts the lock
 			return nil, fmt.Errorf("evidence store %s: %w", sdir, err)
 		}
@@ -341,6 +344,9 @@ type heldFiles struct {
 	work bool
 	// files are the files rows, by index into the discovery's files.
 	files []heldFile
+	// derived is set when the store's per-file counts are those of its
+	// files and events (see store_derived.go).
+	derived bool
 }
 
 // heldFile is a files row of the store.
@@ -447,6 +453,9 @@ func (e *Engine) readHeld(ctx context.Context, sdir string, files []sourceFile) 
 	}
 	if matched < len(files) {
 		h.work = true // new: in the folder, not in the store
+	}
+	if h.derived, err = e.derivedValid(ctx); err != nil {
+		return nil, err
 	}
 	return h, nil
 }

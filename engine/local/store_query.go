@@ -3,7 +3,6 @@ package local
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
@@ -157,59 +156,48 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, h *
 	}
 	sort.Slice(cov.Skipped, func(i, j int) bool { return cov.Skipped[i].Path < cov.Skipped[j].Path })
 	// Rows of the window's files only, when the window leaves some out.
-	var where []string
+	inWin := ""
 	if len(ids) < h.held {
 		if _, err := e.db.ExecContext(ctx, `CREATE TABLE win AS SELECT unnest(?::INTEGER[]) AS src`, ids); err != nil {
 			return cov, fmt.Errorf("select the window's files: %w", err)
 		}
-		where = append(where, "src IN (SELECT src FROM win)")
+		inWin = "src IN (SELECT src FROM win)"
 	}
+	var from, to string
 	if !o.From.IsZero() {
-		where = append(where, "eventtime >= "+sqlString(o.From.UTC().Format("2006-01-02T15:04:05Z")))
+		from = o.From.UTC().Format("2006-01-02T15:04:05Z")
 	}
 	if !o.To.IsZero() {
-		where = append(where, "eventtime < "+sqlString(o.To.UTC().Format("2006-01-02T15:04:05Z")))
+		to = o.To.UTC().Format("2006-01-02T15:04:05Z")
 	}
 	cols := make([]string, 0, len(recordFields)+len(PartitionColumns))
 	for _, f := range recordFields {
 		cols = append(cols, strings.ToLower(f.json))
 	}
 	cols = append(cols, PartitionColumns...)
-	filter := ""
-	if len(where) > 0 {
-		filter = " WHERE " + strings.Join(where, " AND ")
-	}
-	if _, err := e.db.ExecContext(ctx, "CREATE VIEW "+View+" AS SELECT "+strings.Join(cols, ", ")+" FROM store.events"+filter); err != nil {
+	inView := and(inWin, timeFilter("eventtime", from, to))
+	if _, err := e.db.ExecContext(ctx, "CREATE VIEW "+View+" AS SELECT "+strings.Join(cols, ", ")+" FROM store.events"+where(inView)); err != nil {
 		return cov, fmt.Errorf("create view %s: %w", View, err)
 	}
 	if len(plain) > 0 {
-		pf := filter
-		if pf == "" {
-			pf = " WHERE true"
-		}
-		if err := e.partitionsOf(ctx, `SELECT DISTINCT account, region, day FROM store.events`+pf+` AND src IN (SELECT unnest(?::INTEGER[]))`,
+		if err := e.partitionsOf(ctx, `SELECT DISTINCT account, region, day FROM store.events`+where(and(inView, `src IN (SELECT unnest(?::INTEGER[]))`)),
 			plain, accounts, regions, days); err != nil {
 			return cov, err
 		}
 	}
-	// Records without an eventTime: no window holds them, so a load from
-	// the files counts them as it drops them (RecordsWithoutTime); the
-	// store keeps them, and the view's window leaves them out.
-	if !o.From.IsZero() || !o.To.IsZero() {
-		q := `SELECT count(*) FROM store.events WHERE eventtime IS NULL`
-		if len(ids) < h.held {
-			q += ` AND src IN (SELECT src FROM win)`
-		}
-		if err := e.db.QueryRowContext(ctx, q).Scan(&cov.RecordsWithoutTime); err != nil {
-			return cov, fmt.Errorf("count records without an eventTime: %w", err)
-		}
+	count := e.scanCounts
+	if h.derived {
+		count = e.derivedCounts
 	}
-	var firstEv, lastEv sql.NullString
-	if err := e.db.QueryRowContext(ctx, `SELECT count(*), count(eventid) - count(DISTINCT eventid),
-		count(*) FILTER (WHERE eventid IS NULL OR eventname IS NULL), min(eventtime), max(eventtime) FROM `+View).Scan(
-		&cov.Events, &cov.DuplicateEvents, &cov.RecordsWithoutID, &firstEv, &lastEv); err != nil {
-		return cov, fmt.Errorf("count events: %w", err)
+	c, err := count(ctx, inWin, from, to)
+	if err != nil {
+		return cov, err
 	}
+	cov.Events, cov.DuplicateEvents, cov.RecordsWithoutID = c.events, c.dups, c.noID
+	if from != "" || to != "" {
+		cov.RecordsWithoutTime = c.noTime
+	}
+	firstEv, lastEv := c.first, c.last
 	cov.FirstEvent, cov.LastEvent = firstEv.String, lastEv.String
 	// What the logs hold in and out of the window, as a load measures it:
 	// the folders' delivery days and the event days of the files read.
@@ -221,14 +209,7 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, h *
 	}
 	cov.NotCloudTrail = append(cov.NotCloudTrail, found...)
 	first, last := d.firstDay, d.lastDay
-	var lo, hi sql.NullString
-	q := `SELECT min(eventtime), max(eventtime) FROM store.events`
-	if len(ids) < h.held {
-		q += ` WHERE src IN (SELECT src FROM win)`
-	}
-	if err := e.db.QueryRowContext(ctx, q).Scan(&lo, &hi); err != nil {
-		return cov, fmt.Errorf("measure the logs' dates: %w", err)
-	}
+	lo, hi := c.lo, c.hi
 	if len(lo.String) >= 10 {
 		if day := strings.ReplaceAll(lo.String[:10], "-", "/"); first == "" || day < first {
 			first = day
