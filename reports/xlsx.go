@@ -132,6 +132,12 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 		return err
 	}
 	w.findings = sortFindings(w.b.Findings)
+	if spillRows {
+		if w.rows, err = newSheetRows(); err != nil {
+			return err
+		}
+		defer func() { w.rows.close(); w.rows = nil }()
+	}
 	if err := f.SetSheetName("Sheet1", fixedSheets[0]); err != nil {
 		return fmt.Errorf("name the first sheet: %w", err)
 	}
@@ -224,7 +230,11 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
 		return flate.NewWriter(w, flate.BestSpeed)
 	})
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zw })
+	sz, err := newSpliceZip(zw, w.rows, f)
+	if err != nil {
+		return fmt.Errorf("save workbook: %w", err)
+	}
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return sz })
 	if err := f.Write(io.Discard); err != nil {
 		return fmt.Errorf("save workbook: %w", err)
 	}
@@ -332,6 +342,10 @@ func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, 
 			return fmt.Errorf("set column width: %w", err)
 		}
 	}
+	rs, end, err := w.streamRows(name, sw)
+	if err != nil {
+		return err
+	}
 	where := func() string { return ManifestName }
 	title := queryTitle(q.Name)
 	if parts > 1 {
@@ -352,7 +366,7 @@ func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, 
 			return err
 		}
 	}
-	if err := sw.SetRow("A1", []any{excelize.Cell{StyleID: st.title, Value: cellText(title, where)}}, excelize.RowOpts{Height: 20}); err != nil {
+	if err := rs.SetRow("A1", []any{excelize.Cell{StyleID: st.title, Value: cellText(title, where)}}, excelize.RowOpts{Height: 20}); err != nil {
 		return err
 	}
 	// The description spans the sheet's columns and wraps there: text
@@ -371,7 +385,7 @@ func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, 
 			return err
 		}
 	}
-	if err := sw.SetRow("A2", []any{excelize.Cell{StyleID: st.wrap, Value: cellText(desc, where)}}, excelize.RowOpts{Height: float64(descLines) * lineHeight}); err != nil {
+	if err := rs.SetRow("A2", []any{excelize.Cell{StyleID: st.wrap, Value: cellText(desc, where)}}, excelize.RowOpts{Height: float64(descLines) * lineHeight}); err != nil {
 		return err
 	}
 	if ncol == 0 {
@@ -379,10 +393,10 @@ func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, 
 		if q.Err != "" {
 			msg = "FAILED: " + q.Err
 		}
-		if err := sw.SetRow("A3", []any{excelize.Cell{StyleID: st.bold, Value: cellText(msg, where)}}); err != nil {
+		if err := rs.SetRow("A3", []any{excelize.Cell{StyleID: st.bold, Value: cellText(msg, where)}}); err != nil {
 			return err
 		}
-		return sw.Flush()
+		return end()
 	}
 	buf := make([]any, ncol)
 	headLines := 1
@@ -391,7 +405,7 @@ func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, 
 		headLines = max(headLines, wrappedLines(h, int(widths[i])-2))
 		buf[i] = excelize.Cell{StyleID: st.header, Value: cellText(h, func() string { return w.csvs[qi] + " header" })}
 	}
-	if err := sw.SetRow("A"+strconv.Itoa(queryHeadRows), buf, excelize.RowOpts{Height: float64(min(headLines, 3)) * lineHeight}); err != nil {
+	if err := rs.SetRow("A"+strconv.Itoa(queryHeadRows), buf, excelize.RowOpts{Height: float64(min(headLines, 3)) * lineHeight}); err != nil {
 		return err
 	}
 	for r := from; r < to; r++ {
@@ -424,11 +438,11 @@ func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, 
 				}
 			}
 		}
-		if err := sw.SetRow("A"+strconv.Itoa(r-from+queryHeadRows+1), buf, opts...); err != nil {
+		if err := rs.SetRow("A"+strconv.Itoa(r-from+queryHeadRows+1), buf, opts...); err != nil {
 			return err
 		}
 	}
-	return sw.Flush()
+	return end()
 }
 
 // lineHeight is the height of one line of 11 pt text, in points.

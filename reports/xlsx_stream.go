@@ -20,6 +20,8 @@ var streamRowsAbove = 5000
 // row).
 type gridStream struct {
 	sw      *excelize.StreamWriter
+	rows    rowSetter
+	end     func() error
 	pending []pendingRow
 	started bool
 }
@@ -53,6 +55,9 @@ func (w *writer) newStreamGrid(f *excelize.File, st *styles, sheet string, ws []
 		g.err = sw.SetColWidth(i+1, i+1, wd)
 	}
 	g.s = &gridStream{sw: sw}
+	if g.err == nil {
+		g.s.rows, g.s.end, g.err = w.streamRows(sheet, sw)
+	}
 	return g
 }
 
@@ -133,7 +138,7 @@ func (g *grid) setRow(r pendingRow) {
 	if r.height > 0 {
 		opts = append(opts, excelize.RowOpts{Height: r.height})
 	}
-	g.err = g.s.sw.SetRow("A"+strconv.Itoa(r.row), r.cells, opts...)
+	g.err = g.s.rows.SetRow("A"+strconv.Itoa(r.row), r.cells, opts...)
 }
 
 // streamStart sets the panes (if any) and writes the rows that waited.
@@ -162,7 +167,7 @@ func (g *grid) streamDone() error {
 	if g.err != nil {
 		return g.err
 	}
-	return g.s.sw.Flush()
+	return g.s.end()
 }
 
 // typed is grid.set's typing for a streamed cell: the value as the cell
