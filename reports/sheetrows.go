@@ -155,8 +155,9 @@ func (p *spilledSheet) col(c int) string {
 
 // SetRow writes row cell's values from column A (cell must be "A<row>",
 // rows ascending). A value is nil (no cell), a string, a bool or an
-// excelize.Cell with a style and a string, bool, int64, float64 or
-// time.Time; a time must have a style (excelize would add one).
+// excelize.Cell (or a pointer to one) with a style and a string, bool,
+// int64, float64 or time.Time; a time must have a style (excelize would
+// add one).
 func (p *spilledSheet) SetRow(cell string, values []any, opts ...excelize.RowOpts) error {
 	if p.err != nil {
 		return p.err
@@ -201,7 +202,17 @@ func (p *spilledSheet) SetRow(cell string, values []any, opts ...excelize.RowOpt
 // cell writes one <c> element.
 func (p *spilledSheet) cell(col, row int, v any) error {
 	style := 0
-	if c, ok := v.(excelize.Cell); ok {
+	var c *excelize.Cell
+	switch x := v.(type) {
+	case excelize.Cell:
+		c = &x
+	case *excelize.Cell:
+		if x == nil {
+			return fmt.Errorf("sheet %q row %d: a nil cell", p.name, row)
+		}
+		c = x
+	}
+	if c != nil {
 		if c.Formula != "" {
 			return fmt.Errorf("sheet %q row %d: formulas are not written to spilled rows", p.name, row)
 		}

@@ -45,7 +45,8 @@ func spillCases() [][]any {
 	for _, v := range times {
 		rows = append(rows, []any{excelize.Cell{StyleID: 6, Value: v}})
 	}
-	rows = append(rows, []any{true, false, excelize.Cell{StyleID: 2, Value: true}, excelize.Cell{StyleID: 2}}, []any{}, []any{nil, nil})
+	rows = append(rows, []any{true, false, excelize.Cell{StyleID: 2, Value: true}, excelize.Cell{StyleID: 2}}, []any{}, []any{nil, nil},
+		[]any{&excelize.Cell{StyleID: 3, Value: "by pointer"}, &excelize.Cell{StyleID: 4, Value: int64(7)}})
 	wide := make([]any, 30)
 	for i := range wide {
 		wide[i] = fmt.Sprint(i)
