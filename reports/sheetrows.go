@@ -38,23 +38,23 @@ import (
 // to excelize's stream writer as before (tests compare the two).
 var spillRows = true
 
-// rowSetter takes a sheet's rows in ascending order: excelize's
-// StreamWriter, or a spilledSheet.
-type rowSetter interface {
-	SetRow(cell string, values []any, opts ...excelize.RowOpts) error
-}
+// rowSetter takes a sheet's rows in ascending order: the SetRow of
+// excelize's StreamWriter or of a spilledSheet. (A func, not an interface:
+// a StreamWriter in an interface makes the linker keep every method of
+// excelize.File, formulas included, 4 MB of binary.)
+type rowSetter func(cell string, values []any, opts ...excelize.RowOpts) error
 
 // streamRows says where the rows of sheet, streamed by sw, go, and
 // returns the function that ends the sheet after its last row.
 func (w *writer) streamRows(sheet string, sw *excelize.StreamWriter) (rowSetter, func() error, error) {
 	if w.rows == nil {
-		return sw, sw.Flush, nil
+		return sw.SetRow, sw.Flush, nil
 	}
 	p, err := w.rows.sheet(sheet)
 	if err != nil {
 		return nil, nil, err
 	}
-	return p, func() error {
+	return p.SetRow, func() error {
 		if err := p.done(); err != nil {
 			return err
 		}

@@ -377,7 +377,7 @@ func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, 
 			return err
 		}
 	}
-	if err := rs.SetRow("A1", []any{excelize.Cell{StyleID: st.title, Value: cellText(title, where)}}, excelize.RowOpts{Height: 20}); err != nil {
+	if err := rs("A1", []any{excelize.Cell{StyleID: st.title, Value: cellText(title, where)}}, excelize.RowOpts{Height: 20}); err != nil {
 		return err
 	}
 	// The description spans the sheet's columns and wraps there: text
@@ -396,7 +396,7 @@ func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, 
 			return err
 		}
 	}
-	if err := rs.SetRow("A2", []any{excelize.Cell{StyleID: st.wrap, Value: cellText(desc, where)}}, excelize.RowOpts{Height: float64(descLines) * lineHeight}); err != nil {
+	if err := rs("A2", []any{excelize.Cell{StyleID: st.wrap, Value: cellText(desc, where)}}, excelize.RowOpts{Height: float64(descLines) * lineHeight}); err != nil {
 		return err
 	}
 	if ncol == 0 {
@@ -404,7 +404,7 @@ func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, 
 		if q.Err != "" {
 			msg = "FAILED: " + q.Err
 		}
-		if err := rs.SetRow("A3", []any{excelize.Cell{StyleID: st.bold, Value: cellText(msg, where)}}); err != nil {
+		if err := rs("A3", []any{excelize.Cell{StyleID: st.bold, Value: cellText(msg, where)}}); err != nil {
 			return err
 		}
 		return end()
@@ -416,7 +416,7 @@ func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, 
 		headLines = max(headLines, wrappedLines(h, int(widths[i])-2))
 		buf[i] = excelize.Cell{StyleID: st.header, Value: cellText(h, func() string { return w.csvs[qi] + " header" })}
 	}
-	if err := rs.SetRow("A"+strconv.Itoa(queryHeadRows), buf, excelize.RowOpts{Height: float64(min(headLines, 3)) * lineHeight}); err != nil {
+	if err := rs("A"+strconv.Itoa(queryHeadRows), buf, excelize.RowOpts{Height: float64(min(headLines, 3)) * lineHeight}); err != nil {
 		return err
 	}
 	// Styled cells are set in slots reused from row to row, and values are
@@ -459,7 +459,7 @@ func (w *writer) writeQuerySheet(f *excelize.File, st *styles, name string, qi, 
 				}
 			}
 		}
-		if err := rs.SetRow("A"+strconv.Itoa(r-from+queryHeadRows+1), buf, opts...); err != nil {
+		if err := rs("A"+strconv.Itoa(r-from+queryHeadRows+1), buf, opts...); err != nil {
 			return err
 		}
 	}

@@ -140,7 +140,7 @@ func (g *grid) setRow(r pendingRow) {
 	if r.height > 0 {
 		opts = append(opts, excelize.RowOpts{Height: r.height})
 	}
-	g.err = g.s.rows.SetRow("A"+strconv.Itoa(r.row), r.cells, opts...)
+	g.err = g.s.rows("A"+strconv.Itoa(r.row), r.cells, opts...)
 }
 
 // streamStart sets the panes (if any) and writes the rows that waited.
