@@ -114,9 +114,14 @@ func (w *writer) writeTimeline(f *excelize.File, st *styles) error {
 	}
 	var g *grid
 	if len(rows) > streamRowsAbove {
-		// Title, description and headings above the events; the headings
-		// repeat on every printed page.
-		g = w.newStreamGrid(f, st, sheetTimeline, ws, wrap, len(rows)+4, 3, 3)
+		// Title, description and headings above the events (the headings
+		// repeat on every printed page), and the line saying what was
+		// left off.
+		n := 3 + len(rows)
+		if total > len(rows) {
+			n++
+		}
+		g = w.newStreamGrid(f, st, sheetTimeline, ws, wrap, n, 3, 3)
 	} else {
 		g = w.newGrid(f, st, sheetTimeline, ws, wrap)
 	}
@@ -282,7 +287,19 @@ func (w *writer) writeTimelineBrief(f *excelize.File, st *styles) error {
 	wrap = append(wrap, true, true, true, true)
 	serious := func(n int) bool { return n >= 1 && n <= len(w.findings) && severityRank(w.findings[n-1].Severity) <= 1 }
 	runs, minor := briefLines(rows, serious)
-	g := w.newGrid(f, st, sheetTimelineBrief, ws, wrap)
+	// Rows: title, description, headings, the lines (or a line saying
+	// there is none), and a blank row and a section title before the
+	// minor ones.
+	n := 3 + max(len(runs), 1)
+	if len(minor) > 0 {
+		n += 2 + len(minor)
+	}
+	var g *grid
+	if n > streamRowsAbove {
+		g = w.newStreamGrid(f, st, sheetTimelineBrief, ws, wrap, n, 3, 3)
+	} else {
+		g = w.newGrid(f, st, sheetTimelineBrief, ws, wrap)
+	}
 	g.title(sheetTimelineBrief, fmt.Sprintf("The Timeline's %s events, shortened for print, in time order (UTC). Each line is a run of consecutive events "+
 		"by the same principal from the same address, with the same action, result and findings, for the events of high and medium findings; "+
 		"then the events that support only low or info findings, one line per finding. The Timeline sheet lists every event, with its event ID, "+

@@ -26,6 +26,9 @@ type writer struct {
 	csvs  []string       // per query: relative CSV path
 	sqls  []string       // per query: relative SQL path ("" when derived)
 	sheet [][]string     // per query: sheet names, filled by the workbook
+	// rows holds the rows of streamed sheets while the workbook is built
+	// (nil when spillRows is off).
+	rows *sheetRows
 	// findings are the bundle's findings in the order the report shows
 	// them (severity, then time); their numbers are their places here.
 	findings []Finding

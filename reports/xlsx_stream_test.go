@@ -11,9 +11,10 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// TestStreamedTimelineMatchesCellAPI: a Timeline too big for the cell API
-// is streamed, and holds the same values, styles, row heights, merges,
-// panes and print titles as the cell API writes.
+// TestStreamedTimelineMatchesCellAPI: a Timeline and a Timeline in brief
+// too big for the cell API are streamed, and hold the same values, styles,
+// row heights, merges, panes, used range and print titles as the cell API
+// writes.
 func TestStreamedTimelineMatchesCellAPI(t *testing.T) {
 	b := sampleBundle()
 	f := Finding{Severity: "high", Query: "exfil/top_readers", Text: "many events"}
@@ -26,17 +27,23 @@ func TestStreamedTimelineMatchesCellAPI(t *testing.T) {
 			values = append(values, h)
 		}
 	}
-	for i := range 40 {
+	// More events than the Timeline prints, so it has a brief too.
+	for i := range timelinePrintRows + 30 {
 		ev := Event{Time: tEvent.Add(time.Duration(i) * time.Second), EventID: fmt.Sprintf("ev-%04d", i),
 			Actor: "arn:aws:iam::111122223333:user/mallory", SourceIP: "198.51.100.7", Action: "called GetObject",
 			Target: "payroll-exports/" + values[i%len(values)], Result: "succeeded"}
 		if i%7 == 0 {
 			ev.Target = longValue[:200] // wraps onto several lines
 		}
+		if i%5 == 0 {
+			ev.SourceIP = "203.0.113.5" // breaks the brief's runs
+		}
 		f.Events = append(f.Events, ev)
 	}
 	f.EventIDs = []string{"only-an-id"}
 	b.Findings = append(b.Findings, f)
+	// A low finding: the brief's section of minor events.
+	b.Findings = append(b.Findings, Finding{Severity: "low", Text: "a minor one", Events: []Event{{Time: tEvent, EventID: "ev-low", Action: "called ListBuckets"}}})
 
 	open := func(threshold int) *excelize.File {
 		t.Helper()
@@ -46,7 +53,12 @@ func TestStreamedTimelineMatchesCellAPI(t *testing.T) {
 		return writeOpened(t, b)
 	}
 	cellAPI, streamed := open(1<<30), open(10)
-	sheet := sheetTimeline
+	for _, sheet := range []string{sheetTimeline, sheetTimelineBrief} {
+		t.Run(sheet, func(t *testing.T) { sameStreamedSheet(t, cellAPI, streamed, sheet) })
+	}
+}
+
+func sameStreamedSheet(t *testing.T, cellAPI, streamed *excelize.File, sheet string) {
 	want, err := cellAPI.GetRows(sheet)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +67,7 @@ func TestStreamedTimelineMatchesCellAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(want) < 40 || len(got) != len(want) {
+	if len(want) < 20 || len(got) != len(want) {
 		t.Fatalf("streamed Timeline has %d rows, want %d", len(got), len(want))
 	}
 	for i := range want {
@@ -88,6 +100,9 @@ func TestStreamedTimelineMatchesCellAPI(t *testing.T) {
 	if len(mw) != len(mg) || len(mw) == 0 || mw[0].GetStartAxis() != mg[0].GetStartAxis() || mw[0].GetEndAxis() != mg[0].GetEndAxis() {
 		t.Errorf("merges %v, want %v", mg, mw)
 	}
+	if dw, dg := dimension(cellAPI, sheet), dimension(streamed, sheet); dw != dg {
+		t.Errorf("used range %s, want %s", dg, dw)
+	}
 	pw, _ := cellAPI.GetPanes(sheet)
 	pg, _ := streamed.GetPanes(sheet)
 	if !pw.Freeze || !reflect.DeepEqual(pw, pg) {
@@ -111,6 +126,14 @@ func TestStreamedTimelineMatchesCellAPI(t *testing.T) {
 			t.Errorf("no page layout: %+v %v", l, err)
 		}
 	}
+}
+
+func dimension(x *excelize.File, sheet string) string {
+	d, err := x.GetSheetDimension(sheet)
+	if err != nil {
+		return err.Error()
+	}
+	return d
 }
 
 // TestTimelineCappedAtSheetRows: more events than a sheet has rows fill

@@ -90,17 +90,26 @@ func (g *globals) printJSON(r run, out *investigate.Outcome, incomplete []string
 		}
 		return string(b)
 	}
-	findings := out.Findings
-	if findings == nil {
-		findings = []reports.Finding{}
-	}
 	if incomplete == nil {
 		incomplete = []string{}
 	}
 	put("{\n  \"command\": " + val(r.command, "") + ",\n  \"since\": " + val(investigate.Stamp(r.window.Since), "") +
 		",\n  \"until\": " + val(investigate.Stamp(r.window.Until), "") +
 		",\n  \"complete\": " + val(len(incomplete) == 0, "") + ",\n  \"incomplete\": " + val(incomplete, "  ") +
-		",\n  \"findings\": " + val(findings, "  ") + ",\n  \"queries\": [")
+		",\n  \"findings\": [")
+	// One finding at a time too, laid out as MarshalIndent lays out the
+	// list: the whole list at once held 45 MB of Go heap for hunt over the
+	// 500k tree (its findings' events), the peak of the run's report phase.
+	for i, f := range out.Findings {
+		if i > 0 {
+			put(",")
+		}
+		put("\n    " + val(f, "    "))
+	}
+	if len(out.Findings) > 0 {
+		put("\n  ")
+	}
+	put("],\n  \"queries\": [")
 	for qi, q := range out.Queries {
 		if qi > 0 {
 			put(",")
