@@ -63,9 +63,23 @@ type loader struct {
 	inflateHash bool
 	// fields are the record columns loaded (see Options.Columns).
 	fields []field
-	// sums are the size and SHA-256 of every file read whole, by id.
+	// sums are the size and SHA-256 of every file read whole, by id (with
+	// chunkDone, of the files read directly: the streamed files' sums
+	// travel in their settledFile).
 	sums   map[int32]fileSum
 	noHash bool // benchmark baseline only
+	// chunkDone, if set, is called by streamLoad after each chunk's rows
+	// are in the table (inserted of its lines; 0 and no chunk when only
+	// files without rows settled), in order, with the files whose last
+	// lines the chunk held or that have none (settled) and the file whose
+	// lines continue in the next chunk (carry): the evidence store commits
+	// them. Chunks are then exactly chunkRows lines (see streamLoad),
+	// and the caller accounts for the files itself (see store.go's
+	// ingestBatch): load is not used.
+	chunkDone func(ctx context.Context, files []sourceFile, inserted, lines int64, settled []settledFile, carry *carriedFile) error
+	// chunkRows is the rows at which streamLoad hands a chunk over (0:
+	// streamChunkRows).
+	chunkRows int
 }
 
 // fileSum is a source file's size and SHA-256, taken from the bytes the
@@ -142,7 +156,16 @@ func (l *loader) load(ctx context.Context, files []sourceFile) error {
 // array left a placeholder, and files that left nothing are checked for
 // being cut off or empty. Then the placeholder rows are removed.
 func (l *loader) account(ctx context.Context, files []sourceFile, direct bool) error {
-	rows, err := l.db.QueryContext(ctx, `SELECT src, count(*), bool_or(norecords) FROM `+table+` GROUP BY src`)
+	if len(files) == 0 {
+		return nil
+	}
+	// Only the rows of the files' ids are looked at: the evidence store's
+	// table holds earlier ingests too.
+	lo, hi := files[0].id, files[0].id
+	for _, f := range files {
+		lo, hi = min(lo, f.id), max(hi, f.id)
+	}
+	rows, err := l.db.QueryContext(ctx, `SELECT src, count(*), bool_or(norecords) FROM `+table+` WHERE src BETWEEN ? AND ? GROUP BY src`, lo, hi)
 	if err != nil {
 		return fmt.Errorf("list loaded files: %w", err)
 	}
@@ -199,27 +222,34 @@ func (l *loader) account(ctx context.Context, files []sourceFile, direct bool) e
 		}
 	}
 	if direct {
-		if _, err := l.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE norecords OR marker`); err != nil {
+		if _, err := l.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE src BETWEEN ? AND ? AND (norecords OR marker)`, lo, hi); err != nil {
 			return fmt.Errorf("drop placeholder rows: %w", err)
 		}
 	}
 	return nil
 }
 
-// skip reports f as unreadable, for reason.
-func (l *loader) skip(f *sourceFile, reason string) {
+// skip reports f as unreadable, for reason; notCT says it was listed as
+// not a CloudTrail log instead.
+func (l *loader) skip(f *sourceFile, reason string) (notCT bool) {
 	if l.skippedIDs == nil {
 		l.skippedIDs = map[int32]bool{}
 	}
 	l.skippedIDs[f.id] = true
-	if !f.dir.layout && strings.HasPrefix(reason, "not CloudTrail JSON") && !sniff(f.path()) {
-		// Outside AWSLogs/ a folder holds what the responder put there:
-		// other JSON, notes, an earlier report. A file that does not even
-		// start like a CloudTrail log is not a log that could not be read.
+	if notCloudTrail(f, reason) {
 		l.notCT = append(l.notCT, engine.SkippedFile{Path: f.path(), Reason: reason})
-		return
+		return true
 	}
 	l.skipped = append(l.skipped, engine.SkippedFile{Path: f.path(), Reason: reason})
+	return false
+}
+
+// notCloudTrail reports whether a file skipped for reason is not a
+// CloudTrail log at all. Outside AWSLogs/ a folder holds what the responder
+// put there: other JSON, notes, an earlier report. A file that does not
+// even start like a CloudTrail log is not a log that could not be read.
+func notCloudTrail(f *sourceFile, reason string) bool {
+	return !f.dir.layout && strings.HasPrefix(reason, "not CloudTrail JSON") && !sniff(f.path())
 }
 
 // silentReason says why a file that DuckDB read without error and without a
@@ -348,7 +378,8 @@ func (l *loader) insert(ctx context.Context, files []sourceFile) error {
 			maximum_object_size = ` + fmt.Sprint(objectSize(maxSize)) + `))`
 		args = nil
 	}
-	return l.execLoad(ctx, q, args...)
+	_, err := l.execLoad(ctx, q, args...)
+	return err
 }
 
 // objectSize is the read_json maximum_object_size for a batch: each file is

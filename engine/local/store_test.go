@@ -195,9 +195,9 @@ func TestStoreFollowsTheFolder(t *testing.T) {
 // TestStoreInterrupted: an ingest cancelled after its first batch leaves a
 // store the next command completes, with the same answer.
 func TestStoreInterrupted(t *testing.T) {
-	saved := storeBatchBytes
-	storeBatchBytes = 200 << 10 // the sample is ~3 MB: many batches
-	defer func() { storeBatchBytes = saved }()
+	saved := storeChunkRows
+	storeChunkRows = 200 // the sample holds thousands of events: many commits
+	defer func() { storeChunkRows = saved }()
 	cache := t.TempDir()
 	dir := "../../testdata/sample"
 	ctx, cancel := context.WithCancel(context.Background())
