@@ -26,6 +26,8 @@ type writer struct {
 	csvs  []string       // per query: relative CSV path
 	sqls  []string       // per query: relative SQL path ("" when derived)
 	sheet [][]string     // per query: sheet names, filled by the workbook
+	// tl caches the Timeline's rows (see timelineRows).
+	tl []timelineRow
 	// rows holds the rows of streamed sheets while the workbook is built
 	// (nil when spillRows is off).
 	rows *sheetRows
