@@ -99,7 +99,7 @@ func activityBuckets(rows []timelineRow) (labels []string, counts [][]int64, uni
 // kind of action, with a stacked chart over the table: what the actor did,
 // and when.
 func (w *writer) writeActivity(f *excelize.File, st *styles) error {
-	labels, counts, unit := activityBuckets(timeline(w.findings))
+	labels, counts, unit := activityBuckets(w.timelineRows())
 	if len(labels) == 0 {
 		return nil
 	}

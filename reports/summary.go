@@ -239,7 +239,7 @@ func (w *writer) writeSummary(f *excelize.File, st *styles) error {
 	kv("Log integrity", w.integrityText())
 	g.line()
 	timelineText := "Timeline lists every event the findings rest on, in time order; "
-	if needsBrief(timeline(w.findings)) {
+	if needsBrief(w.timelineRows()) {
 		timelineText = "Timeline lists every event the findings rest on, in time order (printed shortened, as the Timeline in brief); "
 	}
 	g.span("Where to look: Findings lists every finding with its severity; "+timelineText+

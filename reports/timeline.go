@@ -66,6 +66,16 @@ func timeline(fs []Finding) []timelineRow {
 	return out
 }
 
+// timelineRows is the Timeline of the workbook's findings, built once for
+// the sheets that show it (it was built five times, 25,052 rows each for a
+// hunt on the 500k tree).
+func (w *writer) timelineRows() []timelineRow {
+	if w.tl == nil {
+		w.tl = timeline(w.findings)
+	}
+	return w.tl
+}
+
 func findingRefs(ns []int) string {
 	parts := make([]string, len(ns))
 	for i, n := range ns {
@@ -80,7 +90,7 @@ var timelineRows = maxSheetRows
 
 // writeTimeline writes every event the findings rest on, in time order.
 func (w *writer) writeTimeline(f *excelize.File, st *styles) error {
-	rows := timeline(w.findings)
+	rows := w.timelineRows()
 	geo := false
 	for _, r := range rows {
 		if r.ev.Country != "" || r.ev.Network != "" {
@@ -266,7 +276,7 @@ func targetsText(rows []timelineRow, line briefLine) string {
 
 // writeTimelineBrief writes a long Timeline's lines (see briefLines).
 func (w *writer) writeTimelineBrief(f *excelize.File, st *styles) error {
-	rows := timeline(w.findings)
+	rows := w.timelineRows()
 	if !needsBrief(rows) {
 		return nil
 	}

@@ -141,8 +141,10 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 	if err := f.SetSheetName("Sheet1", fixedSheets[0]); err != nil {
 		return fmt.Errorf("name the first sheet: %w", err)
 	}
+	brief := needsBrief(w.timelineRows())
+	w.tl = nil // not kept while the query sheets are written
 	for _, name := range fixedSheets[1:] {
-		if name == sheetTimeline && needsBrief(timeline(w.findings)) {
+		if name == sheetTimeline && brief {
 			if _, err := f.NewSheet(sheetTimelineBrief); err != nil {
 				return fmt.Errorf("add sheet %s: %w", sheetTimelineBrief, err)
 			}
@@ -186,6 +188,7 @@ func (w *writer) writeWorkbook(out io.Writer, evidence []ManifestFile) error {
 			return fmt.Errorf("add sheet %s: %w", name, err)
 		}
 	}
+	defer func() { w.tl = nil }()
 	for _, step := range []func(*excelize.File, *styles) error{
 		w.writeSummary,
 		w.writeFindings,
