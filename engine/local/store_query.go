@@ -264,6 +264,7 @@ func custody(files []sourceFile, idx []int, sum func(i int) (int64, *[32]byte)) 
 		sort.SliceStable(idx, less)
 	}
 	var out engine.SourceFiles
+	out.Grow(len(idx))
 	for _, i := range idx {
 		if size, sha := sum(i); sha != nil {
 			out.Add(files[i].dir.rel, files[i].name, size, sha)
