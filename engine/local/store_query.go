@@ -30,8 +30,8 @@ func openStoreQuery(ctx context.Context, o Options, sdir string) (*Engine, error
 }
 
 // releaseMemory has DuckDB give back what it holds from the open (the
-// files table's blocks, the duplicate count's hash table: evictable, so
-// it keeps them until its limit is reached) by lowering its limit for a
+// files table's blocks, those the coverage counts read: evictable, so it
+// keeps them until its limit is reached) by lowering its limit for a
 // moment. Measured on the 30-day benchmark tree: reading the files table
 // left 68 MiB resident that this gives back.
 func (e *Engine) releaseMemory(ctx context.Context) error {
