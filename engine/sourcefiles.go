@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -47,6 +48,9 @@ func NewSourceFiles(list []SourceFile) SourceFiles {
 
 // Len is the number of files.
 func (l SourceFiles) Len() int { return len(l.files) }
+
+// Grow makes room for n more files.
+func (l *SourceFiles) Grow(n int) { l.files = slices.Grow(l.files, n) }
 
 // Add adds the file name in the folder dir ("" for none: the path is
 // name), with its size and SHA-256 (nil for none). It shares dir and

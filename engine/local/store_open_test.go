@@ -115,3 +115,57 @@ func TestPathIndexCollisions(t *testing.T) {
 		t.Errorf("a path not in the folder found file %d", got)
 	}
 }
+
+// TestDiscoverDayFolders: day folders listed by the workers give what the
+// walk gives: their files, the files not CloudTrail in the walk's order, a
+// day folder with a sub-folder walked, one outside the window counted.
+func TestDiscoverDayFolders(t *testing.T) {
+	logs := t.TempDir()
+	day := "AWSLogs/111111111111/CloudTrail/us-east-1/2026/"
+	for _, rel := range []string{
+		day + "10/01/111111111111_CloudTrail_us-east-1_20261001T0000Z_a.json.gz",
+		day + "10/01/notes.txt",
+		day + "10/01/111111111111_CloudTrail_us-east-1_20260930T2000Z_early.json.gz",
+		day + "10/02/x.json.gz",
+		day + "10/02/readme.txt",
+		day + "10/02/sub/y.json.gz",
+		day + "09/01/old.json.gz",
+		day + "09/01/old2.json.gz",
+		"a-notes.txt",
+		"z-notes.txt",
+	} {
+		p := filepath.Join(logs, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("not a log\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := discover(logs, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i := range d.selected {
+		got = append(got, d.selected[i].rel())
+	}
+	want := []string{day + "10/01/111111111111_CloudTrail_us-east-1_20261001T0000Z_a.json.gz", day + "10/02/x.json.gz", day + "10/02/sub/y.json.gz"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("selected %q\nwant %q", got, want)
+	}
+	var notCT []string
+	for _, p := range d.notCT {
+		rel, _ := filepath.Rel(logs, p)
+		notCT = append(notCT, filepath.ToSlash(rel))
+	}
+	if want := []string{day + "10/01/notes.txt", day + "10/02/readme.txt", "a-notes.txt", "z-notes.txt"}; !reflect.DeepEqual(notCT, want) {
+		t.Errorf("not CloudTrail %q\nwant %q", notCT, want)
+	}
+	if d.pruned != 3 || d.deliveredEarly != 1 || d.firstDay != "2026/09/01" || d.lastDay != "2026/10/02" {
+		t.Errorf("pruned %d (early %d), days %s..%s; want 3 (1), 2026/09/01..2026/10/02", d.pruned, d.deliveredEarly, d.firstDay, d.lastDay)
+	}
+	if !d.selected[1].dir.layout || d.selected[2].dir.layout {
+		t.Errorf("layout folders: %v %v, want the day folder's file in the layout, the sub-folder's not", d.selected[1].dir.layout, d.selected[2].dir.layout)
+	}
+}
