@@ -191,6 +191,15 @@ func openStore(ctx context.Context, o Options) (*Engine, error) {
 		return nil, err
 	}
 	h.compare(stats)
+	if !h.derived {
+		// The per-file counts are not those of the files and events tables:
+		// a store of an earlier version, or an ingest interrupted after some
+		// of a file's rows were committed and before its files row. Such
+		// rows must not reach a query even if their file has since left the
+		// folder (no new file would start an ingest): the ingest path deletes
+		// rows without a files row, then counts again.
+		h.work = true
+	}
 	if h.work {
 		// The engine lets the store go while it is written (two DuckDB
 		// instances of one process must not hold one file).

@@ -364,3 +364,87 @@ func TestStoreWaitStops(t *testing.T) {
 		t.Errorf("Open took %v to stop", d)
 	}
 }
+
+// TestStoreInterruptedThenFileGone: rows an interrupted ingest committed for
+// a file whose files row it never wrote stay out of every answer, even when
+// that file leaves the folder before the next command (which then has no
+// new file to ingest).
+func TestStoreInterruptedThenFileGone(t *testing.T) {
+	saved := storeChunkRows
+	storeChunkRows = 200
+	defer func() { storeChunkRows = saved }()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../../testdata/sample")); err != nil {
+		t.Fatal(err)
+	}
+	// The cancel comes after the n-th commit; some commit leaves a file's
+	// first rows without its files row (a file split across commits).
+	var cache string
+	held := map[string]bool{}
+	var orphans int64
+	for n := 1; n <= 20 && orphans == 0; n++ {
+		cache = t.TempDir()
+		ctx, cancel := context.WithCancel(context.Background())
+		commits := 0
+		_, err := Open(ctx, Options{Dir: dir, Store: cache, TempDir: t.TempDir(), Progress: func(p Progress) {
+			if commits++; commits == n {
+				cancel()
+			}
+		}})
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled ingest returned %v", err)
+		}
+		sdir, err := StoreDir(cache, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := openStoreDB(filepath.Join(sdir, storeFile), true, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = map[string]bool{}
+		rows, err := db.Query(`SELECT path FROM files`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var p string
+			rows.Scan(&p)
+			held[p] = true
+		}
+		rows.Close()
+		if err := db.QueryRow(`SELECT count(*) FROM events WHERE src NOT IN (SELECT id FROM files)`).Scan(&orphans); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+	}
+	if orphans == 0 {
+		t.Fatal("no interrupted ingest left rows without a files row: the test needs a file split across commits")
+	}
+	// Every file the store does not list leaves the folder, the one whose
+	// first rows were committed among them.
+	removed := 0
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if !held[filepath.ToSlash(rel)] {
+			removed++
+			return os.Remove(p)
+		}
+		return nil
+	})
+	if err != nil || removed == 0 {
+		t.Fatalf("removed %d files: %v", removed, err)
+	}
+	e := open(t, Options{Dir: dir, Store: cache})
+	files := open(t, Options{Dir: dir})
+	if got, want := count(t, e), count(t, files); got != want {
+		t.Fatalf("the store answers over %d events, the folder holds %d: rows of a file not in the store reached the answer", got, want)
+	}
+	if !reflect.DeepEqual(everything(t, e).Rows, everything(t, files).Rows) {
+		t.Fatal("the store's rows differ from the files'")
+	}
+}
