@@ -21,14 +21,7 @@ type dirEntry struct {
 // allocates an entry per file and sorts them. A file system that does not
 // give types is listed by os.ReadDir.
 func readDirTypes(dir string, buf []byte) ([]dirEntry, error) {
-	var fd int
-	var err error
-	for {
-		fd, err = unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-		if !errors.Is(err, unix.EINTR) {
-			break
-		}
-	}
+	fd, err := openDir(dir)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: dir, Err: err}
 	}
@@ -72,6 +65,17 @@ func readDirTypes(dir string, buf []byte) ([]dirEntry, error) {
 			default:
 				out = append(out, dirEntry{name: string(name)})
 			}
+		}
+	}
+}
+
+// openDir opens a folder for getdents and fstatat, again if a signal
+// interrupts the call.
+func openDir(dir string) (int, error) {
+	for {
+		fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if !errors.Is(err, unix.EINTR) {
+			return fd, err
 		}
 	}
 }
