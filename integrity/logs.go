@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ctathena/ctathena/internal/par"
 )
 
 type expectation struct {
@@ -91,7 +93,7 @@ func (v *validation) logs(ctx context.Context, st Store, logs []Object, digests 
 	errs := make([]error, len(logs))
 	var mu sync.Mutex
 	done := 0
-	parallel(ctx, workers, len(logs), func(i int) {
+	par.For(ctx, workers, len(logs), func(_, i int) {
 		if v.o.Progress != nil {
 			defer func() {
 				mu.Lock()

@@ -12,8 +12,9 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/ctathena/ctathena/internal/par"
 )
 
 // Kind is what a finding says of a file.
@@ -203,7 +204,7 @@ func Validate(ctx context.Context, st Store, o Options) (*Report, error) {
 		// inflates: twice the cores keeps them busy.
 		workers = 2 * runtime.NumCPU()
 	}
-	parallel(ctx, workers, len(digests), func(i int) {
+	par.For(ctx, workers, len(digests), func(_, i int) {
 		df := digests[i]
 		raw, sig, err := st.ReadDigest(ctx, df.obj)
 		if err != nil {
@@ -433,26 +434,3 @@ func stringToSignSum(d *Digest, sum [32]byte) string {
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
-
-// parallel runs fn(0..n-1) on workers goroutines.
-func parallel(ctx context.Context, workers, n int, fn func(i int)) {
-	if workers > n {
-		workers = n
-	}
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				fn(i)
-			}
-		}()
-	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-}

@@ -3,6 +3,7 @@ package local
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -13,9 +14,9 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/ctathena/ctathena/internal/par"
 )
 
 // ErrNoLogs is returned (wrapped) by Open when the logs folder is missing,
@@ -372,56 +373,47 @@ func discover(dir string, from, to time.Time) (*discovery, error) {
 	// Listing the 741 day folders of the 30-day benchmark tree (149,182
 	// files): 130-150 ms with os.ReadDir one after the other, 50-90 ms
 	// with getdents (readDirTypes), 2 goroutines.
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(4, len(jobs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, 32<<10)
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= len(jobs) {
-					return
-				}
-				j := jobs[k]
-				ents, err := readDirTypes(j.dd.path, buf)
-				if err != nil {
-					continue // unreadable: skipped, as the walk skips one
-				}
-				var fold *folder
-				if j.inside {
-					fold = &folder{path: j.dd.path, rel: relTo(abs, j.dd.path), layout: true, account: j.dd.account, region: j.dd.region, day: j.dd.day}
-					j.files = make([]sourceFile, 0, len(ents))
-				}
-				for _, c := range ents {
-					switch {
-					case c.dir:
-						j.walk = true
-					case !c.regular:
-					case !j.inside:
-						if isTrailFile(c.name) {
-							j.pruned++
-						}
-					case !isTrailFile(c.name) && !sniff(filepath.Join(j.dd.path, c.name)):
-						j.notCT = append(j.notCT, filepath.Join(j.dd.path, c.name))
-					default:
-						if at, ok := deliveredAt(c.name); ok && cutoff != "" && at < cutoff {
-							j.pruned++
-							j.early++
-							continue
-						}
-						j.files = append(j.files, sourceFile{dir: fold, name: c.name})
-					}
-					if j.walk {
-						break
-					}
-				}
-				sort.Strings(j.notCT)
-			}
-		}()
+	bufs := make([][]byte, 4)
+	for w := range bufs {
+		bufs[w] = make([]byte, 32<<10)
 	}
-	wg.Wait()
+	par.For(context.Background(), len(bufs), len(jobs), func(w, k int) {
+		buf := bufs[w]
+		j := jobs[k]
+		ents, err := readDirTypes(j.dd.path, buf)
+		if err != nil {
+			return // unreadable: skipped, as the walk skips one
+		}
+		var fold *folder
+		if j.inside {
+			fold = &folder{path: j.dd.path, rel: relTo(abs, j.dd.path), layout: true, account: j.dd.account, region: j.dd.region, day: j.dd.day}
+			j.files = make([]sourceFile, 0, len(ents))
+		}
+		for _, c := range ents {
+			switch {
+			case c.dir:
+				j.walk = true
+			case !c.regular:
+			case !j.inside:
+				if isTrailFile(c.name) {
+					j.pruned++
+				}
+			case !isTrailFile(c.name) && !sniff(filepath.Join(j.dd.path, c.name)):
+				j.notCT = append(j.notCT, filepath.Join(j.dd.path, c.name))
+			default:
+				if at, ok := deliveredAt(c.name); ok && cutoff != "" && at < cutoff {
+					j.pruned++
+					j.early++
+					continue
+				}
+				j.files = append(j.files, sourceFile{dir: fold, name: c.name})
+			}
+			if j.walk {
+				break
+			}
+		}
+		sort.Strings(j.notCT)
+	})
 	var perFolder [][]sourceFile
 	for _, j := range jobs {
 		if j.walk {

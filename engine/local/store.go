@@ -37,11 +37,11 @@ import (
 	"runtime/debug"
 	"slices"
 	"sort"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/ctathena/ctathena/internal/par"
 )
 
 // storeFile is the database file in a store folder.
@@ -304,23 +304,10 @@ func statFiles(files []sourceFile) []fileStat {
 		runs = append(runs, run{i, j})
 		i = j
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(4, len(runs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= len(runs) {
-					return
-				}
-				r := runs[k]
-				statFolder(files[r.lo].dir.path, files[r.lo:r.hi], out[r.lo:r.hi])
-			}
-		}()
-	}
-	wg.Wait()
+	par.For(context.Background(), 4, len(runs), func(_, k int) {
+		r := runs[k]
+		statFolder(files[r.lo].dir.path, files[r.lo:r.hi], out[r.lo:r.hi])
+	})
 	return out
 }
 
