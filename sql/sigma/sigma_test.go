@@ -51,9 +51,26 @@ func checkParity(t *testing.T, cat *sql.Catalog, q *Query, r *sql.Rendered) {
 			t.Errorf("%s calls %s, which is not in sql.Functions", q.Name, fn)
 		}
 	}
-	where := strings.Index(r.SQL, "\nWHERE ")
-	if where < 0 || strings.Contains(r.SQL[:where], "?") || strings.Contains(r.SQL[where:], "GROUP BY") && strings.Contains(r.SQL[strings.Index(r.SQL, "GROUP BY"):], "?") {
-		t.Errorf("%s: a placeholder outside the WHERE clause:\n%s", q.Name, r.SQL)
+	// Both scans' placeholders sit in their WHERE clauses: a line that
+	// starts another clause ends one.
+	inWhere, wheres := false, 0
+	for _, line := range strings.Split(r.SQL, "\n") {
+		l := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(l, "WHERE "):
+			inWhere = true
+			wheres++
+		case strings.HasPrefix(l, "AND "):
+		default:
+			inWhere = false
+		}
+		if strings.Contains(l, "?") && !inWhere {
+			t.Errorf("%s: a placeholder outside the WHERE clauses (%q):\n%s", q.Name, l, r.SQL)
+			break
+		}
+	}
+	if wheres != 2 {
+		t.Errorf("%s: %d WHERE clauses, want the two scans':\n%s", q.Name, wheres, r.SQL)
 	}
 	if n := strings.Count(r.SQL, "?"); n != len(r.Args) {
 		t.Errorf("%s: %d placeholders, %d arguments", q.Name, n, len(r.Args))

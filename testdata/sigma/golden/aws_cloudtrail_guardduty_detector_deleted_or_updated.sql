@@ -8,6 +8,28 @@
 -- arg 7 v3_eventname = "UpdateDetector"
 -- arg 8 v4_requestparameters_enable = "false"
 -- arg 9 v5_errorcode = "Success"
+-- arg 10 day_from = "2026/02/28"
+-- arg 11 day_to = "2026/03/03"
+-- arg 12 since = "2026-03-01T00:00:00Z"
+-- arg 13 until = "2026-03-02T00:00:00Z"
+-- arg 14 v1_eventsource = "guardduty.amazonaws.com"
+-- arg 15 v2_eventname = "DeleteDetector"
+-- arg 16 v3_eventname = "UpdateDetector"
+-- arg 17 v4_requestparameters_enable = "false"
+-- arg 18 v5_errorcode = "Success"
+WITH matched AS (
+  SELECT eventid, from_iso8601_timestamp(min(eventtime)) AS first_time
+  FROM "ctathena"."management"
+  WHERE day BETWEEN ? AND ?
+    AND eventtime >= ? AND eventtime < ?
+    AND (COALESCE(lower(eventsource) = lower(?), FALSE) AND (COALESCE(lower(eventname) = lower(?), FALSE) OR (COALESCE(lower(eventname) = lower(?), FALSE) AND COALESCE(lower(json_extract_scalar(requestparameters, '$.enable')) = lower(?), FALSE))) AND (COALESCE(lower(errorcode) = lower(?), FALSE) OR (errorcode IS NULL)))
+  GROUP BY eventid
+), listed AS (
+  SELECT eventid AS listed_id, count(*) OVER () AS matched_events
+  FROM matched
+  ORDER BY first_time, eventid
+  LIMIT 10000
+)
 SELECT
   from_iso8601_timestamp(min(eventtime)) AS event_time,
   min(eventname) AS event_name,
@@ -31,8 +53,8 @@ END) AS principal,
                       json_extract_scalar(requestparameters, '$.dBInstanceIdentifier'), json_extract_scalar(requestparameters, '$.keyId'))) AS target,
   min(requestparameters) AS request_parameters,
   eventid AS event_id,
-  count(*) OVER () AS matched_events
-FROM "ctathena"."management"
+  min(matched_events) AS matched_events
+FROM "ctathena"."management" JOIN listed ON eventid = listed_id
 WHERE day BETWEEN ? AND ?
   AND eventtime >= ? AND eventtime < ?
   AND (COALESCE(lower(eventsource) = lower(?), FALSE) AND (COALESCE(lower(eventname) = lower(?), FALSE) OR (COALESCE(lower(eventname) = lower(?), FALSE) AND COALESCE(lower(json_extract_scalar(requestparameters, '$.enable')) = lower(?), FALSE))) AND (COALESCE(lower(errorcode) = lower(?), FALSE) OR (errorcode IS NULL)))

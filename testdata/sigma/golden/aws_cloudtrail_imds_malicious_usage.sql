@@ -7,6 +7,27 @@
 -- arg 6 v2_eventsource = "ssm.amazonaws.com"
 -- arg 7 v3_eventname = "RegisterManagedInstance"
 -- arg 8 v4_sourceipaddress = "AWS Internal"
+-- arg 9 day_from = "2026/02/28"
+-- arg 10 day_to = "2026/03/03"
+-- arg 11 since = "2026-03-01T00:00:00Z"
+-- arg 12 until = "2026-03-02T00:00:00Z"
+-- arg 13 v1_useridentity_arn = ".+:assumed-role/aws:.+"
+-- arg 14 v2_eventsource = "ssm.amazonaws.com"
+-- arg 15 v3_eventname = "RegisterManagedInstance"
+-- arg 16 v4_sourceipaddress = "AWS Internal"
+WITH matched AS (
+  SELECT eventid, from_iso8601_timestamp(min(eventtime)) AS first_time
+  FROM "ctathena"."management"
+  WHERE day BETWEEN ? AND ?
+    AND eventtime >= ? AND eventtime < ?
+    AND (COALESCE(regexp_like(useridentity.arn, ?), FALSE) AND (NOT (COALESCE(lower(eventsource) = lower(?), FALSE) OR COALESCE(lower(eventname) = lower(?), FALSE) OR COALESCE(lower(sourceipaddress) = lower(?), FALSE))))
+  GROUP BY eventid
+), listed AS (
+  SELECT eventid AS listed_id, count(*) OVER () AS matched_events
+  FROM matched
+  ORDER BY first_time, eventid
+  LIMIT 10000
+)
 SELECT
   from_iso8601_timestamp(min(eventtime)) AS event_time,
   min(eventname) AS event_name,
@@ -30,8 +51,8 @@ END) AS principal,
                       json_extract_scalar(requestparameters, '$.dBInstanceIdentifier'), json_extract_scalar(requestparameters, '$.keyId'))) AS target,
   min(requestparameters) AS request_parameters,
   eventid AS event_id,
-  count(*) OVER () AS matched_events
-FROM "ctathena"."management"
+  min(matched_events) AS matched_events
+FROM "ctathena"."management" JOIN listed ON eventid = listed_id
 WHERE day BETWEEN ? AND ?
   AND eventtime >= ? AND eventtime < ?
   AND (COALESCE(regexp_like(useridentity.arn, ?), FALSE) AND (NOT (COALESCE(lower(eventsource) = lower(?), FALSE) OR COALESCE(lower(eventname) = lower(?), FALSE) OR COALESCE(lower(sourceipaddress) = lower(?), FALSE))))

@@ -6,6 +6,26 @@
 -- arg 5 v1_eventname = "CreateInstanceExportTask"
 -- arg 6 v2_eventsource = "ec2.amazonaws.com"
 -- arg 7 v3_responseelements = "%Failure%"
+-- arg 8 day_from = "2026/02/28"
+-- arg 9 day_to = "2026/03/03"
+-- arg 10 since = "2026-03-01T00:00:00Z"
+-- arg 11 until = "2026-03-02T00:00:00Z"
+-- arg 12 v1_eventname = "CreateInstanceExportTask"
+-- arg 13 v2_eventsource = "ec2.amazonaws.com"
+-- arg 14 v3_responseelements = "%Failure%"
+WITH matched AS (
+  SELECT eventid, from_iso8601_timestamp(min(eventtime)) AS first_time
+  FROM "ctathena"."management"
+  WHERE day BETWEEN ? AND ?
+    AND eventtime >= ? AND eventtime < ?
+    AND ((COALESCE(lower(eventname) = lower(?), FALSE) AND COALESCE(lower(eventsource) = lower(?), FALSE)) AND (NOT ((errormessage IS NOT NULL AND errormessage <> '') OR (errorcode IS NOT NULL AND errorcode <> '') OR COALESCE(lower(responseelements) LIKE lower(?) ESCAPE '\', FALSE))))
+  GROUP BY eventid
+), listed AS (
+  SELECT eventid AS listed_id, count(*) OVER () AS matched_events
+  FROM matched
+  ORDER BY first_time, eventid
+  LIMIT 10000
+)
 SELECT
   from_iso8601_timestamp(min(eventtime)) AS event_time,
   min(eventname) AS event_name,
@@ -29,8 +49,8 @@ END) AS principal,
                       json_extract_scalar(requestparameters, '$.dBInstanceIdentifier'), json_extract_scalar(requestparameters, '$.keyId'))) AS target,
   min(requestparameters) AS request_parameters,
   eventid AS event_id,
-  count(*) OVER () AS matched_events
-FROM "ctathena"."management"
+  min(matched_events) AS matched_events
+FROM "ctathena"."management" JOIN listed ON eventid = listed_id
 WHERE day BETWEEN ? AND ?
   AND eventtime >= ? AND eventtime < ?
   AND ((COALESCE(lower(eventname) = lower(?), FALSE) AND COALESCE(lower(eventsource) = lower(?), FALSE)) AND (NOT ((errormessage IS NOT NULL AND errormessage <> '') OR (errorcode IS NOT NULL AND errorcode <> '') OR COALESCE(lower(responseelements) LIKE lower(?) ESCAPE '\', FALSE))))

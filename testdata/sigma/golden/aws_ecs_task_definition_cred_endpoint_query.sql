@@ -9,6 +9,29 @@
 -- arg 8 v4_eventname = "RunTask"
 -- arg 9 v5_containerdefinitions_command = "%$AWS\\_CONTAINER\\_CREDENTIALS\\_RELATIVE\\_URI%"
 -- arg 10 v6_containerdefinitions_command = "%$AWS\\_CONTAINER\\_CREDENTIALS\\_RELATIVE\\_URI%"
+-- arg 11 day_from = "2026/02/28"
+-- arg 12 day_to = "2026/03/03"
+-- arg 13 since = "2026-03-01T00:00:00Z"
+-- arg 14 until = "2026-03-02T00:00:00Z"
+-- arg 15 v1_eventsource = "ecs.amazonaws.com"
+-- arg 16 v2_eventname = "DescribeTaskDefinition"
+-- arg 17 v3_eventname = "RegisterTaskDefinition"
+-- arg 18 v4_eventname = "RunTask"
+-- arg 19 v5_containerdefinitions_command = "%$AWS\\_CONTAINER\\_CREDENTIALS\\_RELATIVE\\_URI%"
+-- arg 20 v6_containerdefinitions_command = "%$AWS\\_CONTAINER\\_CREDENTIALS\\_RELATIVE\\_URI%"
+WITH matched AS (
+  SELECT eventid, from_iso8601_timestamp(min(eventtime)) AS first_time
+  FROM "ctathena"."management"
+  WHERE day BETWEEN ? AND ?
+    AND eventtime >= ? AND eventtime < ?
+    AND (COALESCE(lower(eventsource) = lower(?), FALSE) AND COALESCE(lower(eventname) IN (lower(?), lower(?), lower(?)), FALSE) AND (COALESCE(lower(json_extract_scalar(requestparameters, '$.containerDefinitions.command')) LIKE lower(?) ESCAPE '\', FALSE) OR (json_extract_scalar(requestparameters, '$.containerDefinitions.command') IS NULL AND json_extract(requestparameters, '$.containerDefinitions') IS NOT NULL AND COALESCE(lower(requestparameters) LIKE lower(?) ESCAPE '\', FALSE))))
+  GROUP BY eventid
+), listed AS (
+  SELECT eventid AS listed_id, count(*) OVER () AS matched_events
+  FROM matched
+  ORDER BY first_time, eventid
+  LIMIT 10000
+)
 SELECT
   from_iso8601_timestamp(min(eventtime)) AS event_time,
   min(eventname) AS event_name,
@@ -32,8 +55,8 @@ END) AS principal,
                       json_extract_scalar(requestparameters, '$.dBInstanceIdentifier'), json_extract_scalar(requestparameters, '$.keyId'))) AS target,
   min(requestparameters) AS request_parameters,
   eventid AS event_id,
-  count(*) OVER () AS matched_events
-FROM "ctathena"."management"
+  min(matched_events) AS matched_events
+FROM "ctathena"."management" JOIN listed ON eventid = listed_id
 WHERE day BETWEEN ? AND ?
   AND eventtime >= ? AND eventtime < ?
   AND (COALESCE(lower(eventsource) = lower(?), FALSE) AND COALESCE(lower(eventname) IN (lower(?), lower(?), lower(?)), FALSE) AND (COALESCE(lower(json_extract_scalar(requestparameters, '$.containerDefinitions.command')) LIKE lower(?) ESCAPE '\', FALSE) OR (json_extract_scalar(requestparameters, '$.containerDefinitions.command') IS NULL AND json_extract(requestparameters, '$.containerDefinitions') IS NOT NULL AND COALESCE(lower(requestparameters) LIKE lower(?) ESCAPE '\', FALSE))))

@@ -12,6 +12,32 @@
 -- arg 11 v7_requestparameters = "%\\\\\"s3:GetObject\\\\\"%"
 -- arg 12 v8_requestparameters = "%\"Allow\"%"
 -- arg 13 v9_requestparameters = "%\\\\\"Allow\\\\\"%"
+-- arg 14 day_from = "2026/02/28"
+-- arg 15 day_to = "2026/03/03"
+-- arg 16 since = "2026-03-01T00:00:00Z"
+-- arg 17 until = "2026-03-02T00:00:00Z"
+-- arg 18 v1_eventsource = "iam.amazonaws.com"
+-- arg 19 v2_eventname = "PutUserPolicy"
+-- arg 20 v3_useragent = "%S3 Browser%"
+-- arg 21 v4_requestparameters = "%\"arn:aws:s3:::<YOUR-BUCKET-NAME>/%\"%"
+-- arg 22 v5_requestparameters = "%\\\\\"arn:aws:s3:::<YOUR-BUCKET-NAME>/%\\\\\"%"
+-- arg 23 v6_requestparameters = "%\"s3:GetObject\"%"
+-- arg 24 v7_requestparameters = "%\\\\\"s3:GetObject\\\\\"%"
+-- arg 25 v8_requestparameters = "%\"Allow\"%"
+-- arg 26 v9_requestparameters = "%\\\\\"Allow\\\\\"%"
+WITH matched AS (
+  SELECT eventid, from_iso8601_timestamp(min(eventtime)) AS first_time
+  FROM "ctathena"."management"
+  WHERE day BETWEEN ? AND ?
+    AND eventtime >= ? AND eventtime < ?
+    AND (COALESCE(lower(eventsource) = lower(?), FALSE) AND COALESCE(lower(eventname) = lower(?), FALSE) AND COALESCE(lower(useragent) LIKE lower(?) ESCAPE '\', FALSE) AND ((COALESCE(lower(requestparameters) LIKE lower(?) ESCAPE '\', FALSE) OR COALESCE(lower(requestparameters) LIKE lower(?) ESCAPE '\', FALSE)) AND (COALESCE(lower(requestparameters) LIKE lower(?) ESCAPE '\', FALSE) OR COALESCE(lower(requestparameters) LIKE lower(?) ESCAPE '\', FALSE)) AND (COALESCE(lower(requestparameters) LIKE lower(?) ESCAPE '\', FALSE) OR COALESCE(lower(requestparameters) LIKE lower(?) ESCAPE '\', FALSE))))
+  GROUP BY eventid
+), listed AS (
+  SELECT eventid AS listed_id, count(*) OVER () AS matched_events
+  FROM matched
+  ORDER BY first_time, eventid
+  LIMIT 10000
+)
 SELECT
   from_iso8601_timestamp(min(eventtime)) AS event_time,
   min(eventname) AS event_name,
@@ -35,8 +61,8 @@ END) AS principal,
                       json_extract_scalar(requestparameters, '$.dBInstanceIdentifier'), json_extract_scalar(requestparameters, '$.keyId'))) AS target,
   min(requestparameters) AS request_parameters,
   eventid AS event_id,
-  count(*) OVER () AS matched_events
-FROM "ctathena"."management"
+  min(matched_events) AS matched_events
+FROM "ctathena"."management" JOIN listed ON eventid = listed_id
 WHERE day BETWEEN ? AND ?
   AND eventtime >= ? AND eventtime < ?
   AND (COALESCE(lower(eventsource) = lower(?), FALSE) AND COALESCE(lower(eventname) = lower(?), FALSE) AND COALESCE(lower(useragent) LIKE lower(?) ESCAPE '\', FALSE) AND ((COALESCE(lower(requestparameters) LIKE lower(?) ESCAPE '\', FALSE) OR COALESCE(lower(requestparameters) LIKE lower(?) ESCAPE '\', FALSE)) AND (COALESCE(lower(requestparameters) LIKE lower(?) ESCAPE '\', FALSE) OR COALESCE(lower(requestparameters) LIKE lower(?) ESCAPE '\', FALSE)) AND (COALESCE(lower(requestparameters) LIKE lower(?) ESCAPE '\', FALSE) OR COALESCE(lower(requestparameters) LIKE lower(?) ESCAPE '\', FALSE))))

@@ -5,6 +5,25 @@
 -- arg 4 until = "2026-03-02T00:00:00Z"
 -- arg 5 v1_eventsource = "iam.amazonaws.com"
 -- arg 6 v2_eventname = "UpdateLoginProfile"
+-- arg 7 day_from = "2026/02/28"
+-- arg 8 day_to = "2026/03/03"
+-- arg 9 since = "2026-03-01T00:00:00Z"
+-- arg 10 until = "2026-03-02T00:00:00Z"
+-- arg 11 v1_eventsource = "iam.amazonaws.com"
+-- arg 12 v2_eventname = "UpdateLoginProfile"
+WITH matched AS (
+  SELECT eventid, from_iso8601_timestamp(min(eventtime)) AS first_time
+  FROM "ctathena"."management"
+  WHERE day BETWEEN ? AND ?
+    AND eventtime >= ? AND eventtime < ?
+    AND ((COALESCE(lower(eventsource) = lower(?), FALSE) AND COALESCE(lower(eventname) = lower(?), FALSE)) AND (NOT COALESCE(lower(useridentity.arn) = lower(json_extract_scalar(requestparameters, '$.userName')), FALSE)))
+  GROUP BY eventid
+), listed AS (
+  SELECT eventid AS listed_id, count(*) OVER () AS matched_events
+  FROM matched
+  ORDER BY first_time, eventid
+  LIMIT 10000
+)
 SELECT
   from_iso8601_timestamp(min(eventtime)) AS event_time,
   min(eventname) AS event_name,
@@ -28,8 +47,8 @@ END) AS principal,
                       json_extract_scalar(requestparameters, '$.dBInstanceIdentifier'), json_extract_scalar(requestparameters, '$.keyId'))) AS target,
   min(requestparameters) AS request_parameters,
   eventid AS event_id,
-  count(*) OVER () AS matched_events
-FROM "ctathena"."management"
+  min(matched_events) AS matched_events
+FROM "ctathena"."management" JOIN listed ON eventid = listed_id
 WHERE day BETWEEN ? AND ?
   AND eventtime >= ? AND eventtime < ?
   AND ((COALESCE(lower(eventsource) = lower(?), FALSE) AND COALESCE(lower(eventname) = lower(?), FALSE)) AND (NOT COALESCE(lower(useridentity.arn) = lower(json_extract_scalar(requestparameters, '$.userName')), FALSE)))
