@@ -37,10 +37,21 @@ const View = "cloudtrail"
 // table holds the loaded events; the view selects from it.
 const table = "events"
 
-// DefaultMemoryLimit keeps DuckDB's buffer pool small enough that loading
-// and querying 500k events stays under 256 MiB of process memory; the
-// database is file-backed, so DuckDB spills instead of failing.
-const DefaultMemoryLimit = "160MB"
+// DefaultMemoryLimit is DuckDB's memory limit for queries at first; the
+// database is file-backed, so DuckDB spills, and a query that still runs
+// out of memory runs again alone with more (see runAlone). Measured on the
+// 30-day, 500,000-event tree, second commands over the store, peak RSS:
+//
+//	start limit   exfil        identity     access   query   hunt
+//	160MB         298-307 MiB  323 MiB      220      148     392
+//	96MB          248-271      249-267      213      178     345
+//	80MB          232-258      240-248
+//	64MB          198-251      227-230      203      170     325
+//
+// At 64MB three of exfil's queries run again (with 128MB), which made it
+// 0.5-0.9 s slower (2.9-3.9 s, against 2.4-3.0 s at 160MB); hunt runs one
+// again.
+const DefaultMemoryLimit = "64MB"
 
 // loadMemoryLimit is DuckDB's memory_limit while loading when the caller
 // did not set one (see Open).
