@@ -178,10 +178,16 @@ type StoreCoverage struct {
 	Files      []StoreFile `json:"files"`
 	// Added, Reingested and Removed are the files (relative paths) this
 	// run ingested as new, read again because they changed, and removed
-	// because they are gone from the folder.
-	Added      []string `json:"added"`
-	Reingested []string `json:"reingested"`
-	Removed    []string `json:"removed"`
+	// because they are gone from the folder. FilesAdded counts the added
+	// ones; beyond a few thousand (a first ingest: every file of the folder,
+	// which Coverage.Files already lists with its hash) Added is left empty
+	// and AddedSHA256 is the SHA-256 of their list, one path and a newline
+	// each, in path order.
+	FilesAdded  int      `json:"files_added"`
+	AddedSHA256 string   `json:"added_list_sha256,omitempty"`
+	Added       []string `json:"added"`
+	Reingested  []string `json:"reingested"`
+	Removed     []string `json:"removed"`
 }
 
 // StoreFile is a source file as the store recorded it when it read it.

@@ -2,6 +2,9 @@ package local
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"hash/maphash"
 	"math/rand"
 	"os"
@@ -71,8 +74,8 @@ func TestStoreFolderOrder(t *testing.T) {
 	cache := t.TempDir()
 	first := open(t, Options{Dir: logs, Store: cache})
 	c1, _ := first.Coverage(context.Background())
-	if len(c1.Store.Added) != 6 {
-		t.Fatalf("first command ingested %v", c1.Store.Added)
+	if len(c1.Store.Added) != 6 || c1.Store.FilesAdded != 6 || c1.Store.AddedSHA256 != "" {
+		t.Fatalf("first command ingested %v (files_added %d, list hash %q)", c1.Store.Added, c1.Store.FilesAdded, c1.Store.AddedSHA256)
 	}
 	first.Close()
 	second := open(t, Options{Dir: logs, Store: cache})
@@ -167,5 +170,46 @@ func TestDiscoverDayFolders(t *testing.T) {
 	}
 	if !d.selected[1].dir.layout || d.selected[2].dir.layout {
 		t.Errorf("layout folders: %v %v, want the day folder's file in the layout, the sub-folder's not", d.selected[1].dir.layout, d.selected[2].dir.layout)
+	}
+}
+
+// TestStoreAddedListCapped: beyond maxStoreFilesListed, the files a first
+// ingest added are counted and hashed, not listed again (Coverage.Files
+// lists them with their SHA-256); below it they are listed.
+func TestStoreAddedListCapped(t *testing.T) {
+	logs := filepath.Join(t.TempDir(), "logs")
+	n := maxStoreFilesListed + 1
+	var paths []string
+	for i := range n {
+		rel := fmt.Sprintf("d%02d/f%05d.json", i%7, i)
+		p := filepath.Join(logs, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		rec := fmt.Sprintf(`{"Records":[{"eventVersion":"1.09","eventTime":"2026-11-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","eventID":"cap-%d","recipientAccountId":"111122223333"}]}`, i)
+		if err := os.WriteFile(p, []byte(rec), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, rel)
+	}
+	sort.Strings(paths)
+	sum := sha256.New()
+	for _, p := range paths {
+		fmt.Fprintf(sum, "%s\n", p)
+	}
+	e := open(t, Options{Dir: logs, Store: t.TempDir()})
+	c, err := e.Coverage(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := c.Store
+	if st.FilesAdded != n || len(st.Added) != 0 || st.AddedSHA256 != hex.EncodeToString(sum.Sum(nil)) {
+		t.Errorf("files_added %d (want %d), %d listed (want none), list hash %q (want %x)", st.FilesAdded, n, len(st.Added), st.AddedSHA256, sum.Sum(nil))
+	}
+	if !strings.Contains(strings.Join(c.Sources, "\n"), fmt.Sprintf("this command ingested %d new files", n)) {
+		t.Errorf("sources %q do not count the files ingested", c.Sources)
+	}
+	if c.Files.Len() != n {
+		t.Errorf("the custody list holds %d files, want %d", c.Files.Len(), n)
 	}
 }
