@@ -403,3 +403,46 @@ func TestSigmaNamesAreUnique(t *testing.T) {
 	}
 	catalogOf(t, qs) // every name is a valid, unique catalog name
 }
+
+// TestSigmaScopedAtOrgScale: each rule's two scans, scoped as the Athena
+// engine sends them for a 2,000-account, 17-region organization over 30
+// days, stay within Athena's limits: at most MaxQueryBytes of SQL, one
+// argument per placeholder, each within MaxParamLen as sent.
+func TestSigmaScopedAtOrgScale(t *testing.T) {
+	rules, _ := Bundled()
+	qs, _ := TranslateAll(rules, nil)
+	cat := catalogOf(t, qs)
+	regions := []string{"af-south-1", "ap-east-1", "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
+		"ca-central-1", "eu-central-1", "eu-north-1", "eu-south-1", "eu-west-1", "eu-west-2", "eu-west-3",
+		"sa-east-1", "us-east-1", "us-east-2", "us-west-2"}
+	var pairs []sql.Pair
+	for i := range 2000 {
+		for _, r := range regions {
+			pairs = append(pairs, sql.Pair{Account: fmt.Sprintf("%012d", 300000000000+i*7919), Region: r})
+		}
+	}
+	largest, mostArgs := 0, 0
+	for _, q := range qs {
+		// 30 days padded to 33, 50,000 partitions a scan (tables.ScanBudget):
+		// 1,122,000 partitions, so each of the two scans is 23 of at most
+		// 50,000.
+		month := map[string]string{"since": "2026-03-01T00:00:00Z", "until": "2026-03-31T00:00:00Z", "day_from": "2026/02/28", "day_to": "2026/04/01"}
+		r, err := cat.MustGet(q.Name).RenderScoped(tables, q.RenderValues(month), map[string]sql.Scope{sql.TableManagement: {Pairs: pairs, Budget: 50_000}})
+		if err != nil {
+			t.Fatalf("%s: %v", q.Name, err)
+		}
+		if len(r.SQL) > sql.MaxQueryBytes || strings.Count(r.SQL, "?") != len(r.Args) {
+			t.Errorf("%s: %d bytes of SQL, %d placeholders for %d arguments", q.Name, len(r.SQL), strings.Count(r.SQL, "?"), len(r.Args))
+		}
+		if len(r.Scans) != 2*23 {
+			t.Errorf("%s: %d scoped scans, want 23 for each of its two", q.Name, len(r.Scans))
+		}
+		for i, a := range r.Args {
+			if s, ok := a.(string); ok && len(s) > sql.MaxParamLen {
+				t.Errorf("%s: argument %d is %d characters", q.Name, i+1, len(s))
+			}
+		}
+		largest, mostArgs = max(largest, len(r.SQL)), max(mostArgs, len(r.Args))
+	}
+	t.Logf("%d rules: at most %d bytes of SQL and %d arguments", len(qs), largest, mostArgs)
+}
