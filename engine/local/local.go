@@ -48,7 +48,8 @@ const table = "events"
 //	80MB          232-258      240-248
 //	64MB          198-251      227-230      203      170     325
 //
-// At 64MB three of exfil's queries run again (with 128MB), which made it
+// At 64MB three of exfil's queries run again (with 128MB then; now with
+// retryMemoryLimit), which made it
 // 0.5-0.9 s slower (2.9-3.9 s, against 2.4-3.0 s at 160MB); hunt runs one
 // again.
 const DefaultMemoryLimit = "64MB"
@@ -620,12 +621,12 @@ func (e *Engine) Run(ctx context.Context, q engine.Query) (*engine.Result, error
 
 // runAlone runs again, by itself, a query that ran out of memory: with
 // twice the limit each time (at least retryMemoryLimit), up to the
-// ceiling, then puts the limit back where it started. A raised limit that stayed for the rest of a run let
-// DuckDB's buffer pool grow into it for every later query: one query of a
-// 30-day hunt (202,641 Sigma matches grouped with all their columns)
-// raised it from 160 to 320 MB, and the hunt peaked at 509 MiB RSS.
-// Running alone, the query has the memory to itself, and the others
-// cannot fail for the memory it takes.
+// ceiling, then puts the limit back where it started. A raised limit that
+// stayed for the rest of a run let DuckDB's buffer pool grow into it for
+// every later query: one query of a 30-day hunt (202,641 Sigma matches
+// grouped with all their columns) raised it from 160 to 320 MB, and the
+// hunt peaked at 509 MiB RSS. Running alone, the query has the memory to
+// itself, and the others cannot fail for the memory it takes.
 func (e *Engine) runAlone(ctx context.Context, q engine.Query, res *engine.Result, err error) error {
 	e.runMu.Lock()
 	defer e.runMu.Unlock()
