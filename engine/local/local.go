@@ -49,9 +49,8 @@ const table = "events"
 //	64MB          198-251      227-230      203      170     325
 //
 // At 64MB three of exfil's queries run again (with 128MB then; now with
-// retryMemoryLimit), which made it
-// 0.5-0.9 s slower (2.9-3.9 s, against 2.4-3.0 s at 160MB); hunt runs one
-// again.
+// retryMemoryLimit), which made it 0.5-0.9 s slower (2.9-3.9 s, against
+// 2.4-3.0 s at 160MB); hunt runs one again.
 const DefaultMemoryLimit = "64MB"
 
 // retryMemoryLimit is the least a query that ran out of memory runs again
