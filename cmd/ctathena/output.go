@@ -90,31 +90,37 @@ func (g *globals) printJSON(r run, out *investigate.Outcome, incomplete []string
 		}
 		return string(b)
 	}
+	// list lays out n items as MarshalIndent lays out a list at indent
+	// (items one level in), writing item i with item(i).
+	list := func(n int, indent string, item func(i int)) {
+		put("[")
+		for i := range n {
+			if i > 0 {
+				put(",")
+			}
+			put("\n" + indent + "  ")
+			item(i)
+		}
+		if n > 0 {
+			put("\n" + indent)
+		}
+		put("]")
+	}
 	if incomplete == nil {
 		incomplete = []string{}
 	}
 	put("{\n  \"command\": " + val(r.command, "") + ",\n  \"since\": " + val(investigate.Stamp(r.window.Since), "") +
 		",\n  \"until\": " + val(investigate.Stamp(r.window.Until), "") +
 		",\n  \"complete\": " + val(len(incomplete) == 0, "") + ",\n  \"incomplete\": " + val(incomplete, "  ") +
-		",\n  \"findings\": [")
-	// One finding at a time too, laid out as MarshalIndent lays out the
-	// list: the whole list at once held 45 MB of Go heap for hunt over the
-	// 500k tree (its findings' events), the peak of the run's report phase.
-	for i, f := range out.Findings {
-		if i > 0 {
-			put(",")
-		}
-		put("\n    " + val(f, "    "))
-	}
-	if len(out.Findings) > 0 {
-		put("\n  ")
-	}
-	put("],\n  \"queries\": [")
-	for qi, q := range out.Queries {
-		if qi > 0 {
-			put(",")
-		}
-		put("\n    {\n      \"name\": " + val(q.Name, "") + ",\n      \"state\": " + val(q.Stats.State, ""))
+		",\n  \"findings\": ")
+	// One finding at a time too: the whole list at once held 45 MB of Go
+	// heap for hunt over the 500k tree (its findings' events), the peak of
+	// the run's report phase.
+	list(len(out.Findings), "  ", func(i int) { put(val(out.Findings[i], "    ")) })
+	put(",\n  \"queries\": ")
+	list(len(out.Queries), "  ", func(qi int) {
+		q := &out.Queries[qi]
+		put("{\n      \"name\": " + val(q.Name, "") + ",\n      \"state\": " + val(q.Stats.State, ""))
 		if q.Err != "" {
 			put(",\n      \"error\": " + val(q.Err, ""))
 		}
@@ -122,30 +128,21 @@ func (g *globals) printJSON(r run, out *investigate.Outcome, incomplete []string
 		for _, c := range q.Columns {
 			cols = append(cols, c.Name)
 		}
-		put(",\n      \"columns\": " + val(cols, "      ") + ",\n      \"rows\": [")
+		put(",\n      \"columns\": " + val(cols, "      ") + ",\n      \"rows\": ")
 		m := make(map[string]any, len(q.Columns))
-		for ri, row := range q.Rows {
+		list(len(q.Rows), "      ", func(ri int) {
 			for i, c := range q.Columns {
-				v := row[i]
+				v := q.Rows[ri][i]
 				if t, ok := v.(time.Time); ok {
 					v = t.UTC().Format(time.RFC3339Nano)
 				}
 				m[c.Name] = v
 			}
-			if ri > 0 {
-				put(",")
-			}
-			put("\n        " + val(m, "        "))
-		}
-		if len(q.Rows) > 0 {
-			put("\n      ")
-		}
-		put("]\n    }")
-	}
-	if len(out.Queries) > 0 {
-		put("\n  ")
-	}
-	put("]\n}\n")
+			put(val(m, "        "))
+		})
+		put("\n    }")
+	})
+	put("\n}\n")
 	if err != nil {
 		return err
 	}
