@@ -640,7 +640,7 @@ func (e *Engine) runAlone(ctx context.Context, q engine.Query, res *engine.Resul
 		}
 	}()
 	for isOOM(err) && ctx.Err() == nil && e.limit < e.ceiling {
-		next := min(max(2*e.limit, retryMemoryLimit), e.ceiling)
+		next := moreMemory(e.limit, retryMemoryLimit, e.ceiling)
 		if _, serr := e.db.Exec("SET memory_limit = " + sqlString(fmt.Sprintf("%d bytes", next))); serr != nil {
 			return err
 		}

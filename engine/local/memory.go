@@ -76,6 +76,12 @@ func DefaultCeiling() int64 {
 	return max(machineMemory()*6/10, memoryFloor)
 }
 
+// moreMemory is the limit a statement that ran out of memory at cur runs
+// again with: twice cur, at least least, at most ceiling.
+func moreMemory(cur, least, ceiling int64) int64 {
+	return min(max(2*cur, least), ceiling)
+}
+
 // mib renders a byte count as DuckDB reads it.
 func mib(n int64) string { return fmt.Sprintf("%dMiB", max(n>>20, 1)) }
 

@@ -74,7 +74,7 @@ func writeDerived(ctx context.Context, sdir string) error {
 			}
 			return err
 		}
-		mem = min(2*mem, ceiling)
+		mem = moreMemory(mem, 0, ceiling)
 	}
 }
 

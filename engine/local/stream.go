@@ -515,7 +515,7 @@ func (l *loader) execLoad(ctx context.Context, q string, args ...any) (int64, er
 		if perr != nil || cur >= l.ceiling {
 			break
 		}
-		more := mib(min(max(2*cur, 256<<20), l.ceiling))
+		more := mib(moreMemory(cur, 256<<20, l.ceiling))
 		if _, serr := l.db.ExecContext(ctx, "SET memory_limit = "+sqlString(more)); serr != nil {
 			break
 		}
