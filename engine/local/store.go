@@ -135,6 +135,8 @@ type storeReport struct {
 // DuckDB open), matching each row with its file by path (readHeld); it
 // ingests only when that finds a file new, changed or gone.
 func openStore(ctx context.Context, o Options) (*Engine, error) {
+	// The ingest runs between two query engines: it gives memory back too.
+	defer startGiveBack()()
 	defer leanGC()()
 	defer debug.FreeOSMemory()
 	d, err := discover(o.Dir, time.Time{}, time.Time{})
