@@ -99,14 +99,19 @@ type storedFile struct {
 	notCT bool
 }
 
-// diskFile is a file of the folder as the walk found it.
+// diskFile is a file of the folder as the walk found it. Its path is
+// src's, built when needed: kept for every file, the paths of the 30-day
+// benchmark tree's 149,182 files were 19.5 MB of a first ingest's 69 MB
+// of Go heap.
 type diskFile struct {
 	src   *sourceFile
-	rel   string
 	size  int64
 	mtime int64
 	err   string // stat failed
 }
+
+// rel is the file's path relative to the folder.
+func (f *diskFile) rel() string { return f.src.rel() }
 
 // plan is what an ingest must do.
 type plan struct {
@@ -123,8 +128,11 @@ func (p *plan) work() bool { return len(p.todo) > 0 || len(p.removed) > 0 || len
 
 // storeReport is what this command's ingest did, for Coverage.
 type storeReport struct {
-	added, reingested, removed []string
-	touched                    int
+	// added are the files read for the first time (in d.selected: their
+	// paths are built for Coverage, see storeCoverage).
+	added               []*sourceFile
+	reingested, removed []string
+	touched             int
 }
 
 // openStore is Open for a store under o.Store.
@@ -328,7 +336,7 @@ func statEach(files []sourceFile, out []fileStat) {
 func diskFiles(files []sourceFile, stats []fileStat) []diskFile {
 	out := make([]diskFile, len(files))
 	for i := range files {
-		out[i] = diskFile{src: &files[i], rel: files[i].rel(), size: stats[i].size, mtime: stats[i].mtime, err: stats[i].err}
+		out[i] = diskFile{src: &files[i], size: stats[i].size, mtime: stats[i].mtime, err: stats[i].err}
 	}
 	return out
 }
@@ -710,7 +718,7 @@ func ingest(ctx context.Context, o Options, sdir string, disk []diskFile, rep *s
 	}
 	for _, i := range p.touched {
 		f := disk[i]
-		if _, err := db.ExecContext(ctx, `UPDATE files SET size = ?, mtime = ? WHERE path = ?`, f.size, f.mtime, f.rel); err != nil {
+		if _, err := db.ExecContext(ctx, `UPDATE files SET size = ?, mtime = ? WHERE path = ?`, f.size, f.mtime, f.rel()); err != nil {
 			return fmt.Errorf("update evidence store files: %w", err)
 		}
 		rep.touched++
@@ -720,7 +728,7 @@ func ingest(ctx context.Context, o Options, sdir string, disk []diskFile, rep *s
 	gone := append([]string(nil), p.removed...)
 	for _, i := range p.todo {
 		if p.changed[i] {
-			gone = append(gone, disk[i].rel)
+			gone = append(gone, disk[i].rel())
 		}
 	}
 	if err := removeFiles(ctx, db, p, gone); err != nil {
@@ -741,10 +749,17 @@ func ingest(ctx context.Context, o Options, sdir string, disk []diskFile, rep *s
 // planFrom finishes a plan whose stored files are read: what is new,
 // changed or gone (hashing files whose size or time changed).
 func planFrom(p *plan, hash bool) (*plan, error) {
-	seen := make(map[string]bool, len(p.disk))
-	for i, f := range p.disk {
-		seen[f.rel] = true
-		s, ok := p.stored[f.rel]
+	found := 0
+	for i := range p.disk {
+		f := &p.disk[i]
+		var s storedFile
+		ok := false
+		if len(p.stored) > 0 {
+			s, ok = p.stored[f.rel()]
+		}
+		if ok {
+			found++
+		}
 		switch {
 		case !ok:
 			p.todo = append(p.todo, i)
@@ -759,9 +774,16 @@ func planFrom(p *plan, hash bool) (*plan, error) {
 			p.changed[i] = true
 		}
 	}
-	for rel := range p.stored {
-		if !seen[rel] {
-			p.removed = append(p.removed, rel)
+	if found < len(p.stored) {
+		// Some files the store holds are gone from the folder.
+		seen := make(map[string]bool, len(p.disk))
+		for i := range p.disk {
+			seen[p.disk[i].rel()] = true
+		}
+		for rel := range p.stored {
+			if !seen[rel] {
+				p.removed = append(p.removed, rel)
+			}
 		}
 	}
 	sort.Strings(p.removed)
@@ -979,14 +1001,14 @@ func ingestBatch(ctx context.Context, db *sql.DB, p *plan, files []sourceFile, i
 				skipped = "cannot open: " + f.err
 			}
 			total += counts[id]
-			if err := a.AppendRow(id, f.rel, f.size, f.mtime, sha, counts[id], skipped, s.notCT); err != nil {
+			if err := a.AppendRow(id, f.rel(), f.size, f.mtime, sha, counts[id], skipped, s.notCT); err != nil {
 				a.Close()
 				return err
 			}
 			if p.changed[i] {
-				rep.reingested = append(rep.reingested, f.rel)
+				rep.reingested = append(rep.reingested, f.rel())
 			} else {
-				rep.added = append(rep.added, f.rel)
+				rep.added = append(rep.added, f.src)
 			}
 		}
 		return a.Close()

@@ -90,17 +90,34 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, h *
 			early, o.From.UTC().Add(-deliveryMargin).Format(time.RFC3339)))
 	}
 	st := &engine.StoreCoverage{Path: filepath.Join(sdir, storeFile), Held: h.held,
-		FilesAdded: len(rep.added), Added: rep.added, Reingested: rep.reingested, Removed: rep.removed}
-	if len(st.Added) > maxStoreFilesListed {
+		FilesAdded: len(rep.added), Reingested: rep.reingested, Removed: rep.removed}
+	if len(rep.added) > maxStoreFilesListed {
 		// A first ingest's 149,182 paths were 21.7 MB of a 65 MB manifest.
-		sorted := slices.Clone(st.Added)
-		slices.Sort(sorted)
+		sorted := slices.Clone(rep.added)
+		slices.SortFunc(sorted, func(a, b *sourceFile) int {
+			switch {
+			case relLess(a, b):
+				return -1
+			case relLess(b, a):
+				return 1
+			}
+			return 0
+		})
 		sum := sha256.New()
-		for _, p := range sorted {
-			sum.Write([]byte(p))
-			sum.Write([]byte{'\n'})
+		var line []byte
+		for _, f := range sorted {
+			line = line[:0]
+			if f.dir.rel != "" {
+				line = append(append(line, f.dir.rel...), '/')
+			}
+			line = append(append(line, f.name...), '\n')
+			sum.Write(line)
 		}
-		st.AddedSHA256, st.Added = hex.EncodeToString(sum.Sum(nil)), nil
+		st.AddedSHA256 = hex.EncodeToString(sum.Sum(nil))
+	} else {
+		for _, f := range rep.added {
+			st.Added = append(st.Added, f.rel())
+		}
 	}
 	if st.Added == nil {
 		st.Added = []string{}
