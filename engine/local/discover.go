@@ -73,6 +73,14 @@ func (f *sourceFile) rel() string {
 	return f.dir.rel + "/" + f.name
 }
 
+// appendRel appends rel() to b without building it.
+func (f *sourceFile) appendRel(b []byte) []byte {
+	if f.dir.rel != "" {
+		b = append(append(b, f.dir.rel...), '/')
+	}
+	return append(b, f.name...)
+}
+
 // compareRel compares f.rel() with p, without building f.rel().
 func (f *sourceFile) compareRel(p string) int {
 	dir := f.dir.rel

@@ -620,11 +620,13 @@ func (e *Engine) Run(ctx context.Context, q engine.Query) (*engine.Result, error
 	}
 	defer func() { <-e.slots }()
 	e.runMu.RLock()
-	// Crowded: another query ran during some of this one.
+	// Crowded: another query was running when this one started, or
+	// started while it ran.
 	beside := e.running.Add(1) > 1
 	started := e.started.Add(1)
 	err := e.run(ctx, q, res)
-	crowded := e.running.Add(-1) > 0 || beside || e.started.Load() != started
+	e.running.Add(-1)
+	crowded := beside || e.started.Load() != started
 	e.runMu.RUnlock()
 	if isOOM(err) && ctx.Err() == nil {
 		err = e.runAlone(ctx, q, res, err, crowded)
@@ -645,16 +647,17 @@ func (e *Engine) Run(ctx context.Context, q engine.Query) (*engine.Result, error
 // runAlone runs again, by itself, a query that ran out of memory: first
 // with the same limit if other queries were running beside it (crowded),
 // then with twice the limit each time (at least retryMemoryLimit), up to
-// the ceiling, and puts the limit back where it started. On the 30-day
-// benchmark tree no query needs more than the 64MB start alone; the one
-// to four that ran out of memory in a hunt did so beside others, and
-// raising the limit for them let the buffer pool grow to 160 MB: hunt
-// peaked at 264-291 MiB with such a retry, 240-250 without. A raised limit that
-// stayed for the rest of a run let DuckDB's buffer pool grow into it for
-// every later query: one query of a 30-day hunt (202,641 Sigma matches
-// grouped with all their columns) raised it from 160 to 320 MB, and the
-// hunt peaked at 509 MiB RSS. Running alone, the query has the memory to
-// itself, and the others cannot fail for the memory it takes.
+// the ceiling, and puts the limit back where it started.
+//
+// On the 30-day benchmark tree no query needs more than the 64MB start
+// alone; the one to four that ran out of memory in a hunt did so beside
+// others, and raising the limit for them let the buffer pool grow to 160
+// MB: hunt peaked at 264-291 MiB with such a retry, 240-250 without. A
+// raised limit that stayed for the rest of a run let the buffer pool grow
+// into it for every later query: one query of a 30-day hunt (202,641
+// Sigma matches grouped with all their columns) raised it from 160 to 320
+// MB, and the hunt peaked at 509 MiB RSS. Running alone, the query has the
+// memory to itself, and the others cannot fail for the memory it takes.
 func (e *Engine) runAlone(ctx context.Context, q engine.Query, res *engine.Result, err error, crowded bool) error {
 	e.runMu.Lock()
 	defer e.runMu.Unlock()

@@ -94,23 +94,11 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, h *
 	if len(rep.added) > maxStoreFilesListed {
 		// A first ingest's 149,182 paths were 21.7 MB of a 65 MB manifest.
 		sorted := slices.Clone(rep.added)
-		slices.SortFunc(sorted, func(a, b *sourceFile) int {
-			switch {
-			case relLess(a, b):
-				return -1
-			case relLess(b, a):
-				return 1
-			}
-			return 0
-		})
+		sort.Slice(sorted, func(i, j int) bool { return relLess(sorted[i], sorted[j]) })
 		sum := sha256.New()
 		var line []byte
 		for _, f := range sorted {
-			line = line[:0]
-			if f.dir.rel != "" {
-				line = append(append(line, f.dir.rel...), '/')
-			}
-			line = append(append(line, f.name...), '\n')
+			line = append(f.appendRel(line[:0]), '\n')
 			sum.Write(line)
 		}
 		st.AddedSHA256 = hex.EncodeToString(sum.Sum(nil))
@@ -150,11 +138,7 @@ func (e *Engine) storeCoverage(ctx context.Context, o Options, d *discovery, h *
 		if s.hasSum {
 			line = hex.AppendEncode(line, s.sum[:])
 		}
-		line = append(line, "  "...)
-		if f.dir.rel != "" {
-			line = append(append(line, f.dir.rel...), '/')
-		}
-		line = append(append(line, f.name...), '\n')
+		line = append(f.appendRel(append(line, "  "...)), '\n')
 		list.Write(line)
 		st.FilesRead++
 		if len(sel) <= maxStoreFilesListed {
