@@ -17,11 +17,14 @@ import (
 // giving back once more than 16 MiB is idle: hunt's peak went from 294-337
 // to 240-257 MiB (queries not run again) at the same speed within the
 // machine's noise (three runs each, side by side). Every 25 ms instead
-// of 100 (2026-12-02, three runs each, side by side): a first 30-day exfil,
-// ingest included, 249-273 -> 246-249 MiB, and hunt over the store
-// 253-271 -> 241-251 MiB, 6.2 s -> 6.2-6.4 s; the spikes were shorter
-// than 100 ms (sampled every 5 ms: jemalloc held 100 MiB freed beside 37
-// in use while the store's per-file counts were written).
+// of 100 (2026-12-02, three runs each, side by side, one binary): a first
+// 30-day exfil, ingest included, 249-273 -> 246-249 MiB, and hunt over the
+// store 253-271 -> 241-251 MiB, 6.2 s -> 6.2-6.4 s; the spikes were
+// shorter than 100 ms (sampled every 5 ms: jemalloc held 100 MiB freed
+// beside 37 in use while the store's per-file counts were written). A
+// second batch, the builds before and after, did not repeat the hunt
+// figure (242-248 against 245-259 MiB): a peak varies by about 15 MiB
+// from run to run here.
 const (
 	giveBackEvery = 25 * time.Millisecond
 	giveBackAbove = 16 << 20

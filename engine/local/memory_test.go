@@ -92,7 +92,7 @@ func TestCrowdedQueryRetriesAtSameLimit(t *testing.T) {
 }
 
 // The engine gives back the memory DuckDB's allocator kept after a query,
-// within a few of its 100 ms checks (jemalloc's own decay took 1.3 s:
+// within a few of its checks (every giveBackEvery) (jemalloc's own decay took 1.3 s:
 // 142 MiB idle after this query).
 func TestFreedMemoryGivenBack(t *testing.T) {
 	if runtime.GOOS != "linux" {
