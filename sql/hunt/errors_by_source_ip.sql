@@ -6,15 +6,17 @@
 -- param: day_to     day        last partition day (window end plus one day)
 -- table: management
 WITH failed AS (
-  SELECT
-    {{> hunt/_per_event}}
-    min(errorcode) AS error_code,
-    min(COALESCE(errormessage, '')) AS error_message
-  FROM {{management}}
-  WHERE day BETWEEN :day_from AND :day_to
-    AND eventtime >= :since AND eventtime < :until
-    AND errorcode IS NOT NULL AND errorcode <> ''
-  GROUP BY eventid
+  SELECT * FROM (
+    SELECT
+      {{> hunt/_per_event}}
+      min(errorcode) OVER (PARTITION BY eventid) AS error_code,
+      min(COALESCE(errormessage, '')) OVER (PARTITION BY eventid) AS error_message
+    FROM {{management}}
+    WHERE day BETWEEN :day_from AND :day_to
+      AND eventtime >= :since AND eventtime < :until
+      AND errorcode IS NOT NULL AND errorcode <> ''
+  ) delivered
+  WHERE delivery = 1
 )
 SELECT
   source_ip,

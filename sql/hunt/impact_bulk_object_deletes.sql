@@ -7,15 +7,17 @@
 -- table: data
 -- attack: TA0040 T1485
 WITH deletes AS (
-  SELECT
-    {{> hunt/_per_event}}
-    min(COALESCE(errorcode, '')) AS error_code,
-    min(json_extract_scalar(requestparameters, '$.bucketName')) AS bucket
-  FROM {{data}}
-  WHERE day BETWEEN :day_from AND :day_to
-    AND eventtime >= :since AND eventtime < :until
-    AND eventsource = 's3.amazonaws.com' AND eventname IN ('DeleteObject', 'DeleteObjects')
-  GROUP BY eventid
+  SELECT * FROM (
+    SELECT
+      {{> hunt/_per_event}}
+      min(COALESCE(errorcode, '')) OVER (PARTITION BY eventid) AS error_code,
+      min(json_extract_scalar(requestparameters, '$.bucketName')) OVER (PARTITION BY eventid) AS bucket
+    FROM {{data}}
+    WHERE day BETWEEN :day_from AND :day_to
+      AND eventtime >= :since AND eventtime < :until
+      AND eventsource = 's3.amazonaws.com' AND eventname IN ('DeleteObject', 'DeleteObjects')
+  ) delivered
+  WHERE delivery = 1
 )
 SELECT
   principal,

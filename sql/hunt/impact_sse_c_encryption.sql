@@ -7,16 +7,18 @@
 -- table: data
 -- attack: TA0040 T1486
 WITH writes AS (
-  SELECT
-    {{> hunt/_per_event}}
-    min(COALESCE(errorcode, '')) AS error_code,
-    min(json_extract_scalar(requestparameters, '$.bucketName')) AS bucket
-  FROM {{data}}
-  WHERE day BETWEEN :day_from AND :day_to
-    AND eventtime >= :since AND eventtime < :until
-    AND eventsource = 's3.amazonaws.com' AND eventname IN ('PutObject', 'CopyObject', 'CreateMultipartUpload')
-    AND strpos(requestparameters, 'x-amz-server-side-encryption-customer-algorithm') > 0
-  GROUP BY eventid
+  SELECT * FROM (
+    SELECT
+      {{> hunt/_per_event}}
+      min(COALESCE(errorcode, '')) OVER (PARTITION BY eventid) AS error_code,
+      min(json_extract_scalar(requestparameters, '$.bucketName')) OVER (PARTITION BY eventid) AS bucket
+    FROM {{data}}
+    WHERE day BETWEEN :day_from AND :day_to
+      AND eventtime >= :since AND eventtime < :until
+      AND eventsource = 's3.amazonaws.com' AND eventname IN ('PutObject', 'CopyObject', 'CreateMultipartUpload')
+      AND strpos(requestparameters, 'x-amz-server-side-encryption-customer-algorithm') > 0
+  ) delivered
+  WHERE delivery = 1
 )
 SELECT
   principal,

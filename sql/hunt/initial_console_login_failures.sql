@@ -7,15 +7,17 @@
 -- table: management
 -- attack: TA0006 T1110 TA0001
 WITH failures AS (
-  SELECT
-    {{> hunt/_per_event}}
-    min(COALESCE(useridentity.username, json_extract_scalar(additionaleventdata, '$.LoginTo'), '')) AS tried_user
-  FROM {{management}}
-  WHERE day BETWEEN :day_from AND :day_to
-    AND eventtime >= :since AND eventtime < :until
-    AND eventsource = 'signin.amazonaws.com' AND eventname = 'ConsoleLogin'
-    AND (json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Failure' OR errormessage = 'Failed authentication')
-  GROUP BY eventid
+  SELECT * FROM (
+    SELECT
+      {{> hunt/_per_event}}
+      min(COALESCE(useridentity.username, json_extract_scalar(additionaleventdata, '$.LoginTo'), '')) OVER (PARTITION BY eventid) AS tried_user
+    FROM {{management}}
+    WHERE day BETWEEN :day_from AND :day_to
+      AND eventtime >= :since AND eventtime < :until
+      AND eventsource = 'signin.amazonaws.com' AND eventname = 'ConsoleLogin'
+      AND (json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Failure' OR errormessage = 'Failed authentication')
+  ) delivered
+  WHERE delivery = 1
 )
 SELECT
   source_ip,

@@ -7,19 +7,21 @@
 -- table: management
 -- attack: TA0007 T1580 T1087.004 T1619 T1033
 WITH calls AS (
-  SELECT
-    {{> hunt/_per_event}}
-    min(COALESCE(errorcode, '')) AS error_code,
-    min(errormessage) AS error_message
-  FROM {{management}}
-  WHERE day BETWEEN :day_from AND :day_to
-    AND eventtime >= :since AND eventtime < :until
-    AND ((eventsource = 'sts.amazonaws.com' AND eventname IN ('GetCallerIdentity'))
-      OR (eventsource = 's3.amazonaws.com' AND eventname IN ('ListBuckets'))
-      OR (eventsource = 'ec2.amazonaws.com' AND eventname IN ('DescribeInstances'))
-      OR (eventsource = 'iam.amazonaws.com' AND eventname IN ('GetAccountAuthorizationDetails', 'ListUsers', 'ListRoles', 'ListAccessKeys'))
-      OR (eventsource = 'organizations.amazonaws.com' AND eventname IN ('ListAccounts', 'DescribeOrganization')))
-  GROUP BY eventid
+  SELECT * FROM (
+    SELECT
+      {{> hunt/_per_event}}
+      min(COALESCE(errorcode, '')) OVER (PARTITION BY eventid) AS error_code,
+      min(errormessage) OVER (PARTITION BY eventid) AS error_message
+    FROM {{management}}
+    WHERE day BETWEEN :day_from AND :day_to
+      AND eventtime >= :since AND eventtime < :until
+      AND ((eventsource = 'sts.amazonaws.com' AND eventname IN ('GetCallerIdentity'))
+        OR (eventsource = 's3.amazonaws.com' AND eventname IN ('ListBuckets'))
+        OR (eventsource = 'ec2.amazonaws.com' AND eventname IN ('DescribeInstances'))
+        OR (eventsource = 'iam.amazonaws.com' AND eventname IN ('GetAccountAuthorizationDetails', 'ListUsers', 'ListRoles', 'ListAccessKeys'))
+        OR (eventsource = 'organizations.amazonaws.com' AND eventname IN ('ListAccounts', 'DescribeOrganization')))
+  ) delivered
+  WHERE delivery = 1
 )
 SELECT
   source_ip,
