@@ -35,6 +35,29 @@ import (
 //	identity --ip 203.0.113.0/24 30 days     497 MiB 0       399 MiB 0
 //	hunt 30 days                             1656 MiB 0      712 MiB 0
 //
+// Every job runs with --no-cache: the files read again each time, the way
+// they were before the evidence store. A user's commands go through the
+// store, which BenchmarkStore measures. 2026-12-02, 979d490 against 760b367
+// side by side, one run (peak RSS MiB, every exit 0):
+//
+//	                     760b367   979d490
+//	exfil                  307       318
+//	access                 304       327
+//	identity               303       334
+//	hunt                   356       378
+//	query-recon            313       326
+//	odd-policies           200       223
+//	odd-policies-hunt      196       214
+//	odd-20MB-record        405       431
+//	odd-200MB-file         726       966
+//
+// 979d490 changed hunt SQL only: exfil, access and identity run none of
+// it, so their differences are the spread from run to run; the 200 MB
+// file's hunt, run again one binary against the other (two runs each), was
+// 691-698 against 686-721 MiB. Over the store (fresh cache, then again),
+// the same inputs: policies hunt 207 then 203 MiB, the 20 MB record 392
+// then 364, the 200 MB file 691 then 752.
+//
 // hunt's Sigma rule aws_sts_assumerole_misuse matches 202,641 of the
 // 500,000 events (a 98 MB CSV). Before, its Timeline went through
 // excelize's cell API (300+ MiB), excelize read every streamed query sheet
