@@ -1,34 +1,73 @@
 package local
 
+import "time"
+
 // interner shares the text values a result repeats (principals, event
 // names, regions, user agents, error codes): a large result such as a
 // hunt rule matching 200,000 events would otherwise hold each of them once
 // per row, boxed once per cell. Long values (policies, request
 // parameters) are rarely repeated and are kept as they are, and the table
 // stops growing at maxInterned entries, so memory stays bounded by the
-// result itself.
+// result itself. A column whose values do not repeat (event ids, most
+// source IPs) stops being looked up once its first internTrial values
+// found fewer than one in four already seen: on the 10,000,000-event
+// trail, errors_by_source_ip's 599,920 rows filled the table with such
+// values. With that and a row's equal times sharing a box, the query's Go
+// heap at its peak went from 291 to 238 MB and the 10M hunt from 1,023 to
+// 1,009 MiB RSS (164 to 154 s; one run each, the same 84 CSVs).
 type interner struct {
-	seen map[string]any
+	seen  map[string]any
+	tries []int
+	hits  []int
+	// The last time boxed in the current row: a row's first and last
+	// times are often the same instant (an event seen once).
+	lastTime time.Time
+	lastBox  any
 }
 
 const (
 	maxInternLen = 256
 	maxInterned  = 1 << 18
+	internTrial  = 4096
 )
 
-func newInterner() *interner { return &interner{seen: map[string]any{}} }
+func newInterner(columns int) *interner {
+	return &interner{seen: map[string]any{}, tries: make([]int, columns), hits: make([]int, columns)}
+}
 
-// value returns s boxed, the same box for every equal short s.
-func (in *interner) value(s string) any {
-	if len(s) > maxInternLen {
+// value returns s boxed, the same box for every equal short s of a
+// column that repeats its values.
+func (in *interner) value(col int, s string) any {
+	if len(s) > maxInternLen || in.tries[col] < 0 {
 		return s
 	}
-	if v, ok := in.seen[s]; ok {
+	in.tries[col]++
+	v, ok := in.seen[s]
+	if ok {
+		in.hits[col]++
+	}
+	if in.tries[col] == internTrial && in.hits[col]*4 < internTrial {
+		in.tries[col] = -1 // unique values: stop looking them up
+	}
+	if ok {
 		return v
 	}
-	var v any = s
+	v = s
 	if len(in.seen) < maxInterned {
 		in.seen[s] = v
 	}
 	return v
+}
+
+// newRow starts a row: its times are boxed afresh.
+func (in *interner) newRow() { in.lastBox = nil }
+
+// time returns t boxed, the box of the row's previous time if it is the
+// same instant.
+func (in *interner) time(t time.Time) any {
+	if in.lastBox != nil && t.Equal(in.lastTime) {
+		return in.lastBox
+	}
+	in.lastTime, in.lastBox = t, t
+	return in.lastBox
 }

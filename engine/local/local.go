@@ -716,15 +716,20 @@ func (e *Engine) run(ctx context.Context, q engine.Query, res *engine.Result) er
 	for i := range raw {
 		ptrs[i] = &raw[i]
 	}
-	in := newInterner()
+	in := newInterner(len(raw))
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return fmt.Errorf("read row %d: %w", len(res.Rows)+1, err)
 		}
 		row := make([]any, len(raw))
+		in.newRow()
 		for i, v := range raw {
-			if s, ok := v.(string); ok {
-				row[i] = in.value(s)
+			switch x := v.(type) {
+			case string:
+				row[i] = in.value(i, x)
+				continue
+			case time.Time:
+				row[i] = in.time(x.UTC())
 				continue
 			}
 			cv, err := convert(v, res.Columns[i].Type)
