@@ -10,11 +10,15 @@ import "time"
 // stops growing at maxInterned entries, so memory stays bounded by the
 // result itself. A column whose values do not repeat (event ids, most
 // source IPs) stops being looked up once its first internTrial values
-// found fewer than one in four already seen: on the 10,000,000-event
+// found fewer than one in sixteen already seen: on the 10,000,000-event
 // trail, errors_by_source_ip's 599,920 rows filled the table with such
-// values. With that and a row's equal times sharing a box, the query's Go
-// heap at its peak went from 291 to 238 MB and the 10M hunt from 1,023 to
-// 1,009 MiB RSS (164 to 154 s; one run each, the same 84 CSVs).
+// values. With a cut at one in four and a row's equal times sharing a
+// box, the query's Go heap at its peak went from 291 to 238 MB and the
+// 10M hunt from 1,023 to 1,009 MiB RSS (164 to 154 s; one run each, the
+// same 84 CSVs). One in sixteen keeps interning a column that repeats
+// little at first and much later (a time-ordered result); the two
+// columns that gave up there, source_ip and event_id, repeated none of
+// their first 4,096 values.
 type interner struct {
 	seen  map[string]any
 	tries []int
@@ -46,7 +50,7 @@ func (in *interner) value(col int, s string) any {
 	if ok {
 		in.hits[col]++
 	}
-	if in.tries[col] == internTrial && in.hits[col]*4 < internTrial {
+	if in.tries[col] == internTrial && in.hits[col]*16 < internTrial {
 		in.tries[col] = -1 // unique values: stop looking them up
 	}
 	if ok {
