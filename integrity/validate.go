@@ -181,7 +181,10 @@ func Validate(ctx context.Context, st Store, o Options) (*Report, error) {
 		return nil, err
 	}
 	r := &Report{Store: st.Name(), Since: o.Since, Until: o.Until, FirstDay: logFrom, LastDay: logTo}
-	var logs []Object
+	// The logs are kept in objs' own array (each entry is read before
+	// its place is written): a second list of a 30-day folder's 149,182
+	// files was 29 MB.
+	logs := objs[:0]
 	var digests []*digestFile
 	newest := time.Time{}
 	for _, ob := range objs {
