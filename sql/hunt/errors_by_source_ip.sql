@@ -9,12 +9,13 @@ WITH failed AS (
   SELECT * FROM (
     SELECT
       {{> hunt/_per_event}}
-      min(errorcode) OVER (PARTITION BY eventid) AS error_code,
-      min(COALESCE(errormessage, '')) OVER (PARTITION BY eventid) AS error_message
+      min(errorcode) OVER per_event AS error_code,
+      min(COALESCE(errormessage, '')) OVER per_event AS error_message
     FROM {{management}}
     WHERE day BETWEEN :day_from AND :day_to
       AND eventtime >= :since AND eventtime < :until
       AND errorcode IS NOT NULL AND errorcode <> ''
+    WINDOW per_event AS (PARTITION BY eventid)
   ) delivered
   WHERE delivery = 1
 )

@@ -9,13 +9,12 @@
 WITH deletes AS (
   SELECT * FROM (
     SELECT
-      {{> hunt/_per_event}}
-      min(COALESCE(errorcode, '')) OVER (PARTITION BY eventid) AS error_code,
-      min(json_extract_scalar(requestparameters, '$.bucketName')) OVER (PARTITION BY eventid) AS bucket
+      {{> hunt/_per_object_call}}
     FROM {{data}}
     WHERE day BETWEEN :day_from AND :day_to
       AND eventtime >= :since AND eventtime < :until
       AND eventsource = 's3.amazonaws.com' AND eventname IN ('DeleteObject', 'DeleteObjects')
+    WINDOW per_event AS (PARTITION BY eventid)
   ) delivered
   WHERE delivery = 1
 )

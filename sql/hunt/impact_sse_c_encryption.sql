@@ -9,14 +9,13 @@
 WITH writes AS (
   SELECT * FROM (
     SELECT
-      {{> hunt/_per_event}}
-      min(COALESCE(errorcode, '')) OVER (PARTITION BY eventid) AS error_code,
-      min(json_extract_scalar(requestparameters, '$.bucketName')) OVER (PARTITION BY eventid) AS bucket
+      {{> hunt/_per_object_call}}
     FROM {{data}}
     WHERE day BETWEEN :day_from AND :day_to
       AND eventtime >= :since AND eventtime < :until
       AND eventsource = 's3.amazonaws.com' AND eventname IN ('PutObject', 'CopyObject', 'CreateMultipartUpload')
       AND strpos(requestparameters, 'x-amz-server-side-encryption-customer-algorithm') > 0
+    WINDOW per_event AS (PARTITION BY eventid)
   ) delivered
   WHERE delivery = 1
 )

@@ -10,12 +10,13 @@ WITH failures AS (
   SELECT * FROM (
     SELECT
       {{> hunt/_per_event}}
-      min(COALESCE(useridentity.username, json_extract_scalar(additionaleventdata, '$.LoginTo'), '')) OVER (PARTITION BY eventid) AS tried_user
+      min(COALESCE(useridentity.username, json_extract_scalar(additionaleventdata, '$.LoginTo'), '')) OVER per_event AS tried_user
     FROM {{management}}
     WHERE day BETWEEN :day_from AND :day_to
       AND eventtime >= :since AND eventtime < :until
       AND eventsource = 'signin.amazonaws.com' AND eventname = 'ConsoleLogin'
       AND (json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Failure' OR errormessage = 'Failed authentication')
+    WINDOW per_event AS (PARTITION BY eventid)
   ) delivered
   WHERE delivery = 1
 )

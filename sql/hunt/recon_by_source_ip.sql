@@ -10,8 +10,8 @@ WITH calls AS (
   SELECT * FROM (
     SELECT
       {{> hunt/_per_event}}
-      min(COALESCE(errorcode, '')) OVER (PARTITION BY eventid) AS error_code,
-      min(errormessage) OVER (PARTITION BY eventid) AS error_message
+      min(COALESCE(errorcode, '')) OVER per_event AS error_code,
+      min(errormessage) OVER per_event AS error_message
     FROM {{management}}
     WHERE day BETWEEN :day_from AND :day_to
       AND eventtime >= :since AND eventtime < :until
@@ -20,6 +20,7 @@ WITH calls AS (
         OR (eventsource = 'ec2.amazonaws.com' AND eventname IN ('DescribeInstances'))
         OR (eventsource = 'iam.amazonaws.com' AND eventname IN ('GetAccountAuthorizationDetails', 'ListUsers', 'ListRoles', 'ListAccessKeys'))
         OR (eventsource = 'organizations.amazonaws.com' AND eventname IN ('ListAccounts', 'DescribeOrganization')))
+    WINDOW per_event AS (PARTITION BY eventid)
   ) delivered
   WHERE delivery = 1
 )
