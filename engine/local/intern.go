@@ -23,10 +23,10 @@ type interner struct {
 	seen  map[string]any
 	tries []int
 	hits  []int
-	// The last time boxed in the current row: a row's first and last
-	// times are often the same instant (an event seen once).
-	lastTime time.Time
-	lastBox  any
+	// The last time boxed in the current row (nil at its start): a row's
+	// first and last times are often the same instant (an event seen
+	// once).
+	lastTime any
 }
 
 const (
@@ -64,14 +64,14 @@ func (in *interner) value(col int, s string) any {
 }
 
 // newRow starts a row: its times are boxed afresh.
-func (in *interner) newRow() { in.lastBox = nil }
+func (in *interner) newRow() { in.lastTime = nil }
 
 // time returns t boxed, the box of the row's previous time if it is the
 // same instant.
 func (in *interner) time(t time.Time) any {
-	if in.lastBox != nil && t.Equal(in.lastTime) {
-		return in.lastBox
+	if last, ok := in.lastTime.(time.Time); ok && t.Equal(last) {
+		return in.lastTime
 	}
-	in.lastTime, in.lastBox = t, t
-	return in.lastBox
+	in.lastTime = t
+	return in.lastTime
 }

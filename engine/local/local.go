@@ -729,7 +729,7 @@ func (e *Engine) run(ctx context.Context, q engine.Query, res *engine.Result) er
 				row[i] = in.value(i, x)
 				continue
 			case time.Time:
-				row[i] = in.time(x.UTC())
+				row[i] = in.time(x.UTC()) // convert does not see times
 				continue
 			}
 			cv, err := convert(v, res.Columns[i].Type)
@@ -808,8 +808,6 @@ func convert(v any, t engine.Type) (any, error) {
 		return x, nil
 	case duckdb.Decimal:
 		return x.Float64(), nil
-	case time.Time:
-		return x.UTC(), nil
 	case []byte:
 		return string(x), nil
 	}
