@@ -41,34 +41,27 @@ import (
 //	identity --ip 203.0.113.0/24 30 days     497 MiB 0       399 MiB 0
 //	hunt 30 days                             1656 MiB 0      712 MiB 0
 //
-// 2026-12-02, a29c735 against 760b367 side by side, one run, over a fresh
+// 2026-12-02, 68eb3ae against 48714fb side by side, one run, over a fresh
 // store (peak RSS MiB, first then second; every exit 0):
 //
-//	                     760b367     a29c735
-//	exfil                261 245     298 266
-//	access               256 248     293 264
-//	identity             256 264     282 300
-//	hunt                 315 305     342 326
-//	query-recon          278 245     278 268
-//	odd-policies         197 200     211 220
-//	odd-policies-hunt    205 198     226 214
-//	odd-20MB-record      441 358     424 373
-//	odd-200MB-file       703 699     726 711
+//	                     48714fb     68eb3ae
+//	exfil                301 271     245 229
+//	access               266 277     242 229
+//	identity             296 258     241 209
+//	query-recon          294 262     246 231
+//	hunt                 332 330     305 299
 //
-// The tree's commands are over 256 MiB here, and were not in runs with
-// --no-validate (BenchmarkStore's, 162-248 MiB): the log integrity check
-// lists every file of the folder again (149,182 Objects, 29 MB of Go heap,
-// and their paths, 24.5 MB) and a status per file, while the command's
-// rows are held for the report. Run one binary against the other nine
-// times, identity differed by no more than the spread between runs of one
-// binary (241-305 MiB). 68eb3ae sorts that list in place and keeps no
-// second copy of it; against 48714fb side by side, one run (first,
-// second): exfil 301 271 -> 245 229, access 266 277 -> 242 229, identity
-// 296 258 -> 241 209, query-recon 294 262 -> 246 231, hunt 332 330 -> 305
-// 299. Hunt is still over: at its peak (the integrity check) the Go heap
-// holds the check's listing (42 MB and 17 MB of paths), the hunt's rows
-// with their ATT&CK columns (16.6 MB), the engine's own walk of the folder
-// (14.5 MB) and the custody list (9.1 MB).
+// Peaks vary by 20-40 MiB from run to run (identity, nine runs against
+// another binary: 241-305 MiB). Runs with --no-validate (BenchmarkStore's)
+// stay at 162-248 MiB: the log integrity check lists every file of the
+// folder again while the command's rows are held for the report, and
+// 68eb3ae keeps one copy of that list instead of two. Hunt is still over
+// 256: at its peak (the integrity check) the Go heap holds the check's
+// listing (42 MB and 17 MB of paths), the hunt's rows with their ATT&CK
+// columns (16.6 MB), the engine's own walk of the folder (14.5 MB) and the
+// custody list (9.1 MB). The odd inputs (760b367 and a29c735 in another
+// run): policies 197-226 MiB, the 20 MB record 358-441, the 200 MB file
+// 699-726.
 //
 // With CTATHENA_BENCH_NOCACHE=1 (the files read again each time),
 // 2026-12-02, 979d490 against 760b367 side by side, one run (peak RSS MiB,
@@ -88,20 +81,13 @@ import (
 // 979d490 changed hunt SQL only: exfil, access and identity run none of
 // it, so their differences are the spread from run to run; the 200 MB
 // file's hunt, run again one binary against the other (two runs each), was
-// 691-698 against 686-721 MiB. Over the store (fresh cache, then again),
-// the same inputs: policies hunt 207 then 203 MiB, the 20 MB record 392
-// then 364, the 200 MB file 691 then 752.
+// 691-698 against 686-721 MiB.
 //
 // hunt's Sigma rule aws_sts_assumerole_misuse matches 202,641 of the
 // 500,000 events (a 98 MB CSV). Before, its Timeline went through
 // excelize's cell API (300+ MiB), excelize read every streamed query sheet
 // back to mark the active tab (200 MiB), manifest.json was encoded in one
-// piece (140 MiB) and each row was copied to add the ATT&CK columns. What
-// is left above 256 MiB: the Go heap holds every query's rows and the
-// findings' events until the bundle is written (~150 MiB for hunt), the
-// integrity check's per-file state (~130 MiB for 149,182 files, after the
-// engine is closed) and the file lists, beside DuckDB's buffer pool
-// (160 MB at first) while the queries run.
+// piece (140 MiB) and each row was copied to add the ATT&CK columns.
 func BenchmarkCommandMemory(b *testing.B) {
 	dir := tree(b)
 	gnuTime := "/usr/bin/time"
