@@ -22,7 +22,7 @@ type expectation struct {
 
 // logs hashes every log file, matches it to the digests that list it, and
 // finds listed files that are gone.
-func (v *validation) logs(ctx context.Context, st Store, logs []Object, digests []*digestFile, workers int) error {
+func (v *validation) logs(ctx context.Context, st Store, logs *logList, digests []*digestFile, workers int) error {
 	expected := map[string][]expectation{}
 	for _, df := range digests {
 		if df.d == nil {
@@ -39,7 +39,6 @@ func (v *validation) logs(ctx context.Context, st Store, logs []Object, digests 
 	}
 	// Newest standard digest end per root/account/region, for files no
 	// digest lists.
-	type acctRegion struct{ root, account, region string }
 	newestEnd := map[acctRegion]time.Time{}
 	oldestStart := map[acctRegion]time.Time{}
 	for _, df := range digests {
@@ -54,31 +53,18 @@ func (v *validation) logs(ctx context.Context, st Store, logs []Object, digests 
 			oldestStart[k] = df.status.Start
 		}
 	}
-	var pre [][]byte
-	if v.o.Read != nil {
-		kept := logs[:0]
-		for _, ob := range logs {
-			if sum, read := v.o.Read(ob.Path); read {
-				kept = append(kept, ob)
-				pre = append(pre, sum)
-			}
-		}
-		logs = kept
-	}
-	// In place, the hashes moving with their files: a sorted copy was 29
-	// MB of a 30-day folder's 149,182 files, while the command's rows are
-	// held for its report.
-	sort.Sort(byPath{logs, pre})
+	sort.Sort(byPath(logs.files))
 	// wants reports whether hash h is one a digest lists for the file.
-	wants := func(ob Object, h string) bool {
-		for _, e := range expected[ob.Root+"|"+ob.Rel] {
+	wants := func(key, h string) bool {
+		for _, e := range expected[key] {
 			if e.hash == h {
 				return true
 			}
 		}
 		return false
 	}
-	files := make([]FileStatus, len(logs))
+	n := len(logs.files)
+	files := make([]FileStatus, n)
 	// With no digest listing any file (a copy without CloudTrail-Digest/),
 	// no file is hashed, and none can be missing: the hashes, errors and
 	// the set of files present are not needed.
@@ -86,17 +72,17 @@ func (v *validation) logs(ctx context.Context, st Store, logs []Object, digests 
 	var hashes []contentHash
 	var errs []error
 	if listed {
-		hashes = make([]contentHash, len(logs))
-		errs = make([]error, len(logs))
+		hashes = make([]contentHash, n)
+		errs = make([]error, n)
 	}
 	var mu sync.Mutex
 	done := 0
-	par.For(ctx, workers, len(logs), func(_, i int) {
+	par.For(ctx, workers, n, func(_, i int) {
 		if v.o.Progress != nil {
 			defer func() {
 				mu.Lock()
 				done++
-				v.o.Progress(done, len(logs))
+				v.o.Progress(done, n)
 				mu.Unlock()
 			}()
 		}
@@ -108,13 +94,16 @@ func (v *validation) logs(ctx context.Context, st Store, logs []Object, digests 
 			// again here for nothing).
 			return
 		}
-		if pre != nil && len(pre[i]) == 32 && wants(logs[i], hex.EncodeToString(pre[i])) {
-			// The reader's hash of the whole content matches: no byte
-			// follows the member CloudTrail wrote either.
-			copy(hashes[i].sum[:], pre[i])
-			return
+		f := &logs.files[i]
+		if v.o.Read != nil {
+			if pre, _ := v.o.Read(f.path); len(pre) == 32 && wants(logs.key(f), hex.EncodeToString(pre)) {
+				// The reader's hash of the whole content matches: no byte
+				// follows the member CloudTrail wrote either.
+				copy(hashes[i].sum[:], pre)
+				return
+			}
 		}
-		rc, err := st.OpenLog(ctx, logs[i])
+		rc, err := st.OpenLog(ctx, logs.object(f))
 		if err == nil {
 			hashes[i], err = hashContent(rc, false)
 			rc.Close()
@@ -126,11 +115,14 @@ func (v *validation) logs(ctx context.Context, st Store, logs []Object, digests 
 	}
 	present := map[string]bool{}
 	noDigests := map[acctRegion]bool{}
-	for i, ob := range logs {
-		fs := FileStatus{Path: ob.Path}
+	for i := range logs.files {
+		f := &logs.files[i]
+		at := logs.places[f.at]
+		delivered := time.Unix(0, f.delivered).UTC()
+		fs := FileStatus{Path: f.path}
 		var exps []expectation
 		if listed {
-			k := ob.Root + "|" + ob.Rel
+			k := logs.key(f)
 			present[k] = true
 			if errs[i] == nil {
 				fs.SHA256 = hex.EncodeToString(hashes[i].sum[:])
@@ -139,44 +131,43 @@ func (v *validation) logs(ctx context.Context, st Store, logs []Object, digests 
 		}
 		switch {
 		case len(exps) == 0:
-			ar := acctRegion{ob.Root, ob.Place.Account, ob.Place.Region}
-			end, any := newestEnd[ar]
-			gone := v.goneAt(ob)
+			end, any := newestEnd[at]
+			gone := v.goneAt(at, delivered)
 			switch {
 			case gone != nil:
 				fs.Status = StatusNotCovered
-				v.add(NotCovered, ob.Path, "cannot be verified: the digest for its hour is missing (%s)", gone.digest)
+				v.add(NotCovered, f.path, "cannot be verified: the digest for its hour is missing (%s)", gone.digest)
 			case !any:
 				// One finding per account and region, not one per file: a
 				// trail without validation would list every file.
 				fs.Status = StatusNotCovered
-				if !noDigests[ar] {
-					noDigests[ar] = true
-					v.add(NotCovered, ob.Path, "no digest file for account %s in %s is in the store, so none of its log files (this is the first) can be verified: log file validation off, or digests not copied", ob.Place.Account, ob.Place.Region)
+				if !noDigests[at] {
+					noDigests[at] = true
+					v.add(NotCovered, f.path, "no digest file for account %s in %s is in the store, so none of its log files (this is the first) can be verified: log file validation off, or digests not copied", at.account, at.region)
 				}
-			case !ob.Place.Delivered.Before(end.Truncate(time.Minute)):
-				if v.ref.Sub(ob.Place.Delivered) < notYetWindow {
+			case !delivered.Before(end.Truncate(time.Minute)):
+				if v.ref.Sub(delivered) < notYetWindow {
 					fs.Status = StatusNotCoveredYet
-					v.add(NotCoveredYet, ob.Path, "delivered %s, after the newest digest (ends %s): CloudTrail delivers the hour's digest later", stamp(ob.Place.Delivered), stamp(end))
+					v.add(NotCoveredYet, f.path, "delivered %s, after the newest digest (ends %s): CloudTrail delivers the hour's digest later", stamp(delivered), stamp(end))
 				} else {
 					fs.Status = StatusNotCovered
-					v.add(NotCovered, ob.Path, "delivered %s, after the newest digest in the store (ends %s), and more than two hours before it was read: its digest is missing", stamp(ob.Place.Delivered), stamp(end))
+					v.add(NotCovered, f.path, "delivered %s, after the newest digest in the store (ends %s), and more than two hours before it was read: its digest is missing", stamp(delivered), stamp(end))
 				}
-			case ob.Place.Delivered.Before(oldestStart[ar].Truncate(time.Minute)):
+			case delivered.Before(oldestStart[at].Truncate(time.Minute)):
 				fs.Status = StatusNotCovered
-				v.add(NotCovered, ob.Path, "delivered %s, before the first digest in the store (starts %s): it cannot be verified", stamp(ob.Place.Delivered), stamp(oldestStart[ar]))
+				v.add(NotCovered, f.path, "delivered %s, before the first digest in the store (starts %s): it cannot be verified", stamp(delivered), stamp(oldestStart[at]))
 			default:
 				fs.Status = StatusExtra
-				v.add(Extra, ob.Path, "in no digest, although digests cover its delivery time %s: CloudTrail did not deliver it", stamp(ob.Place.Delivered))
+				v.add(Extra, f.path, "in no digest, although digests cover its delivery time %s: CloudTrail did not deliver it", stamp(delivered))
 			}
 		case errs[i] != nil:
 			fs.Status = StatusChanged
 			fs.Digest = exps[0].digest.obj.Path
-			v.add(Changed, ob.Path, "unreadable as a CloudTrail log file: %v", errs[i])
+			v.add(Changed, f.path, "unreadable as a CloudTrail log file: %v", errs[i])
 		case hashes[i].trailing > 0:
 			fs.Status = StatusChanged
 			fs.Digest = exps[0].digest.obj.Path
-			v.add(Changed, ob.Path, "%d bytes were appended after the gzip member CloudTrail wrote (gzip readers, DuckDB and Athena read them as more records)", hashes[i].trailing)
+			v.add(Changed, f.path, "%d bytes were appended after the gzip member CloudTrail wrote (gzip readers, DuckDB and Athena read them as more records)", hashes[i].trailing)
 		default:
 			var match *expectation
 			for j := range exps {
@@ -187,7 +178,7 @@ func (v *validation) logs(ctx context.Context, st Store, logs []Object, digests 
 			if match == nil {
 				fs.Status = StatusChanged
 				fs.Digest = exps[0].digest.obj.Path
-				v.add(Changed, ob.Path, "content hashes to %s; digest %s lists %s", fs.SHA256, path.Base(exps[0].digest.obj.Rel), exps[0].hash)
+				v.add(Changed, f.path, "content hashes to %s; digest %s lists %s", fs.SHA256, path.Base(exps[0].digest.obj.Rel), exps[0].hash)
 				break
 			}
 			fs.Digest = match.digest.obj.Path
@@ -224,18 +215,51 @@ func (v *validation) logs(ctx context.Context, st Store, logs []Object, digests 
 	return nil
 }
 
-// byPath sorts log files by path, with the hashes read beside them (pre,
-// when the engine read the files) in the same order.
-type byPath struct {
-	logs []Object
-	pre  [][]byte
+// acctRegion is a log file's trail folder: its root, account and region.
+type acctRegion struct{ root, account, region string }
+
+// logFile is one log file as the check keeps it: 48 bytes, where an Object
+// is 200 (a 30-day folder's 149,182 files were 34 MB of Objects while the
+// command's rows were held for its report).
+type logFile struct {
+	path, rel string
+	at        int32 // in logList.places
+	delivered int64 // Place.Delivered, Unix nanoseconds
 }
 
-func (b byPath) Len() int           { return len(b.logs) }
-func (b byPath) Less(i, j int) bool { return b.logs[i].Path < b.logs[j].Path }
-func (b byPath) Swap(i, j int) {
-	b.logs[i], b.logs[j] = b.logs[j], b.logs[i]
-	if b.pre != nil {
-		b.pre[i], b.pre[j] = b.pre[j], b.pre[i]
-	}
+// logList is the log files to check, their folders shared.
+type logList struct {
+	files  []logFile
+	places []acctRegion
+	index  map[acctRegion]int32
 }
+
+func (l *logList) add(ob Object) {
+	k := acctRegion{ob.Root, ob.Place.Account, ob.Place.Region}
+	at, ok := l.index[k]
+	if !ok {
+		if l.index == nil {
+			l.index = map[acctRegion]int32{}
+		}
+		at = int32(len(l.places))
+		l.places = append(l.places, k)
+		l.index[k] = at
+	}
+	l.files = append(l.files, logFile{path: ob.Path, rel: ob.Rel, at: at, delivered: ob.Place.Delivered.UnixNano()})
+}
+
+// key is the file's key in the digests' lists: root|rel.
+func (l *logList) key(f *logFile) string { return l.places[f.at].root + "|" + f.rel }
+
+// object is the file as its Store lists it.
+func (l *logList) object(f *logFile) Object {
+	pl, _ := ParsePlace(f.rel)
+	return Object{Root: l.places[f.at].root, Rel: f.rel, Path: f.path, Place: pl}
+}
+
+// byPath sorts log files by path.
+type byPath []logFile
+
+func (b byPath) Len() int           { return len(b) }
+func (b byPath) Less(i, j int) bool { return b[i].path < b[j].path }
+func (b byPath) Swap(i, j int)      { b[i], b[j] = b[j], b[i] }

@@ -104,19 +104,30 @@ func (s DirStore) Name() string { return s.Dir }
 
 // List walks the folder; day folders outside [from, to] are not listed.
 func (s DirStore) List(ctx context.Context, from, to time.Time) ([]Object, error) {
+	var out []Object
+	err := s.Walk(ctx, from, to, func(o Object) error {
+		out = append(out, o)
+		return nil
+	})
+	return out, err
+}
+
+// Walk calls fn with each file List would return, in the walk's order,
+// without holding them all: Validate keeps only what it needs of each log
+// file (see logList).
+func (s DirStore) Walk(ctx context.Context, from, to time.Time, fn func(Object) error) error {
 	abs, err := filepath.Abs(s.Dir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	st, err := os.Stat(abs)
 	if err != nil {
-		return nil, fmt.Errorf("open logs folder %s: %w", s.Dir, err)
+		return fmt.Errorf("open logs folder %s: %w", s.Dir, err)
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("open logs folder %s: not a folder", s.Dir)
+		return fmt.Errorf("open logs folder %s: not a folder", s.Dir)
 	}
 	lo, hi := from.UTC().Format("2006/01/02"), to.UTC().Format("2006/01/02")
-	var out []Object
 	err = filepath.WalkDir(abs, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			if p == abs {
@@ -151,13 +162,18 @@ func (s DirStore) List(ctx context.Context, from, to time.Time) ([]Object, error
 		// No lstat per file: a month is 150,000 of them, and nothing here
 		// needs the size.
 		root := strings.TrimSuffix(strings.TrimSuffix(slash, rel), "/")
-		out = append(out, Object{Root: root, Rel: rel, Path: p, Place: pl})
-		return nil
+		return fn(Object{Root: root, Rel: rel, Path: p, Place: pl})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list logs folder %s: %w", s.Dir, err)
+		return fmt.Errorf("list logs folder %s: %w", s.Dir, err)
 	}
-	return out, nil
+	return nil
+}
+
+// Walker is a Store that can hand over its files one by one (Walk is List
+// without the list).
+type Walker interface {
+	Walk(ctx context.Context, from, to time.Time, fn func(Object) error) error
 }
 
 // ReadDigest reads the digest and its sidecar, if any.
