@@ -41,27 +41,30 @@ import (
 //	identity --ip 203.0.113.0/24 30 days     497 MiB 0       399 MiB 0
 //	hunt 30 days                             1656 MiB 0      712 MiB 0
 //
-// 2026-12-02, 68eb3ae against 48714fb side by side, one run, over a fresh
+// 2026-12-02, 7ea733f against d06b802 side by side, one run, over a fresh
 // store (peak RSS MiB, first then second; every exit 0):
 //
-//	                     48714fb     68eb3ae
-//	exfil                301 271     245 229
-//	access               266 277     242 229
-//	identity             296 258     241 209
-//	query-recon          294 262     246 231
-//	hunt                 332 330     305 299
+//	                     d06b802     7ea733f
+//	exfil                243 234     241 196
+//	access               242 230     244 180
+//	identity             242 228     245 200
+//	query-recon          243 222     240 194
+//	hunt                 299 276     247 241
+//	odd-policies         210 209     215 212
+//	odd-policies-hunt    215 213     221 219
+//	odd-20MB-record      449 361     405 367
+//	odd-200MB-file       961 675     747 773
 //
 // Peaks vary by 20-40 MiB from run to run (identity, nine runs against
-// another binary: 241-305 MiB). Runs with --no-validate (BenchmarkStore's)
-// stay at 162-248 MiB: the log integrity check lists every file of the
-// folder again while the command's rows are held for the report, and
-// 68eb3ae keeps one copy of that list instead of two. Hunt is still over
-// 256: at its peak (the integrity check) the Go heap holds the check's
-// listing (42 MB and 17 MB of paths), the hunt's rows with their ATT&CK
-// columns (16.6 MB), the engine's own walk of the folder (14.5 MB) and the
-// custody list (9.1 MB). The odd inputs (760b367 and a29c735 in another
-// run): policies 197-226 MiB, the 20 MB record 358-441, the 200 MB file
-// 699-726.
+// another binary: 241-305 MiB). Before 7ea733f, hunt's peak was the log
+// integrity check: it listed every file of the folder again (149,182
+// Objects of 200 bytes, 34 MB, and 12.5 MB of paths) while the hunt's rows
+// with their ATT&CK columns (12.6 MB), the engine's own walk of the folder
+// (11.5 MB) and the custody list (9.1 MB) were held for the report. The
+// check now walks the folder and keeps 48 bytes a log file; hunt alone,
+// three fresh stores in a row: first 227-228, second 221-226. The first run's
+// peak (240-247 for every job) is the ingest. The odd inputs are single
+// files: the tree's 256 MiB goal is not theirs, only an exit 0.
 //
 // With CTATHENA_BENCH_NOCACHE=1 (the files read again each time),
 // 2026-12-02, 979d490 against 760b367 side by side, one run (peak RSS MiB,
