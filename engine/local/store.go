@@ -641,6 +641,11 @@ func ingest(ctx context.Context, o Options, sdir string, files []sourceFile, sta
 	}
 	q := url.Values{}
 	q.Set("memory_limit", mem)
+	// One DuckDB thread inserts while the Go workers inflate: the machine's
+	// cores are busy either way. Measured 2026-12-02, first access over the
+	// 30-day tree (ingest included, --no-validate, 2 cores, two runs each):
+	// 1 thread 17.8-19.8 s and 239-241 MiB, 2 threads 17.9-18.4 s and
+	// 408-411 MiB.
 	q.Set("threads", "1")
 	q.Set("temp_directory", filepath.Join(tmp, "spill"))
 	q.Set("autoinstall_known_extensions", "false")
