@@ -95,6 +95,9 @@ func (v *validation) logs(ctx context.Context, st Store, logs *logList, digests 
 			return
 		}
 		f := &logs.files[i]
+		// The engine's hash is looked up again here rather than kept
+		// beside each file from the walk on: a folder that no digest
+		// lists never gets this far.
 		if v.o.Read != nil {
 			if pre, _ := v.o.Read(f.path); len(pre) == 32 && wants(logs.key(f), hex.EncodeToString(pre)) {
 				// The reader's hash of the whole content matches: no byte

@@ -184,15 +184,19 @@ func Validate(ctx context.Context, st Store, o Options) (*Report, error) {
 		if ob.Place.Delivered.After(newest) {
 			newest = ob.Place.Delivered
 		}
-		switch {
-		case ob.Place.Digest:
+		if ob.Place.Digest {
 			digests = append(digests, &digestFile{obj: ob})
-		case ob.Place.Day.After(logTo):
-		case o.Read != nil && !read(o.Read, ob.Path):
-			// Only the files the engine read are checked.
-		default:
-			logs.add(ob)
+			return nil
 		}
+		if ob.Place.Day.After(logTo) {
+			return nil // the next day's folder is listed for its digests
+		}
+		if o.Read != nil {
+			if _, read := o.Read(ob.Path); !read {
+				return nil // only the files the engine read are checked
+			}
+		}
+		logs.add(ob)
 		return nil
 	}
 	if w, ok := st.(Walker); ok {
@@ -450,9 +454,3 @@ func stringToSignSum(d *Digest, sum [32]byte) string {
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
-
-// read reports whether the engine read the file at path (Options.Read).
-func read(r func(string) ([]byte, bool), path string) bool {
-	_, ok := r(path)
-	return ok
-}
