@@ -24,7 +24,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -132,16 +131,6 @@ func StringToSign(d *Digest, uncompressed []byte) string {
 	return stringToSignSum(d, sha256.Sum256(uncompressed))
 }
 
-// The names CloudTrail gives its files.
-var (
-	// <account>_CloudTrail-Digest_<region>_<trail>_<home region>_<YYYYMMDDTHHMMSSZ>[_backfill].json.gz
-	digestNameRe = regexp.MustCompile(`^([0-9]{12})_CloudTrail-Digest_([a-z0-9-]+)_(.+)_([0-9]{8}T[0-9]{6}Z)(_backfill)?\.json\.gz$`)
-	// <account>_CloudTrail_<region>_<YYYYMMDDTHHMMZ>_<unique>.json.gz
-	logNameRe = regexp.MustCompile(`^[0-9]{12}_CloudTrail_[a-z0-9-]+_([0-9]{8}T[0-9]{4})Z_[A-Za-z0-9]+\.json(\.gz)?$`)
-	// AWSLogs/[o-id/]<account>/<product>/<region>/YYYY/MM/DD/<name>
-	relRe = regexp.MustCompile(`^AWSLogs/(?:(o-[a-z0-9]{10,32})/)?([0-9]{12})/(CloudTrail|CloudTrail-Digest)/([A-Za-z0-9-]+)/([0-9]{4})/([0-9]{2})/([0-9]{2})/([^/]+)$`)
-)
-
 // Rel is the part of an S3 key from "AWSLogs/" on: where a file sits in the
 // trail whatever the bucket's prefix or the copy's folder. "" if none.
 func Rel(key string) string {
@@ -170,37 +159,183 @@ type Place struct {
 }
 
 // ParsePlace reads rel (see Rel). ok is false for anything that is not a
-// CloudTrail log or digest file in the AWSLogs layout.
+// trail file where CloudTrail puts one:
+//
+//	AWSLogs/[o-<10-32 of a-z0-9>/]<account>/CloudTrail[-Digest]/<region>/YYYY/MM/DD/<name>
+//	log:    <account>_CloudTrail_<region>_<YYYYMMDDTHHMM>Z_<unique>.json[.gz]
+//	digest: <account>_CloudTrail-Digest_<region>_<trail>_<home region>_<YYYYMMDDTHHMMSS>Z[_backfill].json.gz
+//
+// It is written by hand: the check parses every log file's path, and with
+// regular expressions that was 1.27-1.35 s of a second exfil's 7.9 s of CPU
+// on the 30-day benchmark tree (149,182 files). The regular expressions it
+// replaced are its tests' oracle (TestParsePlaceMatchesPatterns).
 func ParsePlace(rel string) (Place, bool) {
-	m := relRe.FindStringSubmatch(rel)
-	if m == nil {
+	rest, ok := strings.CutPrefix(rel, "AWSLogs/")
+	if !ok {
 		return Place{}, false
 	}
-	day, err := time.Parse("2006/01/02", m[5]+"/"+m[6]+"/"+m[7])
-	if err != nil {
+	var p Place
+	seg := func() string {
+		i := strings.IndexByte(rest, '/')
+		if i < 0 {
+			s := rest
+			rest = ""
+			return s
+		}
+		s := rest[:i]
+		rest = rest[i+1:]
+		return s
+	}
+	first := seg()
+	if strings.Count(rest, "/") == 6 {
+		if !isOrgID(first) {
+			return Place{}, false
+		}
+		p.OrgID, first = first, seg()
+	}
+	p.Account = first
+	product, region := seg(), seg()
+	yyyy, mm, dd := seg(), seg(), seg()
+	p.Name = rest
+	switch {
+	case !isDigits(p.Account, 12), product != "CloudTrail" && product != "CloudTrail-Digest",
+		region == "" || !allIn(region, isAlnumDash), !isDigits(yyyy, 4), !isDigits(mm, 2), !isDigits(dd, 2),
+		p.Name == "" || strings.IndexByte(p.Name, '/') >= 0:
 		return Place{}, false
 	}
-	p := Place{OrgID: m[1], Account: m[2], Region: m[4], Digest: m[3] == "CloudTrail-Digest", Day: day, Name: m[8]}
-	if p.Digest {
-		n := digestNameRe.FindStringSubmatch(p.Name)
-		if n == nil {
-			return Place{}, false
-		}
-		t, err := time.Parse("20060102T150405Z", n[4])
-		if err != nil {
-			return Place{}, false
-		}
-		p.Delivered, p.Trail, p.Backfill = t, n[3], n[5] != ""
+	p.Region, p.Digest = region, product == "CloudTrail-Digest"
+	if p.Day, ok = civil(yyyy+mm+dd, "", ""); !ok {
+		return Place{}, false
+	}
+	if p.Digest && p.parseDigestName() || !p.Digest && p.parseLogName() {
 		return p, true
 	}
-	n := logNameRe.FindStringSubmatch(p.Name)
-	if n == nil {
-		return Place{}, false
-	}
-	t, err := time.Parse("20060102T1504", n[1])
-	if err != nil {
-		return Place{}, false
-	}
-	p.Delivered = t
-	return p, true
+	return Place{}, false
 }
+
+// parseLogName reads <account>_CloudTrail_<region>_<YYYYMMDDTHHMM>Z_<unique>.json[.gz].
+func (p *Place) parseLogName() bool {
+	rest, ok := cutAccount(p.Name, "_CloudTrail_")
+	if !ok {
+		return false
+	}
+	// The region runs to the first "_" (it holds none).
+	i := strings.IndexByte(rest, '_')
+	if i <= 0 || !allIn(rest[:i], isLowerDigitDash) {
+		return false
+	}
+	rest = rest[i+1:]
+	// YYYYMMDDTHHMM "Z_"
+	if len(rest) < 15 || rest[8] != 'T' || rest[13:15] != "Z_" || !isDigits(rest[:8], 8) || !isDigits(rest[9:13], 4) {
+		return false
+	}
+	if p.Delivered, ok = civil(rest[:8], rest[9:13], ""); !ok {
+		return false
+	}
+	rest = rest[15:]
+	// <unique> runs to the first "." (it holds none).
+	j := strings.IndexByte(rest, '.')
+	if j <= 0 || !allIn(rest[:j], isAlnum) {
+		return false
+	}
+	return rest[j:] == ".json" || rest[j:] == ".json.gz"
+}
+
+// parseDigestName reads <account>_CloudTrail-Digest_<region>_<trail>_<YYYYMMDDTHHMMSS>Z[_backfill].json.gz.
+func (p *Place) parseDigestName() bool {
+	rest, ok := cutAccount(p.Name, "_CloudTrail-Digest_")
+	if !ok {
+		return false
+	}
+	rest, ok = strings.CutSuffix(rest, ".json.gz")
+	if !ok {
+		return false
+	}
+	// The time is the last "_YYYYMMDDTHHMMSSZ", before "_backfill" if the
+	// name ends so and that leaves a time before it.
+	at := func(s string) (time.Time, bool) {
+		if len(s) < 17 {
+			return time.Time{}, false
+		}
+		ts := s[len(s)-17:]
+		if ts[0] != '_' || ts[9] != 'T' || ts[16] != 'Z' || !isDigits(ts[1:9], 8) || !isDigits(ts[10:16], 6) {
+			return time.Time{}, false
+		}
+		return civil(ts[1:9], ts[10:14], ts[14:16])
+	}
+	if b, cut := strings.CutSuffix(rest, "_backfill"); cut {
+		if t, ok := at(b); ok {
+			p.Delivered, p.Backfill, rest = t, true, b
+		}
+	}
+	if !p.Backfill {
+		t, ok := at(rest)
+		if !ok {
+			return false
+		}
+		p.Delivered = t
+	}
+	rest = rest[:len(rest)-17]
+	// <region>_<trail>: the region runs to the first "_"; the trail is the
+	// rest, at least one character, none a newline.
+	i := strings.IndexByte(rest, '_')
+	if i <= 0 || !allIn(rest[:i], isLowerDigitDash) {
+		return false
+	}
+	p.Trail = rest[i+1:]
+	return p.Trail != "" && strings.IndexByte(p.Trail, '\n') < 0
+}
+
+// cutAccount cuts "<12 digits>"+mid from the front of name.
+func cutAccount(name, mid string) (string, bool) {
+	if len(name) < 12 || !isDigits(name[:12], 12) {
+		return "", false
+	}
+	return strings.CutPrefix(name[12:], mid)
+}
+
+// civil is the UTC time of YYYYMMDD, HHMM and SS (digits already checked;
+// "" for zero), ok only if it names a real day and time: what time.Parse
+// accepts for those layouts.
+func civil(ymd, hm, ss string) (time.Time, bool) {
+	num := func(s string) int {
+		n := 0
+		for i := 0; i < len(s); i++ {
+			n = n*10 + int(s[i]-'0')
+		}
+		return n
+	}
+	y, mo, d := num(ymd[:4]), num(ymd[4:6]), num(ymd[6:8])
+	h, mi, sec := 0, 0, num(ss)
+	if hm != "" {
+		h, mi = num(hm[:2]), num(hm[2:])
+	}
+	if mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC)
+	return t, t.Day() == d
+}
+
+func isOrgID(s string) bool {
+	id, ok := strings.CutPrefix(s, "o-")
+	return ok && len(id) >= 10 && len(id) <= 32 && allIn(id, isLowerDigit)
+}
+
+func isDigits(s string, n int) bool {
+	return len(s) == n && allIn(s, func(c byte) bool { return c >= '0' && c <= '9' })
+}
+
+func allIn(s string, ok func(byte) bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !ok(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isLowerDigit(c byte) bool     { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+func isLowerDigitDash(c byte) bool { return isLowerDigit(c) || c == '-' }
+func isAlnum(c byte) bool          { return isLowerDigit(c) || c >= 'A' && c <= 'Z' }
+func isAlnumDash(c byte) bool      { return isAlnum(c) || c == '-' }
